@@ -1,0 +1,160 @@
+"""Our own feasibility check of a plan, recomputed from the problem's matrices.
+
+Independent of OR-Tools on purpose: a modelling slip in the solver shows up here as a violation
+instead of reaching a social worker's phone as an impossible route.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scheduler.plan import Plan, Route
+    from scheduler.problem import Problem, Worker
+
+
+def violations(problem: Problem, plan: Plan) -> list[str]:
+    """Every hard rule the plan breaks, as readable messages; empty when it is feasible."""
+    found = _coverage(problem, plan)
+    for route in plan.routes:
+        found += _route_violations(problem, route)
+    return found
+
+
+def _coverage(problem: Problem, plan: Plan) -> list[str]:
+    counts = Counter(s.visit_id for r in plan.routes for s in r.stops)
+    counts.update(d.visit_id for d in plan.dropped)
+    known = {v.id for v in problem.visits}
+    found = [f"visit {vid} appears {n} times" for vid, n in counts.items() if n > 1]
+    found += [f"unknown visit {vid}" for vid in counts if vid not in known]
+    found += [f"visit {vid} is neither served nor dropped" for vid in known - counts.keys()]
+    worker_counts = Counter(r.worker_id for r in plan.routes)
+    found += [f"worker {wid} has {n} routes" for wid, n in worker_counts.items() if n > 1]
+    found += [
+        f"unknown worker {wid}"
+        for wid in worker_counts
+        if wid not in {w.id for w in problem.workers}
+    ]
+    return found
+
+
+def _route_violations(problem: Problem, route: Route) -> list[str]:
+    try:
+        worker = problem.worker(route.worker_id)
+    except StopIteration:
+        return []
+    if not route.stops:
+        return []
+    found = _rule_violations(problem, route, worker)
+    found += _timing_violations(problem, route, worker)
+    return found
+
+
+def _rule_violations(problem: Problem, route: Route, worker: Worker) -> list[str]:
+    found = []
+    wid = worker.id
+    for position, stop in enumerate(route.stops):
+        visit = problem.visit(stop.visit_id)
+        if not visit.skills <= worker.skills:
+            found.append(
+                f"{wid} lacks skills {sorted(visit.skills - worker.skills)} for {visit.id}"
+            )
+        if visit.pinned_worker is not None and visit.pinned_worker != wid:
+            found.append(f"{visit.id} is pinned to {visit.pinned_worker}, served by {wid}")
+        if visit.pinned_position is not None and visit.pinned_position != position:
+            found.append(f"{visit.id} is pinned at {visit.pinned_position}, found at {position}")
+    if worker.max_visits is not None and len(route.stops) > worker.max_visits:
+        found.append(f"{wid} has {len(route.stops)} visits, more than {worker.max_visits}")
+    load = sum(problem.visit(s.visit_id).load for s in route.stops)
+    if worker.capacity is not None and load > worker.capacity:
+        found.append(f"{wid} carries {load}, more than its capacity {worker.capacity}")
+    return found
+
+
+def _timing_violations(problem: Problem, route: Route, worker: Worker) -> list[str]:
+    wid = worker.id
+    found = []
+    if route.start < worker.shift.start:
+        found.append(f"{wid} leaves at {route.start}, before the shift starts")
+    if route.end > worker.shift.end:
+        found.append(f"{wid} is back at {route.end}, after the shift ends at {worker.shift.end}")
+    legs = _legs(problem, route, worker)
+    lunch_leg, lunch_found = _place_lunch(route, worker, legs)
+    found += lunch_found
+    for i, leg in enumerate(legs):
+        lunch = worker.lunch.duration if (worker.lunch and i == lunch_leg) else 0
+        if leg.arrive_by - leg.free_at < leg.travel + lunch:
+            found.append(f"{wid} cannot reach {leg.to} by {leg.arrive_by}: too little time")
+    for i, (stop, leg) in enumerate(zip(route.stops, legs, strict=False)):
+        visit = problem.visit(stop.visit_id)
+        if stop.arrival != route_arrival(leg, route, worker, i == lunch_leg):
+            found.append(f"{wid} reports arriving at {visit.id} at {stop.arrival}: wrong")
+        if not any(w.contains(stop.start) for w in visit.windows):
+            found.append(f"{wid} starts {visit.id} at {stop.start}, outside its time windows")
+        if stop.end != stop.start + visit.service:
+            found.append(f"{visit.id} ends at {stop.end}, not start + service")
+    travel = sum(leg.travel for leg in legs)
+    distance = sum(leg.distance for leg in legs)
+    if (route.travel_time, route.distance) != (travel, distance):
+        found.append(
+            f"{wid} reports travel {route.travel_time} s / {route.distance} m, "
+            f"recomputed {travel} s / {distance} m"
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One trip: free to leave at `free_at`, must arrive by `arrive_by` (the next start)."""
+
+    to: str
+    free_at: int
+    arrive_by: int
+    travel: int
+    distance: int
+
+
+def _legs(problem: Problem, route: Route, worker: Worker) -> list[Leg]:
+    legs = []
+    location, free_at = worker.start_location, route.start
+    for stop in route.stops:
+        visit = problem.visit(stop.visit_id)
+        legs.append(_leg(problem, location, visit.location, visit.id, free_at, stop.start))
+        location, free_at = visit.location, stop.end
+    legs.append(_leg(problem, location, worker.end_location, "the end", free_at, route.end))
+    return legs
+
+
+def _leg(problem: Problem, a: int, b: int, to: str, free_at: int, arrive_by: int) -> Leg:
+    return Leg(to, free_at, arrive_by, problem.durations[a][b], problem.distances[a][b])
+
+
+def route_arrival(leg: Leg, route: Route, worker: Worker, has_lunch: bool) -> int:
+    """When the worker reaches the end of a leg: travel right away, lunch on the way if due."""
+    arrival = leg.free_at + leg.travel
+    if has_lunch and worker.lunch and route.break_start is not None and route.break_start < arrival:
+        arrival += worker.lunch.duration
+    return arrival
+
+
+def _place_lunch(route: Route, worker: Worker, legs: list[Leg]) -> tuple[int | None, list[str]]:
+    """The leg holding the lunch (None if before/after the route) and any lunch violations."""
+    if worker.lunch is None:
+        return None, []
+    wid = worker.id
+    if route.break_start is None:
+        return None, [f"{wid} has no lunch break"]
+    start, end = route.break_start, route.break_start + worker.lunch.duration
+    found = []
+    if not worker.lunch.window.contains(start):
+        found.append(f"{wid}'s lunch starts at {start}, outside its window")
+    if worker.shift.start <= start and end <= route.start:
+        return None, found
+    if route.end <= start and end <= worker.shift.end:
+        return None, found
+    for i, leg in enumerate(legs):
+        if leg.free_at <= start and end <= leg.arrive_by:
+            return i, found
+    return None, [*found, f"{wid}'s lunch {start}-{end} overlaps a visit"]
