@@ -1,0 +1,156 @@
+"""The one WeChat HTTP client: login codes, the stable access token, subscribe messages.
+
+The base URL is configuration so tests and the demo talk to ``fake_wechat`` on loopback. This
+module only speaks the protocol; token caching and retry policy live with the callers.
+WeChat answers HTTP 200 even for errors, putting ``{"errcode": N, "errmsg": "..."}`` in the body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from types import TracebackType
+from typing import Any
+
+import requests
+
+__all__ = [
+    "OFFICIAL_API_BASE",
+    "ErrCode",
+    "WeChatClient",
+    "WeChatError",
+    "WeChatSession",
+    "WeChatUnavailable",
+]
+
+OFFICIAL_API_BASE = "https://api.weixin.qq.com"
+
+
+class ErrCode(IntEnum):
+    """WeChat errcodes the product reacts to (values are WeChat's own)."""
+
+    SYSTEM_BUSY = -1
+    OK = 0
+    INVALID_CREDENTIAL = 40001  # access token wrong, or superseded by a forced refresh
+    INVALID_GRANT_TYPE = 40002
+    INVALID_OPENID = 40003
+    INVALID_APPID = 40013
+    INVALID_ACCESS_TOKEN = 40014
+    INVALID_CODE = 40029
+    INVALID_TEMPLATE_ID = 40037
+    INVALID_SECRET = 40125
+    CODE_USED = 40163
+    INVALID_PAGE = 41030
+    ACCESS_TOKEN_EXPIRED = 42001
+    USER_REFUSED = 43101  # the user has no remaining subscription for this template
+    API_DAILY_LIMIT = 45009
+    API_MINUTE_LIMIT = 45011
+    ARGUMENT_INVALID = 47003
+
+
+class WeChatError(Exception):
+    """WeChat answered with a non-zero errcode; the service layer decides what it means."""
+
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        super().__init__(f"WeChat errcode {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+class WeChatUnavailable(Exception):  # noqa: N818 -- reads as a state, like UpstreamUnavailable
+    """WeChat could not be reached or answered something that is not its protocol."""
+
+
+@dataclass(frozen=True)
+class WeChatSession:
+    """What jscode2session returns; ``session_key`` stays server-side and out of every repr."""
+
+    openid: str
+    session_key: str = field(repr=False)
+    unionid: str | None = None
+
+
+class WeChatClient:
+    """Calls WeChat's server API at ``base_url`` for one mini-program (appid + secret)."""
+
+    def __init__(self, base_url: str, appid: str, secret: str, *, timeout: float = 5.0,
+                 session: requests.Session | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.appid = appid
+        self._secret = secret
+        self.timeout = timeout
+        self._owns_session = session is None
+        self._http = session or requests.Session()
+
+    def __repr__(self) -> str:
+        return f"<WeChatClient {self.base_url} appid={self.appid}>"
+
+    def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._owns_session:
+            self._http.close()
+
+    def __enter__(self) -> WeChatClient:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def code_to_session(self, code: str) -> WeChatSession:
+        """Exchange a ``wx.login`` code for the user's openid and session key."""
+        body = self._call("GET", "/sns/jscode2session", params={
+            "appid": self.appid, "secret": self._secret,
+            "js_code": code, "grant_type": "authorization_code",
+        })
+        openid, session_key = body.get("openid"), body.get("session_key")
+        if not isinstance(openid, str) or not isinstance(session_key, str):
+            raise WeChatUnavailable("jscode2session answered without openid/session_key")
+        unionid = body.get("unionid")
+        return WeChatSession(openid, session_key, unionid if isinstance(unionid, str) else None)
+
+    def fetch_stable_token(self, *, force_refresh: bool = False) -> tuple[str, int]:
+        """Fetch the stable access token and its remaining lifetime in seconds."""
+        body = self._call("POST", "/cgi-bin/stable_token", json={
+            "grant_type": "client_credential", "appid": self.appid,
+            "secret": self._secret, "force_refresh": force_refresh,
+        })
+        token, expires_in = body.get("access_token"), body.get("expires_in")
+        if not isinstance(token, str) or not isinstance(expires_in, int):
+            raise WeChatUnavailable("stable_token answered without access_token/expires_in")
+        return token, expires_in
+
+    def send_subscribe_message(self, access_token: str, *, touser: str, template_id: str,
+                               page: str | None, data: dict[str, str],
+                               miniprogram_state: str = "formal", lang: str = "zh_CN") -> None:
+        """Send one subscribe message; raises WeChatError (e.g. 43101) if WeChat refuses it."""
+        payload: dict[str, Any] = {
+            "touser": touser, "template_id": template_id,
+            "miniprogram_state": miniprogram_state, "lang": lang,
+            "data": {key: {"value": value} for key, value in data.items()},
+        }
+        if page is not None:
+            payload["page"] = page
+        self._call("POST", "/cgi-bin/message/subscribe/send",
+                   params={"access_token": access_token}, json=payload)
+
+    def _call(self, method: str, path: str, *, params: dict[str, str] | None = None,
+              json: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, self.base_url + path, params=params, json=json,
+                                          timeout=self.timeout)
+        except requests.RequestException as exc:
+            # `from None`: requests' messages carry the full URL, i.e. the secret or token.
+            raise WeChatUnavailable(f"{path}: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise WeChatUnavailable(f"{path}: HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise WeChatUnavailable(f"{path}: answer is not JSON") from None
+        if not isinstance(body, dict):
+            raise WeChatUnavailable(f"{path}: answer is not a JSON object")
+        errcode = body.get("errcode", 0)
+        if errcode:
+            raise WeChatError(int(errcode), str(body.get("errmsg", "")))
+        return body
