@@ -37,6 +37,7 @@ def client(fake_wechat: FakeWeChatServer) -> Iterator[WeChatClient]:
 
 
 def send(client: WeChatClient, access_token: str, touser: str = "o1") -> None:
+    """Send the standard visit reminder through the client."""
     client.send_subscribe_message(access_token, touser=touser, template_id="tmpl-visit",
                                   page="pages/visit/detail?id=1", data=VISIT)
 

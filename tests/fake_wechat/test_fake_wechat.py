@@ -16,12 +16,14 @@ SEND_PATH = "/cgi-bin/message/subscribe/send"
 
 
 def login(fake: FakeWeChatServer, **overrides: str) -> requests.Response:
+    """Call jscode2session the way WeChat documents it, with fields overridable."""
     params = {"appid": fake.appid, "secret": fake.secret, "js_code": "test-o1",
               "grant_type": "authorization_code", **overrides}
     return requests.get(f"{fake.base_url}/sns/jscode2session", params=params, timeout=5)
 
 
 def token(fake: FakeWeChatServer, **overrides: Any) -> dict[str, Any]:
+    """POST a stable_token request and return the JSON answer."""
     body = {"grant_type": "client_credential", "appid": fake.appid, "secret": fake.secret,
             **overrides}
     answer: dict[str, Any] = requests.post(fake.base_url + TOKEN_PATH, json=body,
@@ -30,6 +32,7 @@ def token(fake: FakeWeChatServer, **overrides: Any) -> dict[str, Any]:
 
 
 def send(fake: FakeWeChatServer, access_token: str, **overrides: Any) -> dict[str, Any]:
+    """POST a valid subscribe message (fields overridable) and return the JSON answer."""
     body = {"touser": "o1", "template_id": "tmpl-visit", "page": "pages/visit/detail?id=1",
             "data": {"thing1": {"value": "上门探访"}, "time2": {"value": "2026-11-25 09:00"}},
             **overrides}
