@@ -57,7 +57,7 @@ class WeChatError(Exception):
         self.errmsg = errmsg
 
 
-class WeChatUnavailable(Exception):  # noqa: N818 -- reads as a state, like UpstreamUnavailable
+class WeChatUnavailable(Exception):
     """WeChat could not be reached or answered something that is not its protocol."""
 
 

@@ -1,0 +1,129 @@
+"""Configuration read from the environment when an app or worker starts, never at import time."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from backend.errors import DomainError
+from backend.pii import DataVault
+from backend.wechat import OFFICIAL_API_BASE
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(DomainError):
+    """The process cannot start with the configuration it was given."""
+
+    code = "configuration_error"
+    message = "配置错误"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process needs to know about its surroundings."""
+
+    env: str = "development"  # development | test | production
+    instance_path: Path = PROJECT_ROOT / "instance"
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = ""
+    data_key: str = ""
+    wechat_appid: str = "wx-demo-appid"
+    wechat_secret: str = "demo-secret"
+    wechat_api_base: str = OFFICIAL_API_BASE
+    wechat_miniprogram_state: str = "formal"
+    access_token_ttl_seconds: int = 2 * 3600
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    login_failures_before_lockout: int = 5
+    login_lockout_seconds: int = 15 * 60
+    max_upload_bytes: int = 10 * 1024 * 1024
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        """True when running for real users: no generated keys, no defaults for secrets."""
+        return self.env == "production"
+
+    @property
+    def jobs_inline(self) -> bool:
+        """Without Redis, jobs run in-process right after commit."""
+        return not self.redis_url
+
+    @property
+    def uploads_path(self) -> Path:
+        """Where uploaded materials and photos are stored, content-addressed."""
+        return self.instance_path / "uploads"
+
+    def vault(self) -> DataVault:
+        """The personal-data vault built from ``DATA_KEY``."""
+        return DataVault.from_key_string(self.data_key)
+
+
+_ENV_NAMES = {
+    "env": "APP_ENV",
+    "instance_path": "INSTANCE_PATH",
+    "database_url": "DATABASE_URL",
+    "redis_url": "REDIS_URL",
+    "secret_key": "SECRET_KEY",
+    "data_key": "DATA_KEY",
+    "wechat_appid": "WECHAT_APPID",
+    "wechat_secret": "WECHAT_SECRET",
+    "wechat_api_base": "WECHAT_API_BASE",
+    "wechat_miniprogram_state": "WECHAT_MINIPROGRAM_STATE",
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Build settings from the environment, then overrides; fill development defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, env_name in _ENV_NAMES.items():
+        if environ.get(env_name):
+            values[name] = environ[env_name]
+    known = {f.name for f in fields(Settings)}
+    for key, value in (overrides or {}).items():
+        values[key.lower() if key.lower() in known else key] = value
+    unknown = set(values) - known
+    extra = {key: values.pop(key) for key in unknown}
+    settings = Settings(**values, extra=extra)
+    settings = replace(settings, instance_path=Path(settings.instance_path))
+    return _fill_defaults(settings)
+
+
+def _fill_defaults(settings: Settings) -> Settings:
+    """Production refuses to guess secrets; development keeps generated ones under instance/."""
+    if settings.is_production:
+        missing = [name for name in ("database_url", "secret_key", "data_key")
+                   if not getattr(settings, name)]
+        if missing:
+            raise ConfigurationError(
+                "生产环境缺少必需配置: " + ", ".join(_ENV_NAMES[m] for m in missing))
+        settings.vault()  # a malformed key fails now, not on the first request
+        return settings
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    changes: dict[str, Any] = {}
+    if not settings.database_url:
+        changes["database_url"] = f"sqlite:///{settings.instance_path / 'minzheng.db'}"
+    if not settings.secret_key:
+        changes["secret_key"] = _instance_secret(settings.instance_path / "secret_key",
+                                                 lambda: secrets.token_urlsafe(48))
+    if not settings.data_key:
+        changes["data_key"] = _instance_secret(settings.instance_path / "data_key",
+                                               DataVault.generate_key_string)
+    return replace(settings, **changes)
+
+
+def _instance_secret(path: Path, make: Any) -> str:
+    """Read a generated secret from instance/, creating it (mode 600) on first run."""
+    if path.exists():
+        return path.read_text().strip()
+    value: str = make()
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value

@@ -1,0 +1,251 @@
+"""The demo city: townships, villages, staff and clients built from ``fixtures/demo_city.json``.
+
+Everything is generated from a fixed random seed, so every run builds the same city; ID
+numbers are fictional but valid (real check digits), and everything goes through the same
+services and audit trail as real data.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from backend import audit, migrate, pii, standards
+from backend.db import db
+from backend.models import (
+    ALL_MODELS,
+    City,
+    ClientContact,
+    Resident,
+    ServiceStation,
+    StaffAccount,
+    Township,
+    Village,
+)
+from backend.models.clients import SPECIAL_CARE_SUBTYPES
+from backend.permissions import SYSTEM
+from backend.services import clients
+from backend.services.auth import hash_password
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "demo_city.json"
+DEMO_PASSWORD = "demo-2026"
+CLIENTS_PER_TOWNSHIP = 50
+DEMO_RESIDENT_OPENIDS = ("demo-resident-1", "demo-resident-2")
+TODAY = date(2026, 11, 25)
+
+
+@dataclass
+class SeedSummary:
+    """What the seeder built and how to log in."""
+
+    townships: int = 0
+    villages: int = 0
+    staff: int = 0
+    clients: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # role, username, password
+
+    def describe(self) -> str:
+        """A few lines for the terminal."""
+        lines = [f"演示城市已生成：{self.townships} 个乡镇（街道），{self.villages} 个村（居），"
+                 f"{self.staff} 名工作人员，{self.clients} 名服务对象。", "登录方式："]
+        lines += [f"  {role:<16} 用户名 {user:<22} 密码 {password}"
+                  for role, user, password in self.logins]
+        lines.append("  resident         微信登录 code：test-demo-resident-1"
+                     "（每个 code 只能用一次，"
+                     "test-<openid> 形式均可）")
+        return "\n".join(lines)
+
+
+def load_fixture(path: Path = FIXTURE) -> dict[str, Any]:
+    """The demo city's fixture file."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+class _People:
+    """Deterministic fictional people from the fixture's name pools."""
+
+    def __init__(self, fixture: dict[str, Any], rng: random.Random) -> None:
+        self.pools = fixture["name_pools"]
+        self.patterns = fixture["address_patterns"]
+        self.rng = rng
+        self.sequence = 0
+
+    def name(self, sex: str) -> str:
+        chars = self.pools["given_name_chars_male" if sex == "male"
+                           else "given_name_chars_female"]
+        given = "".join(self.rng.choice(chars) for _ in range(self.rng.choice((1, 2, 2))))
+        return self.rng.choice(self.pools["surnames"]) + given
+
+    def id_number(self, birth: date, sex: str) -> str:
+        self.sequence += 1
+        # The 17th digit's parity is the sex: odd for men, even for women.
+        seq = (self.sequence * 2 + (1 if sex == "male" else 0)) % 1000
+        return pii.make_id_number("410184", birth, f"{seq:03d}")
+
+    def phone(self) -> str:
+        return "1" + self.rng.choice("3589") + "".join(self.rng.choice("0123456789")
+                                                      for _ in range(9))
+
+    def address(self, township: dict[str, Any], village: dict[str, Any]) -> str:
+        p, r = self.patterns, self.rng
+        if village["kind"] == "village":
+            return p["village"].format(township=township["name"], village=village["name"],
+                                       group=r.randint(*p["group_range"]),
+                                       number=r.randint(*p["house_number_range"]))
+        room = p["room_format"].format(floor=r.randint(*p["floor_range"]),
+                                       door=r.randint(1, p["rooms_per_floor"]))
+        return p["community"].format(township=township["name"], street=r.choice(p["street_names"]),
+                                     number=r.randint(*p["house_number_range"]),
+                                     building=r.randint(*p["building_range"]),
+                                     unit=r.randint(*p["unit_range"]), room=room)
+
+
+# A client's categories and the age range that fits them.
+_PROFILES: list[tuple[list[str], tuple[int, int], str | None]] = [
+    (["subsistence_allowance"], (25, 70), None),
+    (["extreme_poverty"], (60, 90), None),
+    (["extreme_poverty", "disabled"], (40, 80), None),
+    (["left_behind_child"], (6, 15), None),
+    (["left_behind_woman"], (25, 50), "female"),
+    (["left_behind_elder"], (65, 88), None),
+    (["left_behind_elder", "subsistence_allowance"], (66, 85), None),
+    (["special_care"], (60, 90), "male"),
+    (["elderly"], (80, 98), None),
+    (["elderly", "disabled"], (80, 95), None),
+    (["disabled"], (20, 70), None),
+]
+
+
+def _staff(username: str, name: str, role: str, area_code: str, **extra: Any) -> StaffAccount:
+    return StaffAccount.create(username=username, password_hash=extra.pop("password_hash"),
+                               name=name, role=role, area_code=area_code, **extra)
+
+
+def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_PER_TOWNSHIP,
+                   fixture: dict[str, Any] | None = None) -> SeedSummary:
+    """Build the demo city into the configured database (migrating it first)."""
+    fixture = fixture or load_fixture()
+    rng = random.Random(20261125)
+    people = _People(fixture, rng)
+    summary = SeedSummary()
+    with db.connection_context():
+        if reset:
+            db.drop_tables(list(reversed(ALL_MODELS)), safe=True)
+            db.execute_sql("DROP TABLE IF EXISTS migratehistory")
+        migrate.upgrade(db.obj)
+        if City.select().exists():
+            summary.logins = _demo_logins()
+            return summary
+        password_hash = hash_password(DEMO_PASSWORD)
+        with db.atomic():
+            city = City.create(code=fixture["city"]["code"], name=fixture["city"]["name"])
+            _staff("city-admin", "市民政局管理员", "city_admin", city.code,
+                   password_hash=password_hash)
+            summary.staff += 1
+            for t in fixture["townships"]:
+                _seed_township(city, t, people, password_hash, summary)
+            audit.record(actor=SYSTEM, action="demo.seed", entity="city", entity_id=city.id,
+                         changes={"townships": [None, summary.townships]})
+        for t in Township.select().order_by(Township.code):
+            summary.clients += _seed_clients(t, fixture, people, rng, clients_per_township)
+        _seed_residents()
+    summary.logins = _demo_logins()
+    return summary
+
+
+def _seed_township(city: City, t: dict[str, Any], people: _People, password_hash: str,
+                   summary: SeedSummary) -> None:
+    township = Township.create(
+        city=city, code=t["code"], name=t["name"], kind=t["kind"], population=t["population"],
+        elderly_population=t["elderly_population"], office_address=t["office_address"],
+        lat=t["lat"], lng=t["lng"], office_area_m2=t.get("office_area_m2"), phone=t.get("phone"))
+    summary.townships += 1
+    full_time = standards.required_full_time_staff(t["population"])
+    if "understaffed" in t.get("deviations", []):
+        full_time -= 1
+    for n in range(1, full_time + 1):
+        sex = "female" if n % 2 == 0 else "male"
+        _staff(f"ts-{t['code']}-{n}", people.name(sex), "township_staff", t["code"],
+               township=township, sex=sex, is_head=n == 1, password_hash=password_hash)
+    for n in range(1, standards.SOCIAL_WORKERS_PER_TOWNSHIP + 1):
+        # One certified counsellor (a woman) and one generalist per township.
+        sex = "female" if n == 1 else "male"
+        _staff(f"sw-{t['code']}-{n}", people.name(sex), "social_worker", t["code"],
+               township=township, sex=sex, skills=["counselling"] if n == 1 else [],
+               password_hash=password_hash)
+    summary.staff += full_time + standards.SOCIAL_WORKERS_PER_TOWNSHIP
+    for v in t["villages"]:
+        village = Village.create(township=township, code=v["code"], name=v["name"],
+                                 kind=v["kind"], lat=v["lat"], lng=v["lng"])
+        station = v.get("station", {})
+        ServiceStation.create(village=village, **{k: station.get(k, False) for k in (
+            "has_person", "has_sign", "has_place", "has_rules", "has_ledger")},
+            sign=station.get("sign", ""), place=station.get("place", ""))
+        sex = people.rng.choice(("male", "female"))
+        _staff(f"co-{v['code']}", people.name(sex), "coordinator", v["code"], township=township,
+               village=village, sex=sex,
+               monthly_allowance_fen=standards.COORDINATOR_MONTHLY_ALLOWANCE_FEN,
+               password_hash=password_hash)
+        summary.villages += 1
+        summary.staff += 1
+
+
+def _seed_clients(township: Township, fixture: dict[str, Any], people: _People,
+                  rng: random.Random, count: int) -> int:
+    t = next(item for item in fixture["townships"] if item["code"] == township.code)
+    villages = list(township.villages.order_by(Village.code))
+    workers = list(StaffAccount.select().where(StaffAccount.role == "social_worker",
+                                               StaffAccount.township == township))
+    for n in range(count):
+        categories, (low, high), sex = _PROFILES[n % len(_PROFILES)]
+        sex = sex or rng.choice(("male", "female"))
+        age = rng.randint(low, high)
+        birth = TODAY - timedelta(days=age * 365 + rng.randint(0, 364))
+        village = villages[n % len(villages)]
+        v = next(item for item in t["villages"] if item["code"] == village.code)
+        items = [{"category": c, "since": TODAY - timedelta(days=rng.randint(30, 2000)),
+                  "subtype": rng.choice(list(SPECIAL_CARE_SUBTYPES)) if c == "special_care"
+                  else None} for c in categories]
+        data: dict[str, Any] = {
+            "name": people.name(sex), "id_number": people.id_number(birth, sex),
+            "village_id": village.id, "address": people.address(t, v),
+            # Homes lie within about a kilometre of the village centre.
+            "lat": round(village.lat + rng.uniform(-0.009, 0.009), 6),
+            "lng": round(village.lng + rng.uniform(-0.011, 0.011), 6),
+            "phone": people.phone() if age >= 18 else None, "categories": items,
+            "household_size": rng.randint(1, 6),
+        }
+        if "left_behind_child" in categories:
+            data |= {"guardian_name": people.name("female"), "guardian_relation": "祖母",
+                     "guardian_phone": people.phone()}
+        client = clients.create_client(data, actor=SYSTEM)
+        client.usual_worker = workers[n % len(workers)]
+        client.save()
+    return count
+
+
+def _seed_residents() -> None:
+    """Two demo WeChat users linked to clients, for logging in as a resident."""
+    first_clients = list(clients.list_clients(clients.ClientFilter(), actor=SYSTEM)
+                         .order_by(clients.Client.id).limit(len(DEMO_RESIDENT_OPENIDS)))
+    with db.atomic():
+        for openid, client in zip(DEMO_RESIDENT_OPENIDS, first_clients, strict=False):
+            resident = Resident.create(openid=openid, name=client.name)
+            ClientContact.create(resident=resident, client=client, relation="self")
+
+
+def _demo_logins() -> list[tuple[str, str, str]]:
+    first_township = Township.select().order_by(Township.code).first()
+    if first_township is None:
+        return []
+    code = first_township.code
+    first_village = first_township.villages.order_by(Village.code).first()
+    return [("city_admin", "city-admin", DEMO_PASSWORD),
+            ("township_staff", f"ts-{code}-1", DEMO_PASSWORD),
+            ("social_worker", f"sw-{code}-1", DEMO_PASSWORD),
+            ("coordinator", f"co-{first_village.code}", DEMO_PASSWORD)]

@@ -1,0 +1,27 @@
+"""All tables, imported in dependency order so migrations and create_tables see every one."""
+
+from backend.models.accounts import AuthSession, Resident, StaffAccount, WeChatSessionKey
+from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
+from backend.models.clients import Client, ClientCategory, ClientContact
+from backend.models.geography import City, ServiceStation, Township, Village
+from backend.models.records import (
+    AuditEntry,
+    IdempotencyRecord,
+    LoginAttempt,
+    OutboxEvent,
+    PiiAccess,
+)
+
+ALL_MODELS: list[type[BaseModel]] = [
+    City, Township, Village, ServiceStation,
+    StaffAccount, Resident, WeChatSessionKey, AuthSession,
+    Client, ClientCategory, ClientContact,
+    AuditEntry, OutboxEvent, PiiAccess, IdempotencyRecord, LoginAttempt,
+]
+
+__all__ = [
+    "ALL_MODELS", "AuditEntry", "AuthSession", "BaseModel", "City", "Client", "ClientCategory",
+    "ClientContact", "IdempotencyRecord", "JSONField", "LoginAttempt", "OutboxEvent", "PiiAccess",
+    "Resident", "ServiceStation", "StaffAccount", "TimestampedModel", "Township", "Village",
+    "WeChatSessionKey", "utcnow",
+]

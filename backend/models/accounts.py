@@ -1,0 +1,72 @@
+"""Who can log in: staff with passwords, residents through WeChat, and their sessions."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from backend.models.base import BaseModel, JSONField, TimestampedModel
+from backend.models.geography import Township, Village
+
+STAFF_ROLES = {
+    "city_admin": "市民政局",
+    "township_staff": "乡镇民政工作人员",
+    "social_worker": "专业社工",
+    "coordinator": "村（居）民政协管员",
+}
+
+
+class StaffAccount(TimestampedModel):
+    """A staff member; ``area_code`` is the prefix of everything they may see."""
+
+    username = pw.CharField(max_length=50, unique=True)
+    password_hash = pw.CharField(max_length=200)
+    name = pw.CharField(max_length=50)
+    role = pw.CharField(max_length=20, index=True)  # STAFF_ROLES
+    area_code = pw.CharField(max_length=12, index=True)  # 6 city, 9 township, 12 village
+    township = pw.ForeignKeyField(Township, null=True, backref="staff", on_delete="SET NULL")
+    village = pw.ForeignKeyField(Village, null=True, backref="staff", on_delete="SET NULL")
+    phone_enc = pw.TextField(null=True)
+    phone_masked = pw.CharField(max_length=11, null=True)
+    sex = pw.CharField(max_length=6, null=True)  # male | female: some visits need a woman
+    skills = JSONField(default=list)  # e.g. ["counselling"] for a certified counsellor
+    is_head = pw.BooleanField(default=False)  # the township office's head: escalations go here
+    monthly_allowance_fen = pw.IntegerField(null=True)  # coordinators' allowance
+    is_active = pw.BooleanField(default=True)
+    failed_logins = pw.IntegerField(default=0)
+    locked_until = pw.DateTimeField(null=True)
+
+
+class Resident(TimestampedModel):
+    """A mini-program user, known by their WeChat openid."""
+
+    openid = pw.CharField(max_length=64, unique=True)
+    unionid = pw.CharField(max_length=64, null=True)
+    name = pw.CharField(max_length=50, null=True)
+    phone_enc = pw.TextField(null=True)
+    phone_masked = pw.CharField(max_length=11, null=True)
+    last_login_at = pw.DateTimeField(null=True)
+
+
+class WeChatSessionKey(BaseModel):
+    """WeChat's session_key for a resident: server-side only, encrypted at rest."""
+
+    resident = pw.ForeignKeyField(Resident, unique=True, on_delete="CASCADE")
+    session_key_enc = pw.TextField()
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "wechat_session_key"
+
+
+class AuthSession(BaseModel):
+    """One login: access tokens name it, the refresh token rotates on it, logout revokes it."""
+
+    subject_kind = pw.CharField(max_length=10)  # staff | resident
+    subject_id = pw.IntegerField()
+    refresh_token_hash = pw.CharField(max_length=64, unique=True)
+    created_at = pw.DateTimeField()
+    expires_at = pw.DateTimeField()
+    revoked_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("subject_kind", "subject_id"), False),)

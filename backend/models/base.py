@@ -1,0 +1,49 @@
+"""The model base: one database proxy, UTC timestamps, JSON stored as text on both databases."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import peewee as pw
+
+from backend.db import db
+
+
+def utcnow() -> datetime:
+    """Now in UTC, naive, as every timestamp column stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class JSONField(pw.TextField):
+    """JSON in a TEXT column: the same on SQLite and PostgreSQL, ordered keys for stable hashes."""
+
+    def db_value(self, value: Any) -> str | None:
+        """Serialise to canonical JSON."""
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+    def python_value(self, value: str | None) -> Any:
+        """Parse JSON text back."""
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(pw.Model):
+    """Every table: bound to the proxy, snake_case table names."""
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class TimestampedModel(BaseModel):
+    """Rows that remember when they were created and last changed."""
+
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    def touch(self) -> None:
+        """Mark the row changed now (the caller saves it)."""
+        self.updated_at = utcnow()

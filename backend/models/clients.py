@@ -1,0 +1,78 @@
+"""Clients (服务对象): the people the bureau serves, with their categories and contacts."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from backend.models.accounts import Resident, StaffAccount
+from backend.models.base import BaseModel, TimestampedModel
+from backend.models.geography import Village
+
+CLIENT_CATEGORIES = {
+    "subsistence_allowance": "低保对象",
+    "extreme_poverty": "特困供养人员",
+    "left_behind_child": "留守儿童",
+    "left_behind_woman": "留守妇女",
+    "left_behind_elder": "留守老人",
+    "special_care": "优抚对象",
+    "elderly": "高龄老人",
+    "disabled": "残疾人",
+}
+SPECIAL_CARE_SUBTYPES = {
+    "veteran_test_or_war": "两参退役人员",
+    "rural_veteran_60": "60岁农村籍退役士兵",
+    "martyr_child": "烈士子女",
+}
+
+
+class Client(TimestampedModel):
+    """A person served by home visits or benefits; personal numbers are stored encrypted."""
+
+    name = pw.CharField(max_length=50, index=True)
+    village = pw.ForeignKeyField(Village, backref="clients", on_delete="RESTRICT")
+    area_code = pw.CharField(max_length=12, index=True)  # the village's code, for scoping
+    sex = pw.CharField(max_length=6)  # male | female, derived from the ID number
+    birth_date = pw.DateField()
+    id_number_enc = pw.TextField()
+    id_number_index = pw.CharField(max_length=64, unique=True)  # HMAC blind index
+    # Masked forms are kept beside the ciphertext so lists never decrypt (nor log an access).
+    id_number_masked = pw.CharField(max_length=18)  # region and last four: 110105********002X
+    phone_enc = pw.TextField(null=True)
+    phone_masked = pw.CharField(max_length=11, null=True)  # 138****1234
+    address = pw.CharField(max_length=200)
+    lat = pw.FloatField()
+    lng = pw.FloatField()
+    household_code = pw.CharField(max_length=30, null=True)  # 户号
+    household_size = pw.IntegerField(default=1)
+    guardian_name = pw.CharField(max_length=50, null=True)
+    guardian_relation = pw.CharField(max_length=20, null=True)
+    guardian_phone_enc = pw.TextField(null=True)
+    guardian_phone_masked = pw.CharField(max_length=11, null=True)
+    usual_worker = pw.ForeignKeyField(StaffAccount, null=True, backref="usual_clients",
+                                      on_delete="SET NULL")
+    notes = pw.TextField(default="")
+
+
+class ClientCategory(BaseModel):
+    """One category a client belongs to (a client can have several), with its benefit if any."""
+
+    client = pw.ForeignKeyField(Client, backref="categories", on_delete="CASCADE")
+    category = pw.CharField(max_length=30)  # CLIENT_CATEGORIES
+    subtype = pw.CharField(max_length=30, null=True)  # SPECIAL_CARE_SUBTYPES for special_care
+    since = pw.DateField(null=True)
+    benefit_fen = pw.IntegerField(null=True)  # monthly benefit where the category pays one
+    ended_on = pw.DateField(null=True)
+
+    class Meta:
+        indexes = ((("client", "category"), True),)
+
+
+class ClientContact(BaseModel):
+    """A resident account allowed to act for a client: themselves or a household member."""
+
+    resident = pw.ForeignKeyField(Resident, backref="client_links", on_delete="CASCADE")
+    client = pw.ForeignKeyField(Client, backref="resident_links", on_delete="CASCADE")
+    relation = pw.CharField(max_length=20, default="self")  # self | spouse | child | guardian …
+
+    class Meta:
+        indexes = ((("resident", "client"), True),)

@@ -1,0 +1,57 @@
+"""City → township → village; every record in the product hangs somewhere in this tree."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from backend.models.base import BaseModel
+
+TOWNSHIP_KINDS = {"town": "乡镇", "subdistrict": "街道", "zone": "管委会"}
+VILLAGE_KINDS = {"village": "村", "community": "居委会"}
+
+
+class City(BaseModel):
+    """A city (or county-level city) whose bureau supervises its townships."""
+
+    code = pw.CharField(max_length=6, unique=True)  # statistical area code, 6 digits
+    name = pw.CharField(max_length=50)
+
+
+class Township(BaseModel):
+    """A township, subdistrict or zone with its civil-affairs office."""
+
+    city = pw.ForeignKeyField(City, backref="townships", on_delete="CASCADE")
+    code = pw.CharField(max_length=9, unique=True)  # 9-digit area code
+    name = pw.CharField(max_length=50)
+    kind = pw.CharField(max_length=12)  # TOWNSHIP_KINDS
+    population = pw.IntegerField()
+    elderly_population = pw.IntegerField()
+    office_address = pw.CharField(max_length=200)
+    lat = pw.FloatField()
+    lng = pw.FloatField()
+    office_area_m2 = pw.IntegerField(null=True)
+    phone = pw.CharField(max_length=20, null=True)  # office landline: public, not personal data
+
+
+class Village(BaseModel):
+    """A village or community; its 12-digit code is the scope key of every record in it."""
+
+    township = pw.ForeignKeyField(Township, backref="villages", on_delete="CASCADE")
+    code = pw.CharField(max_length=12, unique=True)
+    name = pw.CharField(max_length=50)
+    kind = pw.CharField(max_length=12)  # VILLAGE_KINDS
+    lat = pw.FloatField()
+    lng = pw.FloatField()
+
+
+class ServiceStation(BaseModel):
+    """The village's civil-affairs service station and its five elements (五有)."""
+
+    village = pw.ForeignKeyField(Village, backref="stations", unique=True, on_delete="CASCADE")
+    sign = pw.CharField(max_length=100, default="")
+    place = pw.CharField(max_length=200, default="")
+    has_person = pw.BooleanField(default=False)
+    has_sign = pw.BooleanField(default=False)
+    has_place = pw.BooleanField(default=False)
+    has_rules = pw.BooleanField(default=False)
+    has_ledger = pw.BooleanField(default=False)

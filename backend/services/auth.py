@@ -1,0 +1,201 @@
+"""Logging in and out: staff by password, residents through WeChat, one token scheme for both.
+
+An access token is a short-lived signed reference to an ``AuthSession`` row; the refresh token
+is a random secret stored only as a hash and rotated on every refresh; logout revokes the
+session, which kills every access token issued on it at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from backend import audit, runtime
+from backend.db import db
+from backend.errors import (
+    DomainError,
+    NotAuthenticated,
+    TooManyRequests,
+    UpstreamUnavailable,
+    ValidationFailed,
+)
+from backend.models import (
+    AuthSession,
+    LoginAttempt,
+    Resident,
+    StaffAccount,
+    WeChatSessionKey,
+    utcnow,
+)
+from backend.permissions import Actor
+from backend.wechat import WeChatClient, WeChatError, WeChatUnavailable
+
+_hasher = PasswordHasher()
+# Verifying against a dummy hash when the user does not exist keeps the response time the same,
+# so timing does not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """What a successful login or refresh answers."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    actor: Actor
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(runtime.settings().secret_key, salt="access-token")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_for(kind: str, subject_id: int, session_id: int | None = None) -> Actor:
+    """Build the Actor for a staff member or resident by id."""
+    if kind == "staff":
+        staff = StaffAccount.get_by_id(subject_id)
+        return Actor(kind="staff", id=staff.id, role=staff.role, area_code=staff.area_code,
+                     name=staff.name, session_id=session_id)
+    resident = Resident.get_by_id(subject_id)
+    return Actor(kind="resident", id=resident.id, role="resident", name=resident.name or "",
+                 session_id=session_id)
+
+
+def issue_tokens(kind: str, subject_id: int) -> TokenPair:
+    """Open a session for a staff member or resident and answer its tokens."""
+    settings = runtime.settings()
+    refresh = secrets.token_urlsafe(32)
+    now = utcnow()
+    session = AuthSession.create(
+        subject_kind=kind, subject_id=subject_id, refresh_token_hash=_digest(refresh),
+        created_at=now, expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds))
+    access = _serializer().dumps({"sid": session.id})
+    return TokenPair(access, refresh, settings.access_token_ttl_seconds,
+                     actor_for(kind, subject_id, session.id))
+
+
+def login_staff(username: str, password: str) -> TokenPair:
+    """Check a staff password (throttled after repeated failures) and open a session."""
+    settings = runtime.settings()
+    window_start = utcnow() - timedelta(seconds=settings.login_lockout_seconds)
+    failures = (LoginAttempt.select().where(LoginAttempt.username == username,
+                                            LoginAttempt.created_at > window_start).count())
+    if failures >= settings.login_failures_before_lockout:
+        raise TooManyRequests("登录失败次数过多，请15分钟后再试", code="login_throttled")
+    staff = StaffAccount.get_or_none(StaffAccount.username == username)
+    matches = _password_matches(staff.password_hash if staff else _DUMMY_HASH, password)
+    if staff is None or not matches or not staff.is_active:
+        with db.atomic():  # the failure is kept even though the login is refused
+            LoginAttempt.create(username=username)
+        raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
+    with db.atomic():
+        LoginAttempt.delete().where(LoginAttempt.username == username).execute()
+        pair = issue_tokens("staff", staff.id)
+        audit.record(actor=pair.actor, action="auth.login", entity="staff_account",
+                     entity_id=staff.id)
+    return pair
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+# WeChat's answers to jscode2session, as the product explains them to a person.
+_WECHAT_LOGIN_ERRORS: dict[int, tuple[type[DomainError], str, str]] = {
+    40029: (ValidationFailed, "wechat_invalid_code", "微信登录凭证无效，请重新进入小程序"),
+    40163: (ValidationFailed, "wechat_code_used", "微信登录凭证已被使用，请重新进入小程序"),
+    45011: (TooManyRequests, "wechat_rate_limited", "登录过于频繁，请稍后再试"),
+    -1: (UpstreamUnavailable, "wechat_busy", "微信服务繁忙，请稍后再试"),
+}
+
+
+def login_wechat(code: str, *, wechat: WeChatClient) -> TokenPair:
+    """Exchange a wx.login code for the openid; keep session_key server-side; open a session."""
+    try:
+        answer = wechat.code_to_session(code)
+    except WeChatError as exc:
+        error_class, error_code, message = _WECHAT_LOGIN_ERRORS.get(
+            exc.errcode, (UpstreamUnavailable, "wechat_error", "微信登录失败，请稍后再试"))
+        raise error_class(message, code=error_code) from None
+    except WeChatUnavailable:
+        raise UpstreamUnavailable("无法连接微信服务，请稍后再试",
+                                  code="wechat_unreachable") from None
+    now = utcnow()
+    with db.atomic():
+        resident, created = Resident.get_or_create(openid=answer.openid,
+                                                   defaults={"unionid": answer.unionid})
+        resident.last_login_at = now
+        resident.save()
+        key = WeChatSessionKey.get_or_none(WeChatSessionKey.resident == resident)
+        context = f"resident:{resident.id}:session_key"
+        encrypted = runtime.vault().encrypt(answer.session_key, context=context)
+        if key is None:
+            WeChatSessionKey.create(resident=resident, session_key_enc=encrypted, updated_at=now)
+        else:
+            key.session_key_enc, key.updated_at = encrypted, now
+            key.save()
+        pair = issue_tokens("resident", resident.id)
+        audit.record(actor=pair.actor, action="auth.register" if created else "auth.login",
+                     entity="resident", entity_id=resident.id)
+    return pair
+
+
+def authenticate(access_token: str) -> Actor:
+    """The actor behind an access token, or NotAuthenticated."""
+    settings = runtime.settings()
+    try:
+        data: dict[str, Any] = _serializer().loads(access_token,
+                                                    max_age=settings.access_token_ttl_seconds)
+    except SignatureExpired:
+        raise NotAuthenticated("登录已过期，请刷新或重新登录", code="token_expired") from None
+    except BadSignature:
+        raise NotAuthenticated("登录凭证无效", code="invalid_token") from None
+    session = AuthSession.get_or_none(AuthSession.id == data.get("sid"))
+    if session is None or session.revoked_at is not None or session.expires_at < utcnow():
+        raise NotAuthenticated("登录已失效，请重新登录", code="session_revoked")
+    return actor_for(session.subject_kind, session.subject_id, session.id)
+
+
+def refresh_tokens(refresh_token: str) -> TokenPair:
+    """Rotate a refresh token: the old one stops working, a new pair is answered."""
+    settings = runtime.settings()
+    with db.atomic():
+        session = AuthSession.get_or_none(AuthSession.refresh_token_hash == _digest(refresh_token))
+        if session is None or session.revoked_at is not None or session.expires_at < utcnow():
+            raise NotAuthenticated("刷新凭证无效或已过期，请重新登录", code="invalid_refresh_token")
+        new_refresh = secrets.token_urlsafe(32)
+        rotated = (AuthSession.update(refresh_token_hash=_digest(new_refresh))
+                   .where(AuthSession.id == session.id,
+                          AuthSession.refresh_token_hash == _digest(refresh_token)).execute())
+        if not rotated:  # a concurrent refresh won with the same token
+            raise NotAuthenticated("刷新凭证已被使用，请重新登录", code="invalid_refresh_token")
+    access = _serializer().dumps({"sid": session.id})
+    return TokenPair(access, new_refresh, settings.access_token_ttl_seconds,
+                     actor_for(session.subject_kind, session.subject_id, session.id))
+
+
+def logout(*, actor: Actor) -> None:
+    """Revoke the actor's session: its access and refresh tokens stop working."""
+    with db.atomic():
+        AuthSession.update(revoked_at=utcnow()).where(AuthSession.id == actor.session_id).execute()
+        audit.record(actor=actor, action="auth.logout", entity="auth_session",
+                     entity_id=actor.session_id)

@@ -1,0 +1,49 @@
+"""The HTTP face of the product: a Flask app serving the mini-program and staff screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from backend import outbox, runtime
+from backend.config import load_settings
+from backend.db import db, open_database
+from backend.wechat import WeChatClient
+from miniprogram_api import cli, docs, errors, requests
+from miniprogram_api.extensions import Api
+from miniprogram_api.resources import BLUEPRINTS
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, WeChat client, API resources, errors, commands."""
+    settings = load_settings(overrides=config)
+    runtime.configure(settings)
+
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+        JSON_AS_ASCII=False,
+        **docs.OPENAPI_CONFIG,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    open_database(settings.database_url)
+    app.extensions["wechat"] = WeChatClient(settings.wechat_api_base, settings.wechat_appid,
+                                            settings.wechat_secret)
+    outbox.install_dispatcher(outbox.InlineDispatcher())
+
+    api = Api(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    docs.init_app(app)
+    errors.register_error_handlers(app)
+    requests.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+__all__ = ["create_app", "db"]

@@ -1,0 +1,58 @@
+"""Commands: ``flask --app miniprogram_api db upgrade | audit verify | demo seed | demo serve``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from backend import audit, demo, migrate
+from backend.db import db
+
+db_cli = AppGroup("db", help="数据库结构迁移")
+audit_cli = AppGroup("audit", help="审计记录")
+demo_cli = AppGroup("demo", help="演示城市")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    applied = migrate.upgrade(db.obj)
+    click.echo("已是最新" if not applied else "已应用迁移: " + ", ".join(applied))
+
+
+@db_cli.command("revision")
+@click.argument("name")
+def db_revision(name: str) -> None:
+    """Write a migration for the models' changes since the last migration."""
+    created = migrate.create_revision(db.obj, name)
+    click.echo(f"已生成迁移: {created}" if created else "模型没有变化")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; name the first broken row."""
+    with db.connection_context():
+        report = audit.verify_chain()
+    if report.ok:
+        click.echo(f"审计链完整：共核验 {report.rows_checked} 条记录")
+        return
+    click.echo(f"审计链断裂：第一条异常记录 id={report.first_broken_id}，{report.problem}",
+               err=True)
+    sys.exit(1)
+
+
+@demo_cli.command("seed")
+@click.option("--reset", is_flag=True, help="先清空数据库再生成")
+def demo_seed(reset: bool) -> None:
+    """Build the demo city from its fixture (migrating first)."""
+    summary = demo.seed_demo_city(reset=reset)
+    click.echo(summary.describe())
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    for group in (db_cli, audit_cli, demo_cli):
+        app.cli.add_command(group)

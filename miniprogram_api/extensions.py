@@ -1,0 +1,87 @@
+"""Our own Api, Blueprint and Schema: cross-cutting behaviour written once.
+
+- ``Blueprint.permission`` declares who may call a view (from backend.permissions), checks it
+  before anything else runs, and documents 401/403 plus the view's other error statuses.
+- ``Schema`` rejects unknown fields and keeps integers strict.
+- ``PeeweePage`` paginates a peewee query with a COUNT instead of loading every row.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask import g
+from flask_smorest.pagination import Page
+
+from backend.permissions import PERMISSIONS, PUBLIC, require
+from miniprogram_api.errors import ERROR_DESCRIPTIONS, ErrorSchema
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with our error envelope and handlers (installed by the app factory)."""
+
+    ERROR_SCHEMA = ErrorSchema
+    # No catch-all "default" response: every error status a route can answer is listed on it.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_error_handlers(self) -> None:
+        """Error handlers are registered by miniprogram_api.errors instead."""
+
+
+class Schema(ma.Schema):
+    """Base schema: unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+def Int(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
+    """A strict integer field: "12" and 1.5 are rejected, not coerced."""
+    return ma.fields.Integer(strict=True, **kwargs)
+
+
+class PeeweePage(Page):
+    """Paginate a peewee query: COUNT for the total, LIMIT/OFFSET for the page."""
+
+    @property
+    def item_count(self) -> int:
+        """Total matching rows."""
+        return int(self.collection.count())
+
+    @property
+    def items(self) -> list[Any]:
+        """This page's rows."""
+        params = self.page_params
+        return list(self.collection.limit(params.page_size)
+                    .offset(params.first_item))
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A blueprint whose views each declare their permission and their error statuses."""
+
+    DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": 100}  # noqa: RUF012
+
+    def permission(self, name: str, *, errors: Iterable[int] = ()) -> Callable[..., Any]:
+        """Declare the permission a view needs; check it first; document its error answers."""
+        if name != PUBLIC and name not in PERMISSIONS:
+            raise KeyError(f"unknown permission {name!r}")
+        statuses = set(errors) | ({401, 403} if name != PUBLIC else set())
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def checked(*args: Any, **kwargs: Any) -> Any:
+                g.actor = require(getattr(g, "actor", None), name)
+                return view(*args, **kwargs)
+
+            checked._permission = name  # type: ignore[attr-defined]
+            for status in sorted(statuses):
+                checked = self.alt_response(status, schema=ErrorSchema,
+                                            description=ERROR_DESCRIPTIONS[status])(checked)
+            return checked
+
+        return decorator

@@ -1,0 +1,15 @@
+"""Every resource's blueprint, registered in this order (it is also the docs' order)."""
+
+from flask_smorest import Blueprint
+
+from miniprogram_api.resources.auth.routes import blp as auth_blp
+from miniprogram_api.resources.clients.routes import blp as clients_blp
+from miniprogram_api.resources.me.routes import blp as me_blp
+from miniprogram_api.resources.townships.routes import blp as townships_blp
+
+BLUEPRINTS: list[Blueprint] = [
+    auth_blp,
+    me_blp,
+    townships_blp,
+    clients_blp,
+]
