@@ -229,7 +229,9 @@ def _add_rules_and_drops(
         if not allowed:
             routing.ActiveVar(index).SetValue(0)
         elif len(allowed) < len(problem.workers):
-            routing.SetAllowedVehiclesForIndex([problem.workers.index(w) for w in allowed], index)
+            # -1 keeps "not served" open; the disjunction prices that choice.
+            vehicles = [-1, *(problem.workers.index(w) for w in allowed)]
+            routing.VehicleVar(index).SetValues(vehicles)
         if visit.pinned_position is not None and count is not None:
             # Pinned stops are facts (already done or started): they are served, in place.
             routing.ActiveVar(index).SetValue(1)
