@@ -28,6 +28,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "clients.update": OFFICE,
     "clients.reveal": OFFICE,
     "audit.read": frozenset({"city_admin"}),
+    "services.update": frozenset({"city_admin"}),
+    "applications.create": frozenset({"resident", "coordinator"}),
+    "applications.read": EVERYONE - {"social_worker"},
+    "applications.transition": frozenset({"coordinator", "township_staff", "city_admin"}),
+    "applications.queue": frozenset({"coordinator", "township_staff", "city_admin"}),
+    "applications.report": frozenset({"city_admin"}),
+    "applications.evaluate": frozenset({"resident"}),
 }
 
 

@@ -1,6 +1,15 @@
 """All tables, imported in dependency order so migrations and create_tables see every one."""
 
 from backend.models.accounts import AuthSession, Resident, StaffAccount, WeChatSessionKey
+from backend.models.applications import (
+    Application,
+    ApplicationEvaluation,
+    ApplicationMaterial,
+    ApplicationStep,
+    FollowUpTask,
+    PublicNoticeObjection,
+    ServiceGuideEdit,
+)
 from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
 from backend.models.geography import City, ServiceStation, Township, Village
@@ -17,6 +26,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     StaffAccount, Resident, WeChatSessionKey, AuthSession,
     Client, ClientCategory, ClientContact,
     AuditEntry, OutboxEvent, PiiAccess, IdempotencyRecord, LoginAttempt,
+    ServiceGuideEdit, Application, ApplicationStep, ApplicationMaterial, PublicNoticeObjection,
+    ApplicationEvaluation, FollowUpTask,
 ]
 
 __all__ = [

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from miniprogram_api.resources.auth.routes import blp as auth_blp
 from miniprogram_api.resources.clients.routes import blp as clients_blp
 from miniprogram_api.resources.me.routes import blp as me_blp
+from miniprogram_api.resources.services.routes import blp as services_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
 
 BLUEPRINTS: list[Blueprint] = [
@@ -12,4 +13,5 @@ BLUEPRINTS: list[Blueprint] = [
     me_blp,
     townships_blp,
     clients_blp,
+    services_blp,
 ]

@@ -1,0 +1,143 @@
+"""Applications (办件): filing, the workflow's steps, materials, objections, evaluations."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from backend.models.accounts import Resident, StaffAccount
+from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
+from backend.models.clients import Client
+from backend.models.geography import Village
+
+APPLICATION_STATUSES = {
+    "draft": "草稿",
+    "in_review": "办理中",
+    "supplement": "待补正",
+    "approved": "已批准",
+    "rejected": "未批准",
+    "withdrawn": "已撤回",
+}
+OPEN_STATUSES = ("draft", "in_review", "supplement")
+DECIDED_STATUSES = ("approved", "rejected")
+
+
+class ServiceGuideEdit(BaseModel):
+    """A city's edits to a service's published guide, laid over the shipped fixture."""
+
+    code = pw.CharField(max_length=60, unique=True)
+    content = JSONField(default=dict)  # only the edited fields
+    updated_at = pw.DateTimeField(default=utcnow)
+    updated_by = pw.ForeignKeyField(StaffAccount, null=True, on_delete="SET NULL")
+
+
+class Application(TimestampedModel):
+    """One application (or re-review) moving through its service's workflow."""
+
+    reference = pw.CharField(max_length=30, unique=True)  # the number people quote: SQ…
+    service_code = pw.CharField(max_length=60, index=True)
+    kind = pw.CharField(max_length=12, default="application")  # application | re_review
+    parent = pw.ForeignKeyField("self", null=True, backref="re_reviews", on_delete="SET NULL")
+    resident = pw.ForeignKeyField(Resident, null=True, backref="applications",
+                                  on_delete="SET NULL")  # the account that owns it, if any
+    client = pw.ForeignKeyField(Client, null=True, backref="applications", on_delete="SET NULL")
+    village = pw.ForeignKeyField(Village, on_delete="RESTRICT")
+    area_code = pw.CharField(max_length=12, index=True)
+    applicant_name = pw.CharField(max_length=50)
+    applicant_id_enc = pw.TextField()
+    applicant_id_index = pw.CharField(max_length=64, index=True)
+    applicant_id_masked = pw.CharField(max_length=18)
+    phone_enc = pw.TextField(null=True)
+    phone_masked = pw.CharField(max_length=11, null=True)
+    address = pw.CharField(max_length=200)
+    household_members = JSONField(default=list)  # id numbers encrypted per member, masked beside
+    declared_income_fen = pw.IntegerField(default=0)
+    declared_assets_fen = pw.IntegerField(default=0)
+    assets_note = pw.TextField(default="")
+    reason = pw.TextField(default="")
+    # Set while the application is open, NULL after: a unique column stops duplicate intake races.
+    open_key = pw.CharField(max_length=140, null=True, unique=True)
+    status = pw.CharField(max_length=12, default="draft", index=True)
+    stage = pw.CharField(max_length=20, null=True)
+    stage_role = pw.CharField(max_length=20, null=True, index=True)
+    stage_started_on = pw.DateField(null=True)
+    stage_due_on = pw.DateField(null=True, index=True)
+    paused_days_left = pw.IntegerField(null=True)  # working days left when 补正 paused the clock
+    requested_materials = JSONField(default=list)  # what 补正 asked for
+    notice_ends_on = pw.DateField(null=True)
+    submitted_at = pw.DateTimeField(null=True)
+    decided_at = pw.DateTimeField(null=True)
+    decision_reason = pw.TextField(null=True)
+    outcome = pw.CharField(max_length=12, null=True)  # re-review: continue | change | stop
+    benefit_fen = pw.IntegerField(null=True)
+    next_re_review_on = pw.DateField(null=True, index=True)
+    # 代办: who filed for the resident and on what authority.
+    filed_by = pw.ForeignKeyField(StaffAccount, null=True, backref="proxy_filings",
+                                  on_delete="SET NULL")
+    proxy_authorised_by = pw.CharField(max_length=50, null=True)
+    proxy_authorised_at = pw.DateTimeField(null=True)
+    proxy_method = pw.CharField(max_length=20, null=True)  # signed_form | in_person
+    proxy_doorstep = pw.BooleanField(default=False)
+
+
+class ApplicationStep(BaseModel):
+    """One entry of an application's timeline (办件进度): who did what, when and why."""
+
+    application = pw.ForeignKeyField(Application, backref="steps", on_delete="CASCADE")
+    created_at = pw.DateTimeField(default=utcnow)
+    actor_kind = pw.CharField(max_length=10)
+    actor_id = pw.IntegerField(null=True)
+    actor_name = pw.CharField(max_length=50, default="")
+    action = pw.CharField(max_length=30)
+    stage = pw.CharField(max_length=20, null=True)  # the stage the action was taken in
+    to_stage = pw.CharField(max_length=20, null=True)
+    comment = pw.TextField(default="")
+    details = JSONField(default=dict)
+
+
+class ApplicationMaterial(BaseModel):
+    """An uploaded material, stored content-addressed under an unguessable name."""
+
+    application = pw.ForeignKeyField(Application, backref="materials", on_delete="CASCADE")
+    material_code = pw.CharField(max_length=40)
+    content_type = pw.CharField(max_length=40)
+    size_bytes = pw.IntegerField()
+    sha256 = pw.CharField(max_length=64)
+    storage_name = pw.CharField(max_length=100)
+    uploaded_at = pw.DateTimeField(default=utcnow)
+    uploader_kind = pw.CharField(max_length=10)
+    uploader_id = pw.IntegerField(null=True)
+
+
+class PublicNoticeObjection(BaseModel):
+    """An objection raised during the public notice; approval waits until it is resolved."""
+
+    application = pw.ForeignKeyField(Application, backref="objections", on_delete="CASCADE")
+    content = pw.TextField()
+    raised_at = pw.DateTimeField(default=utcnow)
+    recorded_by = pw.ForeignKeyField(StaffAccount, null=True, on_delete="SET NULL")
+    resolution = pw.TextField(null=True)
+    resolved_at = pw.DateTimeField(null=True)
+    resolved_by = pw.ForeignKeyField(StaffAccount, null=True, on_delete="SET NULL",
+                                     backref="resolved_objections")
+
+
+class ApplicationEvaluation(BaseModel):
+    """A resident's rating (好差评) of a decided application."""
+
+    application = pw.ForeignKeyField(Application, backref="evaluations", unique=True,
+                                     on_delete="CASCADE")
+    rating = pw.IntegerField()  # 1 (very poor) … 5 (very good)
+    comment = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    resident = pw.ForeignKeyField(Resident, null=True, on_delete="SET NULL")
+
+
+class FollowUpTask(TimestampedModel):
+    """Work a poor rating creates for the township's staff, due by a date."""
+
+    application = pw.ForeignKeyField(Application, backref="follow_ups", on_delete="CASCADE")
+    evaluation = pw.ForeignKeyField(ApplicationEvaluation, on_delete="CASCADE")
+    area_code = pw.CharField(max_length=12, index=True)
+    role = pw.CharField(max_length=20, default="township_staff")
+    due_on = pw.DateField()
+    status = pw.CharField(max_length=12, default="open")  # open | done

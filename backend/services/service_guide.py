@@ -1,0 +1,63 @@
+"""The service guide (办事指南): the shipped fixture with the city's audited edits laid over it."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from backend import audit, outbox, workflows
+from backend.db import db
+from backend.models import ServiceGuideEdit, utcnow
+from backend.permissions import Actor, require
+
+# What a city may rewrite; the workflow itself stays data in the fixture, shipped with the code.
+EDITABLE = ("name", "short_name", "legal_basis", "eligibility", "procedure", "time_limit_days",
+            "materials", "sample_form", "fee", "service_commitment", "complaint_phone")
+
+
+def _edits() -> dict[str, dict[str, Any]]:
+    return {row.code: row.content for row in ServiceGuideEdit.select()}
+
+
+def _merged(code: str, edits: dict[str, Any] | None) -> dict[str, Any]:
+    entry = copy.deepcopy(workflows.service(code))
+    entry.update(copy.deepcopy(edits or {}))
+    entry["workflow_stages"] = [s for s in entry["workflow"]["stages"] if s["applies"]]
+    return entry
+
+
+def list_services() -> list[dict[str, Any]]:
+    """Every service's published guide, in the fixture's order."""
+    edits = _edits()
+    return [_merged(code, edits.get(code)) for code in workflows.guide()["services"]]
+
+
+def get_service(code: str) -> dict[str, Any]:
+    """One service's published guide, or NotFound."""
+    workflows.service(code)
+    row = ServiceGuideEdit.get_or_none(ServiceGuideEdit.code == code)
+    return _merged(code, row.content if row else None)
+
+
+def materials_of(code: str) -> list[dict[str, Any]]:
+    """The material list currently published for a service."""
+    materials: list[dict[str, Any]] = get_service(code)["materials"]
+    return materials
+
+
+def update_service(code: str, changes: dict[str, Any], *, actor: Actor) -> dict[str, Any]:
+    """Edit a service's published guide (city bureau); audited with before and after."""
+    require(actor, "services.update")
+    with db.atomic():
+        before = get_service(code)
+        row, _ = ServiceGuideEdit.get_or_create(code=code, defaults={"content": {}})
+        content = dict(row.content)
+        content.update({key: value for key, value in changes.items() if key in EDITABLE})
+        row.content, row.updated_at, row.updated_by = content, utcnow(), actor.id
+        row.save()
+        after = get_service(code)
+        audit.record(actor=actor, action="service_guide.update", entity="service", entity_id=code,
+                     changes=audit.diff({k: before[k] for k in changes},
+                                        {k: after[k] for k in changes}))
+        outbox.emit("service_guide.updated", service_code=code)
+    return after

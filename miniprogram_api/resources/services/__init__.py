@@ -1,0 +1,1 @@
+"""The service guide resource (办事指南)."""

@@ -1,0 +1,45 @@
+"""The service guide (办事指南): public reading, city bureau editing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+
+from backend.permissions import PUBLIC
+from backend.services import service_guide
+from miniprogram_api.extensions import Blueprint
+
+from .schemas import ServiceSchema, ServiceUpdateSchema
+
+blp = Blueprint("services", __name__, url_prefix="/api/v1/services", description="办事指南")
+
+
+@blp.route("")
+class Services(MethodView):
+    """Every service's guide."""
+
+    @blp.permission(PUBLIC)
+    @blp.response(200, ServiceSchema(many=True))
+    def get(self) -> Any:
+        """Read the guide of every service, no login needed (办事指南列表)."""
+        return service_guide.list_services()
+
+
+@blp.route("/<code>")
+class ServiceDetail(MethodView):
+    """One service's guide."""
+
+    @blp.permission(PUBLIC, errors=(404,))
+    @blp.response(200, ServiceSchema)
+    def get(self, code: str) -> Any:
+        """Read one service's guide, no login needed (办事指南详情)."""
+        return service_guide.get_service(code)
+
+    @blp.permission("services.update", errors=(404, 422))
+    @blp.arguments(ServiceUpdateSchema)
+    @blp.response(200, ServiceSchema)
+    def patch(self, changes: dict[str, Any], code: str) -> Any:
+        """Edit a service's published guide; the change is audited (修改办事指南)."""
+        return service_guide.update_service(code, changes, actor=g.actor)

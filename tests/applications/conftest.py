@@ -1,0 +1,1 @@
+"""Fixtures for the applications tests: a controllable today and upload limits."""
