@@ -1,0 +1,210 @@
+"""Benchmark the scheduler against best-known Solomon results, PyVRP and pyvroom.
+
+    python -m benchmarks.scheduler --quick                  # a representative subset
+    python -m benchmarks.scheduler --suite solomon100 --time-limit 10
+    python -m benchmarks.scheduler --suite township --instances 10,20,40
+
+Every plan (ours and theirs) is timed, priced and validated by our own code, so columns
+compare like with like. Prints a Markdown table per suite and a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.competitors import pyvrp_routes, vroom_routes
+from benchmarks.township import township_day
+from scheduler import Plan, Problem, solomon, solve
+from scheduler.solver import assemble
+
+SOLOMON = Path("/work/shared/benchmarks/solomon")
+QUICK = ["C101", "C201", "R101", "R201", "RC101", "RC201"]
+SUITES = {"solomon25": 25, "solomon50": 50, "solomon100": 100}
+DEFAULT_LIMITS = {"solomon25": 2.0, "solomon50": 2.0, "solomon100": 10.0, "township": 1.0}
+TOWNSHIP_SIZES = [10, 20, 30, 40, 60]
+
+
+@dataclass
+class Row:
+    """One solver on one instance."""
+
+    suite: str
+    instance: str
+    solver: str
+    value: float  # distance (Solomon) or our objective (township)
+    unserved: int
+    feasible: bool
+    seconds: float
+    reference: float | None = None  # best known (Solomon)
+
+    @property
+    def gap(self) -> float | None:
+        """Percentage above the reference, when there is one."""
+        return None if self.reference is None else 100 * (self.value / self.reference - 1)
+
+
+def bks() -> dict[tuple[str, int], tuple[int, float]]:
+    """(instance, customers) -> (vehicles, distance) from bks.csv."""
+    with open(SOLOMON / "bks.csv") as f:
+        return {
+            (r["instance"], int(r["customers"])): (int(r["vehicles"]), float(r["distance"]))
+            for r in csv.DictReader(f)
+        }
+
+
+Solver = Callable[[Problem, float], list[list[str]] | Plan]
+
+
+def solvers(competitors: bool) -> dict[str, Solver]:
+    """Our solver and, unless told not to, the two references."""
+    ours: Solver = lambda p, t: solve(p, time_limit=t)  # noqa: E731
+    found = {"ours": ours}
+    if competitors:
+        found |= {"pyvrp": pyvrp_routes, "vroom": vroom_routes}
+    return found
+
+
+def run(problem: Problem, solver: Solver, limit: float) -> tuple[Plan, float]:
+    """Solve, time it, and return our Plan of the answer."""
+    began = time.perf_counter()
+    answer = solver(problem, limit)
+    seconds = time.perf_counter() - began
+    plan = answer if isinstance(answer, Plan) else assemble(problem, answer)
+    return plan, seconds
+
+
+def solomon_rows(suite: str, names: list[str], limit: float, competitors: bool) -> list[Row]:
+    """Solomon: 25/50 distance-only trunc1 optima; 100 fleet fixed at BKS size, double."""
+    customers = SUITES[suite]
+    convention = "double" if customers == 100 else "trunc1"
+    best = bks()
+    rows = []
+    for name in names:
+        instance = solomon.parse(SOLOMON / str(customers) / f"{name}.txt")
+        vehicles, reference = best[(name, customers)]
+        fleet = vehicles if customers == 100 else None  # 25/50: the file's limit, distance only
+        problem = solomon.to_problem(instance, vehicles=fleet, distances=convention)
+        for label, solver in solvers(competitors).items():
+            plan, seconds = run(problem, solver, limit)
+            distance = solomon.plan_distance(instance, plan, convention)
+            row = Row(
+                suite,
+                name,
+                label,
+                distance,
+                len(plan.dropped),
+                plan.is_feasible(),
+                seconds,
+                reference,
+            )
+            rows.append(row)
+            print(_line(row), flush=True)
+    return rows
+
+
+def township_rows(sizes: list[int], limit: float, competitors: bool, seed: int) -> list[Row]:
+    """Synthetic township days; the reference is the best plan any solver found."""
+    rows = []
+    for n in sizes:
+        problem = township_day(n, seed)
+        found = []
+        for label, solver in solvers(competitors).items():
+            plan, seconds = run(problem, solver, limit)
+            found.append(
+                Row(
+                    "township",
+                    f"day{n}",
+                    label,
+                    plan.cost(),
+                    len(plan.dropped),
+                    plan.is_feasible(),
+                    seconds,
+                )
+            )
+        best = min((r.value for r in found if r.feasible), default=None)
+        for row in found:
+            row.reference = best
+            rows.append(row)
+            print(_line(row), flush=True)
+    return rows
+
+
+def _line(row: Row) -> str:
+    gap = "" if row.gap is None else f"{row.gap:+.2f}%"
+    return (
+        f"| {row.suite} | {row.instance} | {row.solver} | {row.value:.2f} | {gap} | "
+        f"{row.unserved} | {'yes' if row.feasible else 'NO'} | {row.seconds:.2f} |"
+    )
+
+
+def summary(rows: list[Row]) -> list[str]:
+    """Per suite and solver: mean gap, instances with everything served, feasibility, time."""
+    lines = [
+        "| suite | solver | n | mean gap | max gap | all served | feasible | mean s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    keys = sorted({(r.suite, r.solver) for r in rows})
+    for suite, solver in keys:
+        group = [r for r in rows if (r.suite, r.solver) == (suite, solver)]
+        gaps = [r.gap for r in group if r.gap is not None and r.feasible]
+        lines.append(
+            f"| {suite} | {solver} | {len(group)} | "
+            f"{statistics.mean(gaps):.2f}% | {max(gaps):.2f}% | "
+            if gaps
+            else f"| {suite} | {solver} | {len(group)} | - | - | "
+        )
+        lines[-1] += (
+            f"{sum(r.unserved == 0 for r in group)}/{len(group)} | "
+            f"{sum(r.feasible for r in group)}/{len(group)} | "
+            f"{statistics.mean(r.seconds for r in group):.2f} |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen suites and print the tables."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"only {', '.join(QUICK)}; township 10-40"
+    )
+    parser.add_argument("--suite", default="solomon25,solomon50,solomon100,township")
+    parser.add_argument("--instances", help="comma-separated names (Solomon) or sizes (township)")
+    parser.add_argument("--time-limit", type=float, help="seconds per solve (default per suite)")
+    parser.add_argument("--no-competitors", action="store_true")
+    parser.add_argument("--seed", type=int, default=1, help="township generator seed")
+    args = parser.parse_args(argv)
+    rows: list[Row] = []
+    print("| suite | instance | solver | distance/cost | gap | unserved | feasible | s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for suite in args.suite.split(","):
+        limit = args.time_limit or DEFAULT_LIMITS[suite]
+        if suite == "township":
+            sizes = (
+                [int(x) for x in args.instances.split(",")] if args.instances else TOWNSHIP_SIZES
+            )
+            sizes = [n for n in sizes if n <= 40] if args.quick else sizes
+            rows += township_rows(sizes, limit, not args.no_competitors, args.seed)
+            continue
+        names = (
+            args.instances.split(",")
+            if args.instances
+            else QUICK
+            if args.quick
+            else sorted(p.stem for p in (SOLOMON / str(SUITES[suite])).glob("*.txt"))
+        )
+        rows += solomon_rows(suite, names, limit, not args.no_competitors)
+    print()
+    print("\n".join(summary(rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
