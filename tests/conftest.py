@@ -6,15 +6,17 @@ the schema is migrated once per run and every table is emptied before each test.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, Response, request
 from flask.testing import FlaskClient
 
-from backend import migrate
+from backend import migrate, pii
 from backend.db import db, is_postgres
 from backend.models import ALL_MODELS
 from fake_wechat import FakeWeChatServer
@@ -22,6 +24,43 @@ from miniprogram_api import create_app
 from tests.factories import World, build_world
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# Responses that show a personal value in clear on purpose (and log the access).
+DELIBERATE_REVEALS = ("/reveal",)
+LEAKS: list[str] = []
+# A session_key given a value (JSON, repr or query string), not the table or column name.
+SESSION_KEY_VALUE = re.compile(r"""session_key['"]?\s*[:=]""")
+
+
+def _scan(where: str, text: str) -> None:
+    """Record anything in text that looks like an unmasked ID, phone or a session_key."""
+    found = pii.find_unmasked(text)
+    if SESSION_KEY_VALUE.search(text):
+        found.append("session_key")
+    if found:
+        LEAKS.append(f"{where}: {found}")
+
+
+class _LeakWatchHandler(logging.Handler):
+    """Scans every log record the suite produces."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Scan the formatted record, exception text included."""
+        _scan(f"log {record.name}", self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_personal_data_leaks() -> Iterator[None]:
+    """After the whole run: no response body or log line held an unmasked number."""
+    handler = _LeakWatchHandler(level=logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield
+    root.removeHandler(handler)
+    root.setLevel(previous_level)
+    assert not LEAKS, "personal data leaked into responses or logs:\n" + "\n".join(LEAKS[:20])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,10 +82,39 @@ def fake_wechat(fake_wechat_server: FakeWeChatServer) -> FakeWeChatServer:
     return fake_wechat_server
 
 
+def require_service(name: str, reason: str) -> None:
+    """A needed service is missing: skip locally, fail in CI (REQUIRE_SERVICES=1)."""
+    message = f"{name} unavailable: {reason}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _postgres_database_for_worker(url: str) -> str:
+    """One database per xdist worker, created on first use, so parallel workers never meet."""
+    import psycopg2
+    from psycopg2 import sql
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    base, _, name = url.rpartition("/")
+    name = f"{name}_{worker}"
+    try:
+        admin = psycopg2.connect(f"{base}/postgres", connect_timeout=5)
+    except psycopg2.OperationalError as exc:
+        require_service("PostgreSQL", str(exc).strip())
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+    return f"{base}/{name}"
+
+
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL", "")
-    if url:
-        return url
+    if url.startswith("postgres"):
+        return _postgres_database_for_worker(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
@@ -61,6 +129,13 @@ def app(tmp_path_factory: pytest.TempPathFactory,
         "wechat_secret": "test-secret", "redis_url": "",
     })
     application.config["TESTING"] = True
+
+    @application.after_request
+    def scan_response(response: Response) -> Response:
+        if not request.path.endswith(DELIBERATE_REVEALS) and not response.direct_passthrough:
+            _scan(f"response {request.method} {request.path}", response.get_data(as_text=True))
+        return response
+
     with db.connection_context():
         if is_postgres():  # a previous run's schema may linger in the shared test database
             db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
@@ -70,7 +145,9 @@ def app(tmp_path_factory: pytest.TempPathFactory,
 
 
 def _empty_tables() -> None:
-    tables = [model._meta.table_name for model in ALL_MODELS]
+    existing = set(db.get_tables())
+    tables = [model._meta.table_name for model in ALL_MODELS
+              if model._meta.table_name in existing]
     if is_postgres():
         db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) +
                        " RESTART IDENTITY CASCADE")
