@@ -15,7 +15,8 @@ NEW_ID = id_number(77, sex="female")
 
 def _new_client(api: Api, who: str = "ts-a", headers: dict[str, str] | None = None,
                 **extra: object) -> Any:
-    body = {"name": "王秀英", "id_number": NEW_ID.lower(), "village_id": api.world.villages["a2"].id,
+    body = {"name": "王秀英", "id_number": NEW_ID.lower(),
+            "village_id": api.world.villages["a2"].id,
             "address": "A2村3组8号", "phone": "139 1234 5678",
             "categories": [{"category": "special_care", "subtype": "martyr_child"},
                            {"category": "elderly"}], **extra}

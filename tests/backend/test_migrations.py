@@ -7,7 +7,6 @@ from pathlib import Path
 import peewee as pw
 
 from backend import migrate
-from backend.db import db
 from backend.models import ALL_MODELS, City
 
 
