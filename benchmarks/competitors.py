@@ -64,9 +64,9 @@ def pyvrp_routes(problem: Problem, time_limit: float, seed: int = 0) -> Routes:
         )
     result = m.solve(stop=MaxRuntime(time_limit), seed=seed, display=False)
     routes: Routes = [[] for _ in problem.workers]
-    n_depots = len(depots)  # clients are numbered after the depots
     for route in result.best.routes():
-        routes[route.vehicle_type()] = [problem.visits[c - n_depots].id for c in _clients(route)]
+        # A client activity's idx counts clients only (depots are numbered apart).
+        routes[route.vehicle_type()] = [problem.visits[c].id for c in _clients(route)]
     return routes
 
 
@@ -117,5 +117,5 @@ def vroom_routes(problem: Problem, time_limit: float) -> Routes:
 
 
 def _clients(route: pyvrp.Route) -> list[int]:
-    """Client indices of a PyVRP route (0.14 iterates over activities or plain indices)."""
-    return [int(getattr(a, "idx", a)) for a in route if getattr(a, "is_client", lambda: True)()]
+    """Client indices of a PyVRP 0.14 route, whose iteration yields scheduled activities."""
+    return [int(a.idx) for a in route if a.is_client()]
