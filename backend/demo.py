@@ -50,8 +50,14 @@ class SeedSummary:
 
     def describe(self) -> str:
         """A few lines for the terminal."""
-        lines = [f"演示城市已生成：{self.townships} 个乡镇（街道），{self.villages} 个村（居），"
-                 f"{self.staff} 名工作人员，{self.clients} 名服务对象。", "登录方式："]
+        built = (f"演示城市已生成：{self.townships} 个乡镇（街道），{self.villages} 个村（居），"
+                 f"{self.staff} 名工作人员，{self.clients} 名服务对象。" if self.townships
+                 else "演示城市已存在，未重复生成（--reset 可重建）。")
+        return built + "\n" + self.describe_logins()
+
+    def describe_logins(self) -> str:
+        """How to log in as each role."""
+        lines = ["登录方式："]
         lines += [f"  {role:<16} 用户名 {user:<22} 密码 {password}"
                   for role, user, password in self.logins]
         lines.append("  resident         微信登录 code：test-demo-resident-1"
@@ -139,7 +145,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
             db.execute_sql("DROP TABLE IF EXISTS migratehistory")
         migrate.upgrade(db.obj)
         if City.select().exists():
-            summary.logins = _demo_logins()
+            summary.logins = demo_logins()
             return summary
         password_hash = hash_password(DEMO_PASSWORD)
         with db.atomic():
@@ -154,7 +160,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
         for t in Township.select().order_by(Township.code):
             summary.clients += _seed_clients(t, fixture, people, rng, clients_per_township)
         _seed_residents()
-    summary.logins = _demo_logins()
+    summary.logins = demo_logins()
     return summary
 
 
@@ -239,7 +245,8 @@ def _seed_residents() -> None:
             ClientContact.create(resident=resident, client=client, relation="self")
 
 
-def _demo_logins() -> list[tuple[str, str, str]]:
+def demo_logins() -> list[tuple[str, str, str]]:
+    """Usernames and the password to log in as each staff role of the demo city."""
     first_township = Township.select().order_by(Township.code).first()
     if first_township is None:
         return []

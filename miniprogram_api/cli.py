@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlsplit
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from werkzeug.serving import run_simple
 
-from backend import audit, demo, migrate
+from backend import audit, demo, migrate, runtime
 from backend.db import db
+from fake_wechat import FakeWeChatServer
 
 db_cli = AppGroup("db", help="数据库结构迁移")
 audit_cli = AppGroup("audit", help="审计记录")
@@ -50,6 +53,26 @@ def demo_seed(reset: bool) -> None:
     """Build the demo city from its fixture (migrating first)."""
     summary = demo.seed_demo_city(reset=reset)
     click.echo(summary.describe())
+
+
+@demo_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo_serve(host: str, port: int) -> None:
+    """Serve the API on the demo city, with a local fake WeChat server for resident login."""
+    settings = runtime.settings()
+    wechat = urlsplit(settings.wechat_api_base)
+    if wechat.hostname in ("127.0.0.1", "localhost"):
+        # The demo has no real mini-program: codes like test-demo-resident-1 log in through
+        # the fake, which speaks WeChat's real protocol on the configured loopback port.
+        fake = FakeWeChatServer(settings.wechat_appid, settings.wechat_secret,
+                                port=wechat.port or 80).start()
+        click.echo(f"本地模拟微信服务：{fake.base_url}")
+    with db.connection_context():
+        click.echo(demo.SeedSummary(logins=demo.demo_logins()).describe_logins())
+    click.echo(f"API 文档：http://{host}:{port}/api/docs")
+    # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
 def init_app(app: Flask) -> None:
