@@ -20,6 +20,14 @@ from backend.models.records import (
     OutboxEvent,
     PiiAccess,
 )
+from backend.models.visits import (
+    Booking,
+    CareVisit,
+    Visit,
+    VisitCapacity,
+    WorkerDayOff,
+    WorkerShift,
+)
 
 ALL_MODELS: list[type[BaseModel]] = [
     City, Township, Village, ServiceStation,
@@ -28,6 +36,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     AuditEntry, OutboxEvent, PiiAccess, IdempotencyRecord, LoginAttempt,
     ServiceGuideEdit, Application, ApplicationStep, ApplicationMaterial, PublicNoticeObjection,
     ApplicationEvaluation, FollowUpTask,
+    WorkerShift, WorkerDayOff, VisitCapacity, Booking, CareVisit, Visit,
 ]
 
 __all__ = [
@@ -35,4 +44,5 @@ __all__ = [
     "ClientContact", "IdempotencyRecord", "JSONField", "LoginAttempt", "OutboxEvent", "PiiAccess",
     "Resident", "ServiceStation", "StaffAccount", "TimestampedModel", "Township", "Village",
     "WeChatSessionKey", "utcnow",
+    "Booking", "CareVisit", "Visit", "VisitCapacity", "WorkerDayOff", "WorkerShift",
 ]

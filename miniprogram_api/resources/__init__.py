@@ -3,10 +3,13 @@
 from flask_smorest import Blueprint
 
 from miniprogram_api.resources.auth.routes import blp as auth_blp
+from miniprogram_api.resources.bookings.routes import blp as bookings_blp
+from miniprogram_api.resources.case_files.routes import blp as case_files_blp
 from miniprogram_api.resources.clients.routes import blp as clients_blp
 from miniprogram_api.resources.me.routes import blp as me_blp
 from miniprogram_api.resources.services.routes import blp as services_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
+from miniprogram_api.resources.visits.routes import blp as visits_blp
 
 BLUEPRINTS: list[Blueprint] = [
     auth_blp,
@@ -14,4 +17,7 @@ BLUEPRINTS: list[Blueprint] = [
     townships_blp,
     clients_blp,
     services_blp,
+    bookings_blp,
+    visits_blp,
+    case_files_blp,
 ]

@@ -1,0 +1,170 @@
+"""Home visits: bookings, the capacity they draw on, care visits that fall due, visit records."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from backend.models.accounts import Resident, StaffAccount
+from backend.models.base import BaseModel, JSONField, TimestampedModel
+from backend.models.clients import Client
+from backend.models.geography import Township
+
+VISIT_KINDS = {
+    "routine_visit": "日常探访",
+    "counselling": "心理疏导",
+    "emotional_support": "精神慰藉",
+    "doorstep_service": "上门办理",
+    "condolence_visit": "走访慰问",
+}
+WINDOWS = {"morning": "上午", "afternoon": "下午"}
+BOOKING_STATUSES = {
+    "pending": "待审核",
+    "proposed": "已建议改期",
+    "approved": "已安排",
+    "rejected": "未通过",
+    "cancelled": "已取消",
+    "done": "已完成",
+    "missed": "未遇",
+}
+# Statuses in which a booking still holds its client+kind slot (the active_key is set).
+ACTIVE_BOOKING_STATUSES = ("pending", "proposed", "approved")
+VISIT_SERVICES = {
+    "counselling": "心理疏导",
+    "emotional_support": "精神慰藉",
+    "behaviour_correction": "行为矫治",
+    "relationship_mediation": "关系调适",
+    "capacity_building": "能力提升",
+    "support_network": "社会支持网络",
+    "other": "其他服务",
+}
+MISSED_REASONS = {"not_home": "不在家", "refused": "拒绝探访", "moved": "已搬迁", "other": "其他"}
+
+
+class WorkerShift(BaseModel):
+    """A social worker's hours on one weekday (0 Monday … 6 Sunday); none means the default."""
+
+    worker = pw.ForeignKeyField(StaffAccount, backref="shifts", on_delete="CASCADE")
+    weekday = pw.IntegerField()
+    start = pw.TimeField()
+    end = pw.TimeField()
+    lunch_start = pw.TimeField(null=True)
+    lunch_end = pw.TimeField(null=True)
+    is_working = pw.BooleanField(default=True)
+
+    class Meta:
+        table_name = "worker_shift"
+        indexes = ((("worker", "weekday"), True),)
+
+
+class WorkerDayOff(BaseModel):
+    """A date a social worker does not work (leave, training, public holiday)."""
+
+    worker = pw.ForeignKeyField(StaffAccount, backref="days_off", on_delete="CASCADE")
+    day = pw.DateField()
+    reason = pw.CharField(max_length=100, default="")
+
+    class Meta:
+        table_name = "worker_day_off"
+        indexes = ((("worker", "day"), True),)
+
+
+class VisitCapacity(BaseModel):
+    """How many booked visits a township can take in one window of one day, and how many it has.
+
+    Booking takes a place with ``UPDATE … SET used = used + 1 WHERE used < capacity``; the check
+    constraint is the last line of defence should any code path forget the condition.
+    """
+
+    township = pw.ForeignKeyField(Township, backref="visit_capacities", on_delete="CASCADE")
+    day = pw.DateField()
+    window = pw.CharField(max_length=10)  # WINDOWS
+    capacity = pw.IntegerField()
+    used = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "visit_capacity"
+        indexes = ((("township", "day", "window"), True),)
+        constraints = (pw.Check("used >= 0"), pw.Check("used <= capacity"))
+
+
+class Booking(TimestampedModel):
+    """A request for a home visit to a client, and what the township decided about it."""
+
+    client = pw.ForeignKeyField(Client, backref="bookings", on_delete="CASCADE")
+    area_code = pw.CharField(max_length=12, index=True)
+    township = pw.ForeignKeyField(Township, backref="bookings", on_delete="CASCADE")
+    kind = pw.CharField(max_length=20)  # VISIT_KINDS
+    status = pw.CharField(max_length=12, default="pending", index=True)  # BOOKING_STATUSES
+    # "client_id:kind" while the booking is active, NULL afterwards: the unique index makes
+    # "one active booking per client and kind" a database rule (NULLs never collide).
+    active_key = pw.CharField(max_length=60, null=True, unique=True)
+    requested_by_kind = pw.CharField(max_length=10)  # resident | staff
+    requested_by_id = pw.IntegerField()
+    resident = pw.ForeignKeyField(Resident, null=True, backref="bookings", on_delete="SET NULL")
+    preferred = JSONField(default=list)  # [{date, window, start, end}]
+    reason = pw.TextField(default="")
+    contact_name = pw.CharField(max_length=50, default="")
+    contact_phone_enc = pw.TextField(null=True)
+    contact_phone_masked = pw.CharField(max_length=11, null=True)
+    scheduled_date = pw.DateField(null=True, index=True)
+    scheduled_window = pw.CharField(max_length=10, null=True)
+    scheduled_start = pw.TimeField(null=True)
+    scheduled_end = pw.TimeField(null=True)
+    capacity = pw.ForeignKeyField(VisitCapacity, null=True, backref="bookings",
+                                  on_delete="SET NULL")
+    decision_reason = pw.TextField(null=True)
+    decided_by = pw.ForeignKeyField(StaffAccount, null=True, backref="decided_bookings",
+                                    on_delete="SET NULL")
+    decided_at = pw.DateTimeField(null=True)
+    cancel_reason = pw.TextField(null=True)
+    # Filled in by the planner (#5) once the day is planned: the resident sees it.
+    arrival_start = pw.DateTimeField(null=True)
+    arrival_end = pw.DateTimeField(null=True)
+
+
+class CareVisit(TimestampedModel):
+    """A recurring (care-plan) visit that fell due for a client under a care rule."""
+
+    client = pw.ForeignKeyField(Client, backref="care_visits", on_delete="CASCADE")
+    area_code = pw.CharField(max_length=12, index=True)
+    township = pw.ForeignKeyField(Township, backref="care_visits", on_delete="CASCADE")
+    rule = pw.CharField(max_length=40)  # category code, or festival rule key
+    kind = pw.CharField(max_length=20)  # VISIT_KINDS
+    due_date = pw.DateField()
+    earliest_date = pw.DateField()
+    latest_date = pw.DateField(index=True)
+    duration_minutes = pw.IntegerField()
+    required_skills = JSONField(default=list)
+    status = pw.CharField(max_length=10, default="due", index=True)  # due | done
+    is_overdue = pw.BooleanField(default=False)
+    done_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "care_visit"
+        # The nightly job may run twice: the same rule cannot fall due twice on one date.
+        indexes = ((("client", "rule", "due_date"), True),)
+
+
+class Visit(TimestampedModel):
+    """What happened at a client's door: check-in, check-out, services, or why it was missed."""
+
+    client = pw.ForeignKeyField(Client, backref="visits", on_delete="CASCADE")
+    area_code = pw.CharField(max_length=12, index=True)
+    worker = pw.ForeignKeyField(StaffAccount, backref="visits", on_delete="RESTRICT")
+    booking = pw.ForeignKeyField(Booking, null=True, unique=True, backref="visits",
+                                 on_delete="SET NULL")
+    care_visit = pw.ForeignKeyField(CareVisit, null=True, backref="visits", on_delete="SET NULL")
+    kind = pw.CharField(max_length=20)
+    status = pw.CharField(max_length=12, default="in_progress")  # in_progress|completed|missed
+    check_in_at = pw.DateTimeField()
+    check_in_lat = pw.FloatField(null=True)
+    check_in_lng = pw.FloatField(null=True)
+    check_in_distance_m = pw.IntegerField(null=True)
+    check_out_at = pw.DateTimeField(null=True)
+    check_out_lat = pw.FloatField(null=True)
+    check_out_lng = pw.FloatField(null=True)
+    check_out_distance_m = pw.IntegerField(null=True)
+    services = JSONField(default=list)  # VISIT_SERVICES
+    notes = pw.TextField(default="")
+    follow_up_needed = pw.BooleanField(default=False)
+    missed_reason = pw.CharField(max_length=10, null=True)  # MISSED_REASONS

@@ -1,0 +1,337 @@
+"""Home-visit bookings: residents and coordinators ask, township staff decide, capacity holds.
+
+Capacity is one row per township, day and window. A place is taken with a conditional
+``UPDATE … SET used = used + 1 WHERE used < capacity`` whose row count says whether it worked:
+the same on SQLite and PostgreSQL, with no read-then-write gap for a race to slip through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from typing import Any
+
+import peewee as pw
+
+from backend import audit, outbox, pii, runtime
+from backend.db import db
+from backend.errors import Conflict, NotFound, ValidationFailed
+from backend.models import (
+    Booking,
+    Client,
+    ClientCategory,
+    ClientContact,
+    Township,
+    Village,
+    VisitCapacity,
+    utcnow,
+)
+from backend.models.visits import ACTIVE_BOOKING_STATUSES, VISIT_KINDS, WINDOWS
+from backend.permissions import Actor, get_scoped, require, scoped
+from backend.services import care_plans
+from backend.services.visits import DEFAULT_SHIFT, list_workers_for_day
+
+# Minutes one booked visit takes from a worker's window, travel included: 3 per half day.
+VISIT_SLOT_MINUTES = 70
+BOOKING_HORIZON_DAYS = 30  # how far ahead residents may ask
+AVAILABLE_DATES_DAYS = 14  # how far ahead available-dates looks by default
+
+
+@dataclass(frozen=True)
+class WindowLoad:
+    """One window of one day: places and places taken."""
+
+    window: str
+    capacity: int
+    used: int
+
+    @property
+    def free(self) -> int:
+        """Places still open."""
+        return max(self.capacity - self.used, 0)
+
+
+@dataclass(frozen=True)
+class AvailableDate:
+    """A day that still takes bookings."""
+
+    date: date
+    windows: tuple[WindowLoad, ...]
+
+
+def _window_of(start: time) -> str:
+    """The capacity window a given start time falls in."""
+    return "morning" if start < DEFAULT_SHIFT[2] else "afternoon"
+
+
+def computed_capacity(township_id: int, day: date, window: str, kind: str | None = None) -> int:
+    """Places a window offers: each worker on duty gives one per slot of their half day."""
+    total = 0
+    for worker in list_workers_for_day(township_id, day):
+        needed = set(care_plans.kind_skills(kind)) if kind else set()
+        if not needed <= set(worker.skills):
+            continue
+        lunch_start = worker.lunch_start_s or (worker.shift_start_s + worker.shift_end_s) // 2
+        lunch_end = worker.lunch_end_s or lunch_start
+        span = (lunch_start - worker.shift_start_s if window == "morning"
+                else worker.shift_end_s - lunch_end)
+        total += max(span, 0) // (VISIT_SLOT_MINUTES * 60)
+    return total
+
+
+def _capacity_row(township_id: int, day: date, window: str) -> VisitCapacity:
+    """The window's capacity row, created from the workers' shifts the first time it is needed."""
+    (VisitCapacity.insert(township=township_id, day=day, window=window,
+                          capacity=computed_capacity(township_id, day, window), used=0)
+     .on_conflict_ignore().execute())
+    return VisitCapacity.get(VisitCapacity.township == township_id, VisitCapacity.day == day,
+                             VisitCapacity.window == window)
+
+
+def _take_place(township_id: int, day: date, window: str) -> VisitCapacity:
+    """Take one place or raise Conflict; the condition in the UPDATE is the whole guard."""
+    row = _capacity_row(township_id, day, window)
+    taken = (VisitCapacity.update(used=VisitCapacity.used + 1)
+             .where(VisitCapacity.id == row.id, VisitCapacity.used < VisitCapacity.capacity)
+             .execute())
+    if taken != 1:
+        raise Conflict(f"{day.isoformat()} {WINDOWS[window]}已约满，请选择其他日期",
+                       code="capacity_full")
+    return row
+
+
+def _release_place(capacity_id: int | None) -> None:
+    if capacity_id is not None:
+        (VisitCapacity.update(used=VisitCapacity.used - 1)
+         .where(VisitCapacity.id == capacity_id, VisitCapacity.used > 0).execute())
+
+
+def available_dates(township_id: int, *, actor: Actor, kind: str | None = None,
+                    start: date | None = None, days: int = AVAILABLE_DATES_DAYS
+                    ) -> list[AvailableDate]:
+    """Days from tomorrow on that still have a free place, window by window."""
+    require(actor, "availability.read")
+    if kind is not None and kind not in VISIT_KINDS:
+        raise ValidationFailed("未知的探访类型", code="unknown_kind")
+    if Township.get_or_none(Township.id == township_id) is None:
+        raise NotFound("未找到该乡镇", code="township_not_found")
+    first = start or care_plans.local_today() + timedelta(days=1)
+    last = first + timedelta(days=days - 1)
+    stored = {(row.day, row.window): row for row in VisitCapacity.select().where(
+        VisitCapacity.township == township_id, VisitCapacity.day.between(first, last))}
+    found = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        loads = []
+        for window in WINDOWS:
+            row = stored.get((day, window))
+            capacity = row.capacity if row else computed_capacity(township_id, day, window)
+            # A kind needing a skill is only offered where a worker holding it is on duty.
+            if kind and care_plans.kind_skills(kind) and not computed_capacity(
+                    township_id, day, window, kind):
+                continue
+            load = WindowLoad(window, capacity, row.used if row else 0)
+            if load.free:
+                loads.append(load)
+        if loads:
+            found.append(AvailableDate(day, tuple(loads)))
+    return found
+
+
+def _normalise_preferred(items: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    result = []
+    for item in items:
+        day, start, end = item["date"], item.get("start"), item.get("end")
+        if not today < day <= today + timedelta(days=BOOKING_HORIZON_DAYS):
+            raise ValidationFailed(f"期望日期须在明天起{BOOKING_HORIZON_DAYS}天内",
+                                   code="date_out_of_range")
+        window = item.get("window")
+        if (start is None) != (end is None) or (start and end and start >= end):
+            raise ValidationFailed("自定时段须同时给出开始和结束时间，且开始早于结束",
+                                   code="invalid_window")
+        if start is not None:
+            window = window or _window_of(start)
+        if window not in WINDOWS:
+            raise ValidationFailed("须选择上午、下午或给出具体时段", code="invalid_window")
+        result.append({"date": day.isoformat(), "window": window,
+                       "start": start.strftime("%H:%M") if start else None,
+                       "end": end.strftime("%H:%M") if end else None})
+    return result
+
+
+def _client_for_requester(client_id: int, actor: Actor) -> Client:
+    if actor.is_resident:
+        client = (Client.select().join(ClientContact)
+                  .where(Client.id == client_id, ClientContact.resident == actor.id).first())
+        if client is None:
+            raise NotFound()
+        return client
+    return get_scoped(Client, client_id, Client.area_code, actor)
+
+
+def create_booking(data: dict[str, Any], *, actor: Actor) -> Booking:
+    """Ask for a home visit to a client one acts for, with preferred dates and windows."""
+    require(actor, "bookings.create")
+    kind = data["kind"]
+    if kind not in VISIT_KINDS:
+        raise ValidationFailed("未知的探访类型", code="unknown_kind")
+    preferred = _normalise_preferred(data["preferred"], care_plans.local_today())
+    with db.atomic():
+        client = _client_for_requester(data["client_id"], actor)
+        if kind == "condolence_visit" and not ClientCategory.select().where(
+                ClientCategory.client == client,
+                ClientCategory.category == "special_care").exists():
+            raise ValidationFailed("走访慰问仅适用于优抚对象", code="condolence_needs_special_care")
+        active_key = f"{client.id}:{kind}"
+        if Booking.select().where(Booking.active_key == active_key).exists():
+            raise Conflict("该服务对象已有同类进行中的预约", code="booking_active")
+        village = Village.get_by_id(client.village_id)
+        booking = Booking.create(
+            client=client, area_code=client.area_code, township=village.township_id, kind=kind,
+            active_key=active_key, requested_by_kind=actor.kind, requested_by_id=actor.id,
+            resident=actor.id if actor.is_resident else None, preferred=preferred,
+            reason=data.get("reason", ""), contact_name=data.get("contact_name", ""))
+        phone = data.get("contact_phone")
+        if phone:
+            phone = pii.normalise_phone(phone)
+            booking.contact_phone_enc = runtime.vault().encrypt(
+                phone, context=f"booking:{booking.id}:contact_phone")
+            booking.contact_phone_masked = pii.mask_phone(phone)
+            booking.save()
+        audit.record(actor=actor, action="booking.create", entity="booking", entity_id=booking.id,
+                     changes={"status": [None, "pending"], "kind": [None, kind],
+                              "client_id": [None, client.id]})
+        outbox.emit("booking.created", booking_id=booking.id, client_id=client.id)
+    return booking
+
+
+def list_bookings(*, actor: Actor, status: str | None = None, client_id: int | None = None,
+                  township_id: int | None = None, day: date | None = None) -> pw.ModelSelect:
+    """Bookings the actor may see: a resident's own clients', or staff's scope; newest first."""
+    require(actor, "bookings.read")
+    if actor.is_resident:
+        query = Booking.select().where(Booking.client.in_(
+            ClientContact.select(ClientContact.client).where(ClientContact.resident == actor.id)))
+    else:
+        query = scoped(Booking.select(), Booking.area_code, actor)
+    if status:
+        query = query.where(Booking.status == status)
+    if client_id is not None:
+        query = query.where(Booking.client == client_id)
+    if township_id is not None:
+        query = query.where(Booking.township == township_id)
+    if day is not None:
+        query = query.where(Booking.scheduled_date == day)
+    return query.order_by(Booking.id.desc())
+
+
+def get_booking(booking_id: int, *, actor: Actor) -> Booking:
+    """One booking the actor may see, else 404."""
+    require(actor, "bookings.read")
+    booking = list_bookings(actor=actor).where(Booking.id == booking_id).first()
+    if booking is None:
+        raise NotFound("未找到该预约", code="booking_not_found")
+    return booking
+
+
+def _transition(booking: Booking, expected: tuple[str, ...], **changes: Any) -> None:
+    """Move a booking on only if nobody else moved it first (a conditional UPDATE)."""
+    moved = (Booking.update(updated_at=utcnow(), **changes)
+             .where(Booking.id == booking.id, Booking.status.in_(expected)).execute())
+    if moved != 1:
+        raise Conflict("预约状态已变化，请刷新后重试", code="booking_state_changed")
+    for field, value in changes.items():
+        setattr(booking, field, value)
+
+
+def _slot(data: dict[str, Any], booking: Booking) -> tuple[date, str, time | None, time | None]:
+    """The date and window a decision names, defaulting to the first preference."""
+    first = booking.preferred[0] if booking.preferred else {}
+    day = data.get("date") or (date.fromisoformat(first["date"]) if first else None)
+    if day is None:
+        raise ValidationFailed("须给出日期", code="date_required")
+    start, end = data.get("start"), data.get("end")
+    if "date" not in data and first.get("start"):
+        start, end = time.fromisoformat(first["start"]), time.fromisoformat(first["end"])
+    window = data.get("window") or (_window_of(start) if start else first.get("window"))
+    if window not in WINDOWS:
+        raise ValidationFailed("须选择上午或下午", code="invalid_window")
+    if (start is None) != (end is None) or (start and end and start >= end):
+        raise ValidationFailed("自定时段须同时给出开始和结束时间，且开始早于结束",
+                               code="invalid_window")
+    if day <= care_plans.local_today():
+        raise ValidationFailed("安排日期须晚于今天", code="date_out_of_range")
+    return day, window, start, end
+
+
+def decide_booking(booking_id: int, data: dict[str, Any], *, actor: Actor) -> Booking:
+    """Township staff approve, reject, or propose another date; a date takes a capacity place."""
+    require(actor, "bookings.decide")
+    decision, reason = data["decision"], data.get("reason")
+    if decision == "reject" and not reason:
+        raise ValidationFailed("不予安排须说明原因", code="reason_required")
+    with db.atomic():
+        booking = get_scoped(Booking, booking_id, Booking.area_code, actor)
+        if booking.status != "pending":
+            raise Conflict("该预约已处理", code="booking_already_decided")
+        decided = {"decided_by": actor.id, "decided_at": utcnow(), "decision_reason": reason}
+        if decision == "reject":
+            _transition(booking, ("pending",), status="rejected", active_key=None, **decided)
+        else:
+            day, window, start, end = _slot(data, booking)
+            _transition(booking, ("pending",), status=(
+                "approved" if decision == "approve" else "proposed"), **decided)
+            row = _take_place(booking.township_id, day, window)
+            _transition(booking, (booking.status,), scheduled_date=day, scheduled_window=window,
+                        scheduled_start=start, scheduled_end=end, capacity=row.id)
+        audit.record(actor=actor, action=f"booking.{decision}", entity="booking",
+                     entity_id=booking.id,
+                     changes={"status": ["pending", booking.status],
+                              "scheduled_date": [None, booking.scheduled_date]}, reason=reason)
+        outbox.emit(f"booking.{booking.status}", booking_id=booking.id,
+                    client_id=booking.client_id)
+    return booking
+
+
+def _own_booking(booking_id: int, actor: Actor) -> Booking:
+    require(actor, "bookings.respond")
+    booking = get_booking(booking_id, actor=actor)
+    return booking
+
+
+def respond_to_proposal(booking_id: int, accept: bool, *, actor: Actor) -> Booking:
+    """The resident (or coordinator) accepts the proposed date, or declines and ends the booking."""
+    with db.atomic():
+        booking = _own_booking(booking_id, actor)
+        if booking.status != "proposed":
+            raise Conflict("该预约没有待确认的改期建议", code="no_proposal")
+        if accept:
+            _transition(booking, ("proposed",), status="approved")
+        else:
+            _transition(booking, ("proposed",), status="cancelled", active_key=None,
+                        cancel_reason="不接受改期建议")
+            _release_place(booking.capacity_id)
+        audit.record(actor=actor, action="booking.accept" if accept else "booking.decline",
+                     entity="booking", entity_id=booking.id,
+                     changes={"status": ["proposed", booking.status]})
+        outbox.emit(f"booking.{booking.status}", booking_id=booking.id,
+                    client_id=booking.client_id)
+    return booking
+
+
+def cancel_booking(booking_id: int, reason: str | None, *, actor: Actor) -> Booking:
+    """Withdraw a booking that has not happened yet; a held place is given back."""
+    with db.atomic():
+        booking = _own_booking(booking_id, actor)
+        if booking.status not in ACTIVE_BOOKING_STATUSES:
+            raise Conflict("该预约已结束，不能取消", code="booking_closed")
+        before = booking.status
+        _transition(booking, ACTIVE_BOOKING_STATUSES, status="cancelled", active_key=None,
+                    cancel_reason=reason)
+        _release_place(booking.capacity_id)
+        audit.record(actor=actor, action="booking.cancel", entity="booking",
+                     entity_id=booking.id, changes={"status": [before, "cancelled"]},
+                     reason=reason)
+        outbox.emit("booking.cancelled", booking_id=booking.id, client_id=booking.client_id)
+    return booking
+

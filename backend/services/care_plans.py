@@ -1,0 +1,211 @@
+"""Care plans: recurring visits that fall due by themselves under the city's care rules.
+
+The rules are data (``backend/fixtures/care_rules.json``) read through this one module, so a city
+changes intervals, durations and requirements without touching code. The nightly job calls
+``generate_due_care_visits``; running it twice on one day changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import peewee as pw
+
+from backend import audit, outbox
+from backend.db import db
+from backend.models import CareVisit, Client, ClientCategory, Village, Visit
+from backend.permissions import Actor, require, scoped
+
+RULES_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "care_rules.json"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+FEMALE_SKILL = "female"  # female workers hold it, so "needs a woman" is just another skill
+
+
+@dataclass(frozen=True)
+class CareRule:
+    """One category's recurring-visit rule."""
+
+    category: str
+    label: str
+    interval_days: int
+    window_days: int
+    grace_days: int
+    visit_kind: str
+    duration_minutes: int
+    required_skills: tuple[str, ...]
+
+
+@cache
+def care_rules_data(path: str = str(RULES_PATH)) -> dict[str, Any]:
+    """The care-rules document (read once per process)."""
+    data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data
+
+
+def visit_kinds() -> dict[str, dict[str, Any]]:
+    """Visit kinds by code: label, default duration, required skill."""
+    return {kind["code"]: kind for kind in care_rules_data()["visit_kinds"]}
+
+
+def kind_duration_minutes(kind: str) -> int:
+    """How long a visit of this kind takes on site."""
+    return int(visit_kinds()[kind]["default_duration_minutes"])
+
+
+def kind_skills(kind: str) -> tuple[str, ...]:
+    """Skills a worker needs for a visit of this kind."""
+    skill = visit_kinds()[kind]["required_skill"]
+    return (skill,) if skill else ()
+
+
+def rules_by_category() -> dict[str, CareRule]:
+    """Every category's rule."""
+    rules = {}
+    for item in care_rules_data()["rules"]:
+        skills = [item["required_skill"]] if item["required_skill"] else []
+        if item["require_female_worker"]:
+            skills.append(FEMALE_SKILL)
+        rules[item["category"]] = CareRule(
+            category=item["category"], label=item["label"], interval_days=item["interval_days"],
+            window_days=item["window_days"], grace_days=item["grace_days"],
+            visit_kind=item["visit_kind"], duration_minutes=item["duration_minutes"],
+            required_skills=tuple(skills))
+    return rules
+
+
+def local_today() -> date:
+    """Today's date in the city (Asia/Shanghai), whatever the server's clock zone."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def festival_dates(year: int) -> dict[str, date]:
+    """The festivals of a year that have condolence visits before them."""
+    found = {}
+    for key, festival in care_rules_data()["festivals"].items():
+        if "dates" in festival and str(year) in festival["dates"]:
+            found[key] = date.fromisoformat(festival["dates"][str(year)])
+        elif "month_day" in festival:
+            month, day = festival["month_day"].split("-")
+            found[key] = date(year, int(month), int(day))
+    return found
+
+
+def _client_rule(categories: list[str], rules: dict[str, CareRule]) -> CareRule | None:
+    """The strictest rule of a client's categories; needs of the others are kept too."""
+    applicable = [rules[c] for c in categories if c in rules]
+    if not applicable:
+        return None
+    strictest = min(applicable, key=lambda rule: (rule.interval_days, rule.category))
+    skills = tuple(sorted({skill for rule in applicable for skill in rule.required_skills}))
+    return CareRule(**{**strictest.__dict__, "required_skills": skills})
+
+
+def _anchor(client: Client, since: date | None) -> date:
+    """The date the next interval counts from: the last completed visit, else enrolment."""
+    last = (Visit.select(pw.fn.MAX(Visit.check_out_at))
+            .where(Visit.client == client, Visit.status == "completed").scalar())
+    if last:
+        return last.date() if isinstance(last, datetime) else date.fromisoformat(str(last)[:10])
+    return since or client.created_at.date()
+
+
+def _create_care_visit(client: Client, township_id: int, rule_key: str, kind: str, due: date,
+                       earliest: date, latest: date, duration: int, skills: tuple[str, ...],
+                       today: date) -> bool:
+    """Insert one due visit unless it exists already; answer whether it was new."""
+    inserted = (CareVisit.insert(
+        client=client.id, area_code=client.area_code, township=township_id, rule=rule_key,
+        kind=kind, due_date=due, earliest_date=earliest, latest_date=latest,
+        duration_minutes=duration, required_skills=list(skills), status="due",
+        is_overdue=latest < today).on_conflict_ignore().execute())
+    # SQLite answers the last row id (0 when ignored), PostgreSQL a row id or None.
+    return bool(inserted)
+
+
+def _generate_for_client(client: Client, rules: dict[str, CareRule], today: date) -> int:
+    categories = list(ClientCategory.select().where(ClientCategory.client == client,
+                                                    ClientCategory.ended_on.is_null()))
+    created = 0
+    rule = _client_rule([c.category for c in categories], rules)
+    open_visit = (CareVisit.select().where(CareVisit.client == client, CareVisit.status == "due",
+                                           CareVisit.kind == (rule.visit_kind if rule else ""))
+                  .exists())
+    township_id = client.village.township_id
+    if rule and not open_visit:
+        since = min((c.since for c in categories if c.since), default=None)
+        due = _anchor(client, since) + timedelta(days=rule.interval_days)
+        earliest = due - timedelta(days=rule.window_days)
+        if today >= earliest:
+            created += _create_care_visit(client, township_id, rule.category, rule.visit_kind,
+                                          due, earliest, due + timedelta(days=rule.grace_days),
+                                          rule.duration_minutes, rule.required_skills, today)
+    if any(c.category == "special_care" for c in categories):
+        created += _generate_festival_visits(client, township_id, today)
+    return created
+
+
+def _generate_festival_visits(client: Client, township_id: int, today: date) -> int:
+    created = 0
+    for festival_rule in care_rules_data()["festival_rules"]:
+        for year in (today.year, today.year + 1):
+            festival = festival_dates(year).get(festival_rule["before"])
+            if festival is None:
+                continue
+            earliest = festival - timedelta(days=festival_rule["days_before"])
+            if earliest <= today < festival:
+                latest = festival - timedelta(days=1)
+                created += _create_care_visit(
+                    client, township_id, f"festival:{festival_rule['before']}",
+                    festival_rule["kind"], latest, earliest, latest,
+                    festival_rule["duration_minutes"], kind_skills(festival_rule["kind"]), today)
+    return created
+
+
+def generate_due_care_visits(today: date, *, actor: Actor) -> int:
+    """Let every client's next care visit fall due and flag the late ones; answer how many new."""
+    require(actor, "care_visits.generate")
+    rules = rules_by_category()
+    with db.atomic():
+        query = scoped(Client.select(Client, Village).join(Village), Client.area_code, actor)
+        created = sum(_generate_for_client(client, rules, today) for client in query)
+        flagged = (CareVisit.update(is_overdue=True)
+                   .where(CareVisit.status == "due", CareVisit.is_overdue == False,  # noqa: E712
+                          CareVisit.latest_date < today,
+                          CareVisit.area_code.startswith(actor.area_code))
+                   .execute())
+        if created or flagged:
+            audit.record(actor=actor, action="care_visit.generate", entity="care_visit",
+                         entity_id=today.isoformat(),
+                         changes={"created": [0, created], "flagged_overdue": [0, flagged]})
+            outbox.emit("care_visits.generated", day=today.isoformat(), created=created,
+                        flagged_overdue=flagged)
+    return created
+
+
+def list_care_visits(*, actor: Actor, status: str | None = None, today: date | None = None,
+                     worker_id: int | None = None) -> pw.ModelSelect:
+    """Due care visits in the actor's scope, earliest deadline first; ``overdue`` or ``due``."""
+    require(actor, "care_visits.read")
+    today = today or local_today()
+    query = scoped(CareVisit.select(), CareVisit.area_code, actor).where(
+        CareVisit.status == "due")
+    if status == "overdue":
+        query = query.where(CareVisit.latest_date < today)
+    elif status == "due":
+        query = query.where(CareVisit.latest_date >= today)
+    if worker_id is not None:
+        query = query.join(Client).where(Client.usual_worker == worker_id)
+    return query.order_by(CareVisit.latest_date, CareVisit.id)
+
+
+def mark_care_visit_done(care_visit: CareVisit, when: datetime) -> None:
+    """A completed visit closes the care visit it served (inside the caller's transaction)."""
+    care_visit.status, care_visit.done_at = "done", when
+    care_visit.touch()
+    care_visit.save()

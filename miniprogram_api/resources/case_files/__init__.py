@@ -1,0 +1,1 @@
+"""A client's case file (档案)."""
