@@ -5,7 +5,7 @@ from __future__ import annotations
 import peewee as pw
 
 from backend.errors import NotFound
-from backend.models import StaffAccount, Township, Village
+from backend.models import ServiceStation, StaffAccount, Township, Village
 from backend.permissions import Actor, require
 
 
@@ -31,9 +31,10 @@ def get_township(township_id: int, *, actor: Actor) -> Township:
 
 def villages_of(township: Township, *, actor: Actor) -> list[Village]:
     """A township's villages inside the actor's scope, with their stations."""
-    return list(Village.select().where(Village.township == township,
+    villages = (Village.select().where(Village.township == township,
                                        Village.code.startswith(actor.area_code))
                 .order_by(Village.code))
+    return list(pw.prefetch(villages, ServiceStation.select()))
 
 
 def staff_directory(township: Township, *, actor: Actor) -> list[StaffAccount]:

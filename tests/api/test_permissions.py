@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -94,3 +96,21 @@ def test_lists_only_show_what_is_in_scope(api: Api) -> None:
     assert names == {"对象b1"}
     assert len(api.get("/api/v1/clients", "city-admin").json) == 3
     assert [t["code"] for t in api.get("/api/v1/townships", "ts-b").json] == ["410184100"]
+
+
+def test_every_route_that_takes_an_id_refuses_anonymous_callers(client: Any, app: Flask) -> None:
+    for path, method, handler in _api_views(app):
+        if "<" not in path or getattr(handler, "_permission", None) == "public":
+            continue
+        concrete = re.sub(r"<(?:\w+:)?\w+>", "1", path)
+        response = client.open(concrete, method=method, json={})
+        assert response.status_code == 401, f"{method} {path} answered {response.status_code}"
+        assert response.json["code"] == "not_authenticated"
+
+
+def test_pages_hold_at_most_one_hundred_items(api: Api) -> None:
+    assert api.get("/api/v1/clients", "city-admin",
+                   query_string={"page_size": 101}).status_code == 422
+    page = api.get("/api/v1/clients", "city-admin", query_string={"page_size": 2})
+    assert page.status_code == 200 and len(page.json) == 2
+    assert json.loads(page.headers["X-Pagination"])["total"] == 3

@@ -18,3 +18,9 @@ def test_the_watch_ignores_masked_values() -> None:
     before = len(conftest.LEAKS)
     conftest._scan("probe", "410184********0031 138****1234 session_key_enc")
     assert len(conftest.LEAKS) == before
+
+
+def test_the_watch_does_not_mistake_a_hash_for_a_phone() -> None:
+    before = len(conftest.LEAKS)
+    conftest._scan("probe", "index=9f3a14255922672bd0c4e1aa90e1f2b3c4d5e6f7")
+    assert len(conftest.LEAKS) == before
