@@ -20,6 +20,7 @@ from backend.models.records import (
     OutboxEvent,
     PiiAccess,
 )
+from backend.models.supervision import NursingHome, SupervisionReport, TownshipProfile
 from backend.models.visits import (
     Booking,
     CareVisit,
@@ -37,6 +38,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     ServiceGuideEdit, Application, ApplicationStep, ApplicationMaterial, PublicNoticeObjection,
     ApplicationEvaluation, FollowUpTask,
     WorkerShift, WorkerDayOff, VisitCapacity, Booking, CareVisit, Visit,
+    TownshipProfile, NursingHome, SupervisionReport,
 ]
 
 __all__ = [
@@ -45,4 +47,5 @@ __all__ = [
     "Resident", "ServiceStation", "StaffAccount", "TimestampedModel", "Township", "Village",
     "WeChatSessionKey", "utcnow",
     "Booking", "CareVisit", "Visit", "VisitCapacity", "WorkerDayOff", "WorkerShift",
+    "NursingHome", "SupervisionReport", "TownshipProfile",
 ]

@@ -8,6 +8,7 @@ from miniprogram_api.resources.case_files.routes import blp as case_files_blp
 from miniprogram_api.resources.clients.routes import blp as clients_blp
 from miniprogram_api.resources.me.routes import blp as me_blp
 from miniprogram_api.resources.services.routes import blp as services_blp
+from miniprogram_api.resources.supervision.routes import blp as supervision_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
 from miniprogram_api.resources.visits.routes import blp as visits_blp
 
@@ -20,4 +21,5 @@ BLUEPRINTS: list[Blueprint] = [
     bookings_blp,
     visits_blp,
     case_files_blp,
+    supervision_blp,
 ]

@@ -1,0 +1,1 @@
+"""Files the city bureau circulates: report workbooks (openpyxl) and charts (matplotlib)."""

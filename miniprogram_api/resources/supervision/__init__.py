@@ -1,0 +1,1 @@
+"""Supervision (督导): compliance, weekly supervision, monthly bulletin, township profiles."""

@@ -1,0 +1,183 @@
+"""Compliance, reports and profile imports as the city bureau and township offices read them."""
+
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+from miniprogram_api.extensions import Int, Schema
+
+_NUMBER = "数值（人数、面积、金额（分）、百分比等，单位见 unit）"
+
+
+class ComplianceItemSchema(Schema):
+    """One standard for one township."""
+
+    code = fields.String(metadata={"description": "标准代码"})
+    label = fields.String(metadata={"description": "标准名称"})
+    unit = fields.String(metadata={"description": "单位"})
+    required = fields.Float(metadata={"description": f"标准要求的{_NUMBER}"})
+    actual = fields.Float(allow_none=True, metadata={"description": f"实际{_NUMBER}；null 为未填报"})
+    passed = fields.Boolean(metadata={"description": "是否达标"})
+    gap = fields.Float(allow_none=True, metadata={"description": "差距（达标为0）"})
+    deadline = fields.String(allow_none=True, metadata={"description": "政策完成时限"})
+    late = fields.Boolean(metadata={"description": "已过完成时限仍未达标"})
+    detail = fields.List(fields.String(), metadata={"description": "说明（缺哪些、哪些村）"})
+
+
+class TownshipComplianceSchema(Schema):
+    """A township against every standard."""
+
+    township_id = Int(metadata={"description": "乡镇编号"})
+    township_code = fields.String(metadata={"description": "乡镇9位区划代码"})
+    township_name = fields.String(metadata={"description": "乡镇（街道）名称"})
+    population = Int(metadata={"description": "常住人口"})
+    elderly_population = Int(metadata={"description": "老年人口"})
+    score = fields.Float(metadata={"description": "达标率（%）"})
+    passed = Int(metadata={"description": "达标项数"})
+    failed = Int(metadata={"description": "未达标项数"})
+    failed_standards = fields.List(fields.String(), metadata={"description": "未达标的标准代码"})
+    items = fields.List(fields.Nested(ComplianceItemSchema), metadata={"description": "各项标准"})
+
+
+class CityWideSchema(Schema):
+    """One standard across the townships in scope."""
+
+    code = fields.String(metadata={"description": "标准代码"})
+    label = fields.String(metadata={"description": "标准名称"})
+    unit = fields.String(metadata={"description": "单位"})
+    townships = Int(metadata={"description": "乡镇数"})
+    townships_passed = Int(metadata={"description": "达标乡镇数"})
+    townships_failed = fields.List(fields.String(), metadata={"description": "未达标乡镇"})
+    pass_rate_percent = fields.Float(allow_none=True, metadata={"description": "达标率（%）"})
+    required_total = fields.Float(allow_none=True, metadata={"description": "要求合计（可相加的指标）"})
+    actual_total = fields.Float(allow_none=True, metadata={"description": "实际合计"})
+    gap_total = fields.Float(allow_none=True, metadata={"description": "差距合计"})
+
+
+class EditionSchema(Schema):
+    """The edition of the standards applied."""
+
+    title = fields.String(metadata={"description": "标准版本名称"})
+    effective_from = fields.String(metadata={"description": "生效日期"})
+
+
+class ComplianceSchema(Schema):
+    """Compliance per township and city-wide, with service figures beside it."""
+
+    period = fields.String(metadata={"description": "统计周期（2026-11 或 2026-W48）"})
+    period_start = fields.String(metadata={"description": "周期起始日"})
+    period_end = fields.String(metadata={"description": "周期结束日（按此日生效的标准评估）"})
+    standards = fields.Nested(EditionSchema, metadata={"description": "所用标准版本"})
+    townships = fields.List(fields.Nested(TownshipComplianceSchema),
+                            metadata={"description": "各乡镇达标情况"})
+    city_wide = fields.List(fields.Nested(CityWideSchema),
+                            metadata={"description": "全市（管辖范围内）汇总；乡镇用户为空"})
+    service_figures = fields.Dict(metadata={"description": "服务指标（办件、超时环节、探访覆盖、预约审批时长、评价）；未启用的模块标为不可用"})
+
+
+class ComplianceQueryArgsSchema(Schema):
+    """Which period."""
+
+    period = fields.String(validate=validate.Length(0, 10),
+                           metadata={"description": "统计周期：2026-11（月）或 2026-W48（周），缺省为本月"})
+
+
+class RankingSchema(Schema):
+    """A township's place in the ranking."""
+
+    rank = Int(metadata={"description": "名次（达标率相同者并列）"})
+    township_code = fields.String(metadata={"description": "乡镇代码"})
+    township_name = fields.String(metadata={"description": "乡镇名称"})
+    score = fields.Float(metadata={"description": "达标率（%）"})
+    passed = Int(metadata={"description": "达标项数"})
+    failed = Int(metadata={"description": "未达标项数"})
+    failed_standards = fields.List(fields.String(), metadata={"description": "未达标的标准代码"})
+
+
+class LateUnitSchema(Schema):
+    """A township named for standards still unmet after their deadline."""
+
+    township_code = fields.String(metadata={"description": "乡镇代码"})
+    township_name = fields.String(metadata={"description": "乡镇名称"})
+    standards = fields.List(fields.Dict(), metadata={"description": "逾期未完成的标准（代码、名称、时限、差距、说明）"})
+
+
+class ReportSchema(ComplianceSchema):
+    """A weekly supervision (周督导) or monthly bulletin (月通报)."""
+
+    kind = fields.String(metadata={"description": "weekly_supervision 周督导 / monthly_bulletin 月通报"})
+    kind_label = fields.String(metadata={"description": "报告类型中文名"})
+    title = fields.String(metadata={"description": "标题"})
+    city = fields.Dict(metadata={"description": "城市（代码、名称）"})
+    generated_at = fields.String(metadata={"description": "生成时间（UTC）"})
+    ranking = fields.List(fields.Nested(RankingSchema), metadata={"description": "乡镇排名"})
+    late_units = fields.List(fields.Nested(LateUnitSchema),
+                             metadata={"description": "逾期未完成、全市点名的单位"})
+    changes = fields.Dict(metadata={"description": "较上期变化（达标率、名次、新增/消除的未达标项）"})
+
+
+class ReportQueryArgsSchema(Schema):
+    """Which period and in what form."""
+
+    period = fields.String(validate=validate.Length(0, 10),
+                           metadata={"description": "周期：月报 2026-11，周报 2026-W48；缺省为本期"})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx", "png"]),
+                           metadata={"description": "json 数据 / xlsx 可下发的表格 / png 图表"})
+    chart = fields.String(load_default="ranking", validate=validate.OneOf(["ranking", "standards"]),
+                          metadata={"description": "png 图表：ranking 乡镇排名 / standards 各项达标率"})
+
+
+class ReportGenerateSchema(Schema):
+    """Generate and keep a report now."""
+
+    period = fields.String(validate=validate.Length(0, 10),
+                           metadata={"description": "周期，缺省为本期"})
+
+
+class StoredReportSchema(Schema):
+    """A kept report."""
+
+    id = Int(metadata={"description": "报告编号"})
+    kind = fields.String(metadata={"description": "报告类型"})
+    period = fields.String(metadata={"description": "周期"})
+    generated_at = fields.DateTime(metadata={"description": "生成时间（UTC）"})
+
+
+class ImportQueryArgsSchema(Schema):
+    """Dry-run or import."""
+
+    dry_run = fields.Boolean(load_default=True,
+                             metadata={"description": "true（缺省）只检查不导入；false 全部无误时导入"})
+
+
+class ImportFileSchema(Schema):
+    """The uploaded file."""
+
+    file = Upload(required=True, metadata={"description": "乡镇概况 .xlsx（工作表“乡镇概况”“养老院”）或 .csv"})
+
+
+class ImportErrorSchema(Schema):
+    """One error, where the spreadsheet shows it."""
+
+    sheet = fields.String(metadata={"description": "工作表"})
+    row = Int(metadata={"description": "行号（表头为第1行）"})
+    column = fields.String(metadata={"description": "列（字母与表头）"})
+    message = fields.String(metadata={"description": "问题"})
+
+
+class ImportReportSchema(Schema):
+    """What the import found and did."""
+
+    dry_run = fields.Boolean(metadata={"description": "是否仅检查"})
+    valid = fields.Boolean(metadata={"description": "全部无误"})
+    imported = fields.Boolean(metadata={"description": "已导入"})
+    profiles = Int(metadata={"description": "乡镇概况行数"})
+    nursing_homes = Int(metadata={"description": "养老院行数"})
+    townships = fields.List(fields.String(), metadata={"description": "涉及的乡镇代码"})
+    errors = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "错误（按行列）"})
+
+
+class TemplateQueryArgsSchema(Schema):
+    """Template format."""
+
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]),
+                           metadata={"description": "xlsx（含养老院与填写说明）或 csv（仅乡镇概况）"})
