@@ -2,6 +2,7 @@
 
 from flask_smorest import Blueprint
 
+from miniprogram_api.resources.applications.routes import blp as applications_blp
 from miniprogram_api.resources.auth.routes import blp as auth_blp
 from miniprogram_api.resources.bookings.routes import blp as bookings_blp
 from miniprogram_api.resources.case_files.routes import blp as case_files_blp
@@ -18,6 +19,7 @@ BLUEPRINTS: list[Blueprint] = [
     townships_blp,
     clients_blp,
     services_blp,
+    applications_blp,
     bookings_blp,
     visits_blp,
     case_files_blp,

@@ -15,7 +15,7 @@ class ProcedureStepSchema(Schema):
     description = fields.String(required=True, metadata={"description": "步骤说明"})
 
 
-class MaterialSchema(Schema):
+class ServiceMaterialSchema(Schema):
     """One entry of the material list (材料目录)."""
 
     code = fields.String(required=True, validate=validate.Length(1, 40), metadata={"description": "材料代码"})
@@ -75,7 +75,7 @@ class ServiceSchema(Schema):
     eligibility = fields.List(fields.String(), metadata={"description": "申请条件"})
     procedure = fields.List(fields.Nested(ProcedureStepSchema), metadata={"description": "办理程序"})
     time_limit_days = Int(metadata={"description": "办理时限（工作日）"})
-    materials = fields.List(fields.Nested(MaterialSchema), metadata={"description": "材料目录"})
+    materials = fields.List(fields.Nested(ServiceMaterialSchema), metadata={"description": "材料目录"})
     sample_form = fields.Nested(SampleFormSchema, metadata={"description": "申请表式样"})
     fee = fields.Nested(FeeSchema, metadata={"description": "是否收费"})
     service_commitment = fields.String(metadata={"description": "服务承诺"})
@@ -93,7 +93,7 @@ class ServiceUpdateSchema(Schema):
     eligibility = fields.List(fields.String(validate=validate.Length(1, 500)), validate=validate.Length(1, 30), metadata={"description": "申请条件"})
     procedure = fields.List(fields.Nested(ProcedureStepSchema), validate=validate.Length(1, 20), metadata={"description": "办理程序"})
     time_limit_days = Int(validate=validate.Range(1, 365), metadata={"description": "办理时限（工作日）"})
-    materials = fields.List(fields.Nested(MaterialSchema), validate=validate.Length(1, 40), metadata={"description": "材料目录（整体替换）"})
+    materials = fields.List(fields.Nested(ServiceMaterialSchema), validate=validate.Length(1, 40), metadata={"description": "材料目录（整体替换）"})
     sample_form = fields.Nested(SampleFormSchema, metadata={"description": "申请表式样"})
     fee = fields.Nested(FeeSchema, metadata={"description": "是否收费"})
     service_commitment = fields.String(validate=validate.Length(1, 2000), metadata={"description": "服务承诺"})

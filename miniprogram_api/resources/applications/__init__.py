@@ -1,0 +1,1 @@
+"""The applications resource (办件)."""

@@ -1,0 +1,174 @@
+"""Applications (办件): filing, 代办, transitions, progress, queue, materials, ratings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+
+from backend.services import applications, materials
+from miniprogram_api.extensions import Blueprint, PeeweePage
+from miniprogram_api.idempotency import idempotent
+
+from .schemas import (
+    ApplicationCreateSchema,
+    ApplicationMaterialSchema,
+    ApplicationQueryArgsSchema,
+    ApplicationSchema,
+    EvaluationCreateSchema,
+    EvaluationSchema,
+    FollowUpSchema,
+    MaterialFileSchema,
+    MaterialUploadArgsSchema,
+    OverdueRowSchema,
+    QueueQueryArgsSchema,
+    TimelineSchema,
+    TransitionSchema,
+    WithdrawSchema,
+)
+
+blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications",
+                description="办件：申请、代办、审核流转、办件进度、好差评")
+
+
+@blp.route("")
+class Applications(MethodView):
+    """Applications you may see, and filing a new one."""
+
+    @blp.permission("applications.read", errors=(422,))
+    @blp.arguments(ApplicationQueryArgsSchema, location="query")
+    @blp.response(200, ApplicationSchema(many=True))
+    @blp.paginate(PeeweePage)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Your applications (resident) or those in your scope (staff) (申请列表)."""
+        return applications.list_applications(applications.ApplicationFilter(**args),
+                                              actor=g.actor)
+
+    @blp.permission("applications.create", errors=(404, 409, 422))
+    @idempotent
+    @blp.arguments(ApplicationCreateSchema)
+    @blp.response(201, ApplicationSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """File an application, yourself or for a resident of your village (提交申请 / 代办)."""
+        return applications.create_application(data, actor=g.actor)
+
+
+@blp.route("/queue")
+class Queue(MethodView):
+    """The staff work queue."""
+
+    @blp.permission("applications.queue", errors=(422,))
+    @blp.arguments(QueueQueryArgsSchema, location="query")
+    @blp.response(200, ApplicationSchema(many=True))
+    @blp.paginate(PeeweePage)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Applications waiting on your role in your scope, soonest due first (待办件)."""
+        return applications.work_queue(actor=g.actor, overdue_only=args["overdue_only"])
+
+
+@blp.route("/overdue-report")
+class OverdueReport(MethodView):
+    """Late steps per township and stage."""
+
+    @blp.permission("applications.report")
+    @blp.response(200, OverdueRowSchema(many=True))
+    def get(self) -> Any:
+        """Open and overdue applications by township and stage, for the city (超时统计)."""
+        return applications.overdue_report(actor=g.actor)
+
+
+@blp.route("/follow-ups")
+class FollowUps(MethodView):
+    """Follow-ups of poor ratings."""
+
+    @blp.permission("applications.queue")
+    @blp.response(200, FollowUpSchema(many=True))
+    @blp.paginate(PeeweePage)
+    def get(self) -> Any:
+        """Open follow-up tasks from poor ratings in your scope (差评回访)."""
+        return applications.follow_ups(actor=g.actor)
+
+
+@blp.route("/<int:application_id>")
+class ApplicationDetail(MethodView):
+    """One application."""
+
+    @blp.permission("applications.read", errors=(404,))
+    @blp.response(200, ApplicationSchema)
+    def get(self, application_id: int) -> Any:
+        """An application with its missing materials (申请详情)."""
+        return applications.get_application(application_id, actor=g.actor)
+
+
+@blp.route("/<int:application_id>/submit")
+class Submit(MethodView):
+    """Submitting a draft, or handing in 补正 materials."""
+
+    @blp.permission("applications.create", errors=(404, 409))
+    @blp.response(200, ApplicationSchema)
+    def post(self, application_id: int) -> Any:
+        """Submit a draft, or resubmit after 补正 so the clock runs again (提交)."""
+        return applications.submit_application(application_id, actor=g.actor)
+
+
+@blp.route("/<int:application_id>/withdraw")
+class Withdraw(MethodView):
+    """Withdrawing before a decision."""
+
+    @blp.permission("applications.create", errors=(404, 409, 422))
+    @blp.arguments(WithdrawSchema)
+    @blp.response(200, ApplicationSchema)
+    def post(self, data: dict[str, Any], application_id: int) -> Any:
+        """Withdraw an application before it is decided (撤回)."""
+        return applications.withdraw_application(application_id, data["reason"], actor=g.actor)
+
+
+@blp.route("/<int:application_id>/transitions")
+class Transitions(MethodView):
+    """Moving an application through its workflow."""
+
+    @blp.permission("applications.transition", errors=(404, 409, 422))
+    @blp.arguments(TransitionSchema)
+    @blp.response(200, ApplicationSchema)
+    def post(self, data: dict[str, Any], application_id: int) -> Any:
+        """Advance, return for 补正, reject, approve, or record/resolve an objection (审核流转)."""
+        return applications.transition(application_id, data, actor=g.actor)
+
+
+@blp.route("/<int:application_id>/timeline")
+class Timeline(MethodView):
+    """Progress."""
+
+    @blp.permission("applications.read", errors=(404,))
+    @blp.response(200, TimelineSchema)
+    def get(self, application_id: int) -> Any:
+        """Every step, the current stage, who holds it and its due date (办件进度)."""
+        return applications.timeline(application_id, actor=g.actor)
+
+
+@blp.route("/<int:application_id>/materials")
+class Materials(MethodView):
+    """Uploading materials."""
+
+    @blp.permission("applications.create", errors=(404, 409, 413, 415, 422))
+    @blp.arguments(MaterialUploadArgsSchema, location="query")
+    @blp.arguments(MaterialFileSchema, location="files")
+    @blp.response(201, ApplicationMaterialSchema)
+    def post(self, args: dict[str, Any], files: dict[str, Any], application_id: int) -> Any:
+        """Upload an image or PDF for one catalogue entry; type sniffed from content (上传材料)."""
+        return materials.upload_material(application_id, args["material_code"],
+                                         files["file"].stream, actor=g.actor)
+
+
+@blp.route("/<int:application_id>/evaluation")
+class Evaluation(MethodView):
+    """Rating the service."""
+
+    @blp.permission("applications.evaluate", errors=(404, 409, 422))
+    @blp.arguments(EvaluationCreateSchema)
+    @blp.response(201, EvaluationSchema)
+    def post(self, data: dict[str, Any], application_id: int) -> Any:
+        """Rate a decided application 1–5; a poor rating gets a follow-up (好差评)."""
+        return applications.evaluate_application(application_id, data["rating"],
+                                                 data["comment"], actor=g.actor)
