@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -111,8 +111,10 @@ def _anchor(client: Client, since: date | None) -> date:
     last = (Visit.select(pw.fn.MAX(Visit.check_out_at))
             .where(Visit.client == client, Visit.status == "completed").scalar())
     if last:
-        return last.date() if isinstance(last, datetime) else date.fromisoformat(str(last)[:10])
-    return since or client.created_at.date()
+        # Stored in UTC: the visit counts on the city's calendar day, not the server's.
+        moment = last if isinstance(last, datetime) else datetime.fromisoformat(str(last))
+        return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
+    return since or client.created_at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
 
 
 def _create_care_visit(client: Client, township_id: int, rule_key: str, kind: str, due: date,
