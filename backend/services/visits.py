@@ -17,6 +17,8 @@ from backend import audit, outbox
 from backend.db import db
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.models import (
+    Application,
+    ApplicationStep,
     Booking,
     CareVisit,
     Client,
@@ -299,7 +301,7 @@ class CaseFileEntry:
     """One event in a client's file."""
 
     at: datetime
-    type: str  # application | booking | care_visit | visit
+    type: str  # application | decision | booking | care_visit | visit
     id: int
     status: str
     title: str
@@ -307,19 +309,23 @@ class CaseFileEntry:
 
 
 def _application_entries(client: Client) -> list[CaseFileEntry]:
-    try:
-        from backend.models import Application  # built alongside (#3); absent in older trees
-    except ImportError:
-        return []
-    client_field = getattr(Application, "client", None)
-    if client_field is None:
-        return []
-    rows = Application.select().where(client_field == client.id)
-    return [CaseFileEntry(at=row.created_at, type="application", id=row.id,
-                          status=str(getattr(row, "status", "")),
-                          title=f"申请 {getattr(row, 'service_code', '')}".strip(),
-                          detail={"service_code": getattr(row, "service_code", None)})
-            for row in rows]
+    """The client's applications and every decision step on them (who, when, why)."""
+    entries = []
+    applications = Application.select().where(Application.client == client.id)
+    for application in applications:
+        entries.append(CaseFileEntry(
+            at=application.created_at, type="application", id=application.id,
+            status=application.status, title=f"申请 {application.service_code}",
+            detail={"reference": application.reference, "service_code": application.service_code}))
+    steps = (ApplicationStep.select().join(Application)
+             .where(Application.client == client.id))
+    for step in steps:
+        entries.append(CaseFileEntry(
+            at=step.created_at, type="decision", id=step.id, status=step.action,
+            title=f"{step.actor_name or step.actor_kind}：{step.action}",
+            detail={"application_id": step.application_id, "stage": step.stage,
+                    "to_stage": step.to_stage, "comment": step.comment}))
+    return entries
 
 
 def case_file(client_id: int, *, actor: Actor) -> tuple[Client, list[CaseFileEntry]]:

@@ -11,7 +11,7 @@ class CaseFileEntrySchema(Schema):
     """One event in the file."""
 
     at = fields.DateTime(metadata={"description": "发生时间（UTC）"})
-    type = fields.String(metadata={"description": "application 申请 / booking 预约 / "
+    type = fields.String(metadata={"description": "application 申请 / decision 办理决定 / booking 预约 / "
                                                   "care_visit 定期探访 / visit 探访记录"})
     id = Int(metadata={"description": "记录编号"})
     status = fields.String(metadata={"description": "状态"})
