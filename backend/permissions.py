@@ -28,6 +28,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "clients.update": OFFICE,
     "clients.reveal": OFFICE,
     "audit.read": frozenset({"city_admin"}),
+    "messages.read": EVERYONE,
+    "subscriptions.create": frozenset({"resident"}),
+    "operations.read": frozenset({"city_admin"}),
+    "operations.manage": frozenset({"city_admin"}),
     "supervision.read": OFFICE,
     "supervision.generate": frozenset({"city_admin"}),
     "supervision.profiles.import": OFFICE,
@@ -48,6 +52,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "applications.queue": frozenset({"coordinator", "township_staff", "city_admin"}),
     "applications.report": frozenset({"city_admin"}),
     "applications.evaluate": frozenset({"resident"}),
+    "plans.create": OFFICE,
+    "plans.read": STAFF - {"coordinator"},
+    "plans.adjust": OFFICE,
+    "plans.city": frozenset({"city_admin"}),
+    "route.read": frozenset({"social_worker"}),
 }
 
 

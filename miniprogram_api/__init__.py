@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from backend import outbox, runtime
+import notifications
+from backend import runtime
 from backend.config import load_settings
 from backend.db import db, open_database
 from backend.wechat import WeChatClient
@@ -34,7 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     open_database(settings.database_url)
     app.extensions["wechat"] = WeChatClient(settings.wechat_api_base, settings.wechat_appid,
                                             settings.wechat_secret)
-    outbox.install_dispatcher(outbox.InlineDispatcher())
+    notifications.install(settings)  # the RQ relay with REDIS_URL, else jobs run inline
 
     api = Api(app)
     for blueprint in BLUEPRINTS:

@@ -13,6 +13,8 @@ from backend.models.applications import (
 from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
 from backend.models.geography import City, ServiceStation, Township, Village
+from backend.models.messages import InboxMessage, MessageDelivery, SubscriptionCredit
+from backend.models.plans import Plan, PlanStop
 from backend.models.records import (
     AuditEntry,
     IdempotencyRecord,
@@ -39,6 +41,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     ApplicationEvaluation, FollowUpTask,
     WorkerShift, WorkerDayOff, VisitCapacity, Booking, CareVisit, Visit,
     TownshipProfile, NursingHome, SupervisionReport,
+    InboxMessage, SubscriptionCredit, MessageDelivery,
+    Plan, PlanStop,
 ]
 
 __all__ = [
@@ -48,4 +52,6 @@ __all__ = [
     "WeChatSessionKey", "utcnow",
     "Booking", "CareVisit", "Visit", "VisitCapacity", "WorkerDayOff", "WorkerShift",
     "NursingHome", "SupervisionReport", "TownshipProfile",
+    "InboxMessage", "MessageDelivery", "SubscriptionCredit",
+    "Plan", "PlanStop",
 ]

@@ -8,6 +8,8 @@ from miniprogram_api.resources.bookings.routes import blp as bookings_blp
 from miniprogram_api.resources.case_files.routes import blp as case_files_blp
 from miniprogram_api.resources.clients.routes import blp as clients_blp
 from miniprogram_api.resources.me.routes import blp as me_blp
+from miniprogram_api.resources.messages.routes import blp as messages_blp
+from miniprogram_api.resources.operations.routes import blp as operations_blp
 from miniprogram_api.resources.services.routes import blp as services_blp
 from miniprogram_api.resources.supervision.routes import blp as supervision_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
@@ -24,4 +26,6 @@ BLUEPRINTS: list[Blueprint] = [
     visits_blp,
     case_files_blp,
     supervision_blp,
+    messages_blp,
+    operations_blp,
 ]

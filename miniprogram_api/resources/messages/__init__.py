@@ -1,0 +1,1 @@
+"""The inbox and WeChat subscriptions (我的消息)."""

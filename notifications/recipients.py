@@ -1,0 +1,129 @@
+"""Who an event concerns and what to tell them, looked up from the ids in its payload.
+
+Each resolver answers ``Target``s: a recipient and the context its template is rendered with.
+Models come from ``backend.models`` by name when the event is processed, so a topic whose
+model has not landed yet fails that event with a clear ``MissingModel`` (the event stays
+pending, visible to operations) instead of breaking the import of the whole package.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.models import ClientContact, OutboxEvent, StaffAccount, utcnow
+
+STAGE_LABELS = {"acceptance": "受理", "verification": "核查", "deliberation": "评议",
+                "public_notice": "公示", "approval": "审批", "supplement": "补正"}
+RESULT_LABELS = {"approved": "已批准", "rejected": "未批准", "continue": "继续享受",
+                 "change": "待遇调整", "stop": "停止享受"}
+VISIT_KIND_LABELS = {"routine_visit": "日常探访", "counselling": "心理疏导",
+                     "emotional_support": "精神慰藉", "doorstep_service": "上门办理",
+                     "condolence_visit": "走访慰问"}
+WINDOW_LABELS = {"morning": "上午", "afternoon": "下午"}
+
+
+class MissingModel(LookupError):
+    """The model an event's resolver needs is not in ``backend.models`` (yet)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One recipient of an event and what their template is filled with."""
+
+    kind: str  # resident | staff
+    id: int
+    area_code: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+Resolver = Callable[[OutboxEvent], list[Target]]
+
+
+def model(name: str, issue: str) -> Any:
+    """A model class by name, or a MissingModel saying which issue brings it."""
+    found = getattr(importlib.import_module("backend.models"), name, None)
+    if found is None:
+        raise MissingModel(f"backend.models.{name} is needed for this event; issue {issue} adds it")
+    return found
+
+
+def _get(model_name: str, issue: str, object_id: Any) -> Any:
+    cls = model(model_name, issue)
+    row = cls.get_or_none(cls.id == object_id)
+    if row is None:
+        raise LookupError(f"{model_name} {object_id} no longer exists")
+    return row
+
+
+def _service_name(code: str) -> str:
+    try:
+        guide = importlib.import_module("backend.services.service_guide")
+        return str(guide.get_service(code).get("name") or code)
+    except Exception:  # the guide is #3's; the code itself still identifies the service
+        return code
+
+
+def _application_targets(event: OutboxEvent, **extra: Any) -> list[Target]:
+    application = _get("Application", "#3", event.payload["application_id"])
+    context = {"application_id": application.id, "service": _service_name(
+        application.service_code), "number": application.reference, "at": utcnow(),
+        "stage": STAGE_LABELS.get(application.stage or "", application.stage or "办理中"),
+        "status": "已提交", "client": application.applicant_name,
+        "due": application.stage_due_on or application.next_re_review_on,
+        "result": RESULT_LABELS.get(application.status, application.status),
+        "note": application.decision_reason or "", **extra}
+    if application.status == "supplement" or event.topic.endswith("supplement_requested"):
+        asked = application.requested_materials or []
+        context["note"] = "、".join(str(m) for m in asked) or "请查看"
+    residents = {application.resident_id} if application.resident_id else set()
+    if application.client_id:
+        residents |= _client_residents(application.client_id)
+    return [Target("resident", rid, application.area_code, context) for rid in sorted(residents)]
+
+
+def _client_residents(client_id: int) -> set[int]:
+    links = ClientContact.select(ClientContact.resident).where(ClientContact.client == client_id)
+    return {link.resident_id for link in links}
+
+
+def _booking_targets(event: OutboxEvent) -> list[Target]:
+    booking = _get("Booking", "#4", event.payload["booking_id"])
+    context = {"booking_id": booking.id, "client": booking.client.name,
+               "kind": VISIT_KIND_LABELS.get(booking.kind, booking.kind),
+               "day": booking.scheduled_date,
+               "window": WINDOW_LABELS.get(booking.scheduled_window or "", "全天"),
+               "arrival": booking.arrival_start,
+               "result": "未通过", "note": booking.decision_reason or "请联系乡镇民政办"}
+    residents = {booking.resident_id} if booking.resident_id else set()
+    if not residents:
+        residents = _client_residents(booking.client_id)
+    return [Target("resident", rid, booking.area_code, context) for rid in sorted(residents)]
+
+
+def _plan_targets(event: OutboxEvent) -> list[Target]:
+    worker_ids = event.payload.get("worker_ids")
+    if worker_ids is None:
+        plan = _get("Plan", "#5", event.payload["plan_id"])
+        worker_ids = sorted({stop.worker_id for stop in plan.stops})
+    workers = StaffAccount.select().where(StaffAccount.id.in_(worker_ids))
+    context = {"plan_id": event.payload.get("plan_id"), "day": event.payload.get("day"),
+               "stops": event.payload.get("stops", "若干")}
+    return [Target("staff", worker.id, worker.area_code, context) for worker in workers]
+
+
+RESOLVERS: dict[str, Resolver] = {
+    "application.submitted": _application_targets,
+    "application.stage_changed": _application_targets,
+    "application.supplement_requested": _application_targets,
+    "application.decided": _application_targets,
+    "re_review.due": _application_targets,
+    "booking.approved": _booking_targets,
+    "booking.rejected": _booking_targets,
+    "booking.proposed": _booking_targets,
+    "visit.planned": _booking_targets,
+    "visit.reminder": _booking_targets,
+    "plan.published": _plan_targets,
+}
