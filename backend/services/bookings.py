@@ -29,7 +29,7 @@ from backend.models import (
 from backend.models.visits import ACTIVE_BOOKING_STATUSES, VISIT_KINDS, WINDOWS
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services import care_plans
-from backend.services.visits import DEFAULT_SHIFT, list_workers_for_day
+from backend.services.visits import DEFAULT_SHIFT, WorkerDay, list_workers_for_day
 
 # Minutes one booked visit takes from a worker's window, travel included: 3 per half day.
 VISIT_SLOT_MINUTES = 70
@@ -64,11 +64,11 @@ def _window_of(start: time) -> str:
     return "morning" if start < DEFAULT_SHIFT[2] else "afternoon"
 
 
-def computed_capacity(township_id: int, day: date, window: str, kind: str | None = None) -> int:
+def _places(workers: list[WorkerDay], window: str, kind: str | None = None) -> int:
     """Places a window offers: each worker on duty gives one per slot of their half day."""
+    needed = set(care_plans.kind_skills(kind)) if kind else set()
     total = 0
-    for worker in list_workers_for_day(township_id, day):
-        needed = set(care_plans.kind_skills(kind)) if kind else set()
+    for worker in workers:
         if not needed <= set(worker.skills):
             continue
         lunch_start = worker.lunch_start_s or (worker.shift_start_s + worker.shift_end_s) // 2
@@ -77,6 +77,11 @@ def computed_capacity(township_id: int, day: date, window: str, kind: str | None
                 else worker.shift_end_s - lunch_end)
         total += max(span, 0) // (VISIT_SLOT_MINUTES * 60)
     return total
+
+
+def computed_capacity(township_id: int, day: date, window: str, kind: str | None = None) -> int:
+    """Places a window of a day offers, from the social workers' shifts and days off."""
+    return _places(list_workers_for_day(township_id, day), window, kind)
 
 
 def _capacity_row(township_id: int, day: date, window: str) -> VisitCapacity:
@@ -122,13 +127,13 @@ def available_dates(township_id: int, *, actor: Actor, kind: str | None = None,
     found = []
     for offset in range(days):
         day = first + timedelta(days=offset)
+        workers = list_workers_for_day(township_id, day)
         loads = []
         for window in WINDOWS:
             row = stored.get((day, window))
-            capacity = row.capacity if row else computed_capacity(township_id, day, window)
+            capacity = row.capacity if row else _places(workers, window)
             # A kind needing a skill is only offered where a worker holding it is on duty.
-            if kind and care_plans.kind_skills(kind) and not computed_capacity(
-                    township_id, day, window, kind):
+            if kind and not _places(workers, window, kind):
                 continue
             load = WindowLoad(window, capacity, row.used if row else 0)
             if load.free:
