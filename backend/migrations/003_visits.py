@@ -142,9 +142,25 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
         class Meta:
             table_name = "visit"
 
+    @migrator.create_model
+    class VisitPhoto(pw.Model):
+        id = pw.AutoField()
+        visit = pw.ForeignKeyField(column_name='visit_id', field='id', model=migrator.orm['visit'], on_delete='CASCADE')
+        area_code = pw.CharField(index=True, max_length=12)
+        content_type = pw.CharField(max_length=40)
+        size_bytes = pw.IntegerField()
+        sha256 = pw.CharField(max_length=64)
+        storage_name = pw.CharField(max_length=120)
+        created_at = pw.DateTimeField()
+
+        class Meta:
+            table_name = "visit_photo"
+
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     """Drop the home-visit tables, dependants first."""
+
+    migrator.remove_model('visit_photo')
 
     migrator.remove_model('visit')
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
-from backend.models.base import BaseModel, JSONField, TimestampedModel
+from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
 from backend.models.clients import Client
 from backend.models.geography import Township
 
@@ -168,3 +168,18 @@ class Visit(TimestampedModel):
     notes = pw.TextField(default="")
     follow_up_needed = pw.BooleanField(default=False)
     missed_reason = pw.CharField(max_length=10, null=True)  # MISSED_REASONS
+
+
+class VisitPhoto(BaseModel):
+    """A photo taken at a visit: type sniffed from content, stored content-addressed."""
+
+    visit = pw.ForeignKeyField(Visit, backref="photos", on_delete="CASCADE")
+    area_code = pw.CharField(max_length=12, index=True)
+    content_type = pw.CharField(max_length=40)
+    size_bytes = pw.IntegerField()
+    sha256 = pw.CharField(max_length=64)
+    storage_name = pw.CharField(max_length=120)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "visit_photo"

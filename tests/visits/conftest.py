@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from backend import runtime
 from backend.services.care_plans import local_today
 from tests.conftest import Api
 
@@ -46,3 +49,12 @@ def pending_booking(api: Api, day1: date) -> dict[str, Any]:
                         json=booking_body(api.world.clients["a1"].id, day1))
     assert response.status_code == 201, response.json
     return dict(response.json)
+
+
+@pytest.fixture
+def small_uploads() -> Iterator[int]:
+    """Uploads limited to 2 KiB for the length of the test (small files stay in memory)."""
+    settings = runtime.settings()
+    runtime.configure(replace(settings, max_upload_bytes=2048))
+    yield 2048
+    runtime.configure(settings)

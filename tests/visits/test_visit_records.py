@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -109,3 +110,30 @@ def test_visit_record_errors_answer_documented_statuses(
 def test_haversine_matches_a_known_distance() -> None:
     # Beijing Tiananmen to Zhengzhou railway station: about 622 km great-circle.
     assert abs(haversine_m(39.9087, 116.3975, 34.7466, 113.6583) - 622_000) < 5_000
+
+
+def _png() -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def test_a_worker_adds_photos_to_their_visit_within_the_limits(
+        api: Api, approved_booking: dict[str, Any], small_uploads: int) -> None:
+    visit = api.post("/api/v1/visits", "sw-a1", json={"booking_id": approved_booking["id"]})
+    path = f"/api/v1/visits/{visit.json['id']}/photos"
+    photo = api.post(path, "sw-a1", data={"file": (io.BytesIO(_png()), "门口.png")},
+                     content_type="multipart/form-data")
+    assert photo.status_code == 201, photo.json
+    assert photo.json["content_type"] == "image/png"
+    assert api.get(f"/api/v1/visits/{visit.json['id']}", "ts-a").json["photo_ids"] == [
+        photo.json["id"]]
+    text = api.post(path, "sw-a1", data={"file": (io.BytesIO(b"hello"), "a.png")},
+                    content_type="multipart/form-data")
+    assert text.status_code == 415
+    huge = api.post(path, "sw-a1",
+                    data={"file": (io.BytesIO(_png() + b"\x00" * small_uploads), "b.png")},
+                    content_type="multipart/form-data")
+    assert huge.status_code == 413
+    assert api.post(path, "sw-a2", data={"file": (io.BytesIO(_png()), "c.png")},
+                    content_type="multipart/form-data").status_code == 404
+    assert api.post(path, "sw-a1", data={}, content_type="multipart/form-data"
+                    ).status_code == 422

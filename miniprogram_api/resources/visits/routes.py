@@ -17,6 +17,8 @@ from .schemas import (
     CheckInSchema,
     CheckOutSchema,
     MissedSchema,
+    PhotoFileSchema,
+    VisitPhotoSchema,
     VisitQueryArgsSchema,
     VisitSchema,
 )
@@ -78,6 +80,18 @@ class VisitMissed(MethodView):
     def post(self, data: dict[str, Any], visit_id: int) -> Any:
         """Mark a visit missed, with the reason (未遇登记)."""
         return visits.mark_missed(visit_id, data, actor=g.actor)
+
+
+@blp.route("/visits/<int:visit_id>/photos")
+class VisitPhotos(MethodView):
+    """Photos of a visit."""
+
+    @blp.permission("visits.record", errors=(404, 409, 413, 415, 422))
+    @blp.arguments(PhotoFileSchema, location="files")
+    @blp.response(201, VisitPhotoSchema)
+    def post(self, files: dict[str, Any], visit_id: int) -> Any:
+        """Add a photo to your visit record (上传探访照片)."""
+        return visits.add_visit_photo(visit_id, files["file"].stream, actor=g.actor)
 
 
 @blp.route("/care-visits")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.models.visits import MISSED_REASONS, VISIT_KINDS, VISIT_SERVICES
@@ -73,6 +74,26 @@ class VisitSchema(Schema):
     follow_up_needed = fields.Boolean(metadata={"description": "需要跟进"})
     missed_reason = fields.String(allow_none=True, metadata={
         "description": f"未遇原因：{_MISSED_HELP}"})
+    photo_ids = fields.Method("_photo_ids", metadata={"description": "照片编号"})
+
+    def _photo_ids(self, visit: object) -> list[int]:
+        return [photo.id for photo in visit.photos]  # type: ignore[attr-defined]
+
+
+class PhotoFileSchema(Schema):
+    """The uploaded photo (multipart/form-data)."""
+
+    file = Upload(required=True, metadata={"description": "JPEG 或 PNG 照片；类型按内容识别"})
+
+
+class VisitPhotoSchema(Schema):
+    """A stored photo."""
+
+    id = Int(metadata={"description": "照片编号"})
+    visit_id = Int(metadata={"description": "探访记录编号"})
+    content_type = fields.String(metadata={"description": "类型（按内容识别）"})
+    size_bytes = Int(metadata={"description": "大小（字节）"})
+    created_at = fields.DateTime(metadata={"description": "上传时间（UTC）"})
 
 
 class VisitQueryArgsSchema(Schema):
