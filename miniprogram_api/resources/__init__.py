@@ -10,6 +10,8 @@ from miniprogram_api.resources.clients.routes import blp as clients_blp
 from miniprogram_api.resources.me.routes import blp as me_blp
 from miniprogram_api.resources.messages.routes import blp as messages_blp
 from miniprogram_api.resources.operations.routes import blp as operations_blp
+from miniprogram_api.resources.plans.routes import blp as plans_blp
+from miniprogram_api.resources.routes.routes import blp as routes_blp
 from miniprogram_api.resources.services.routes import blp as services_blp
 from miniprogram_api.resources.supervision.routes import blp as supervision_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
@@ -28,4 +30,6 @@ BLUEPRINTS: list[Blueprint] = [
     supervision_blp,
     messages_blp,
     operations_blp,
+    plans_blp,
+    routes_blp,
 ]

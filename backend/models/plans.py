@@ -1,0 +1,91 @@
+"""Daily route plans: one versioned plan per township and date, and its stops (or drops)."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from backend.models.accounts import StaffAccount
+from backend.models.base import BaseModel, JSONField, TimestampedModel
+from backend.models.clients import Client
+from backend.models.geography import Township
+
+PLAN_STATUSES = {"queued": "排队中", "running": "计算中", "done": "已发布", "failed": "失败"}
+PLAN_PROGRESS = {
+    "queued": "等待计算",
+    "gathering": "收集探访与排班",
+    "solving": "计算路线",
+    "storing": "保存并发布",
+    "done": "已完成",
+    "failed": "计算失败",
+}
+# Why a stop is held in place when the day is re-planned.
+STOP_FIXED = {"finished": "已完成", "started": "已签到", "locked": "已锁定"}
+DROP_REASONS = {
+    "no_worker_has_skill": "无社工具备所需技能",
+    "no_time_window_fits": "时间窗口无法满足",
+    "no_time_left": "社工当日时间不足",
+}
+
+
+class Plan(TimestampedModel):
+    """One version of a township's plan for a date: its job's status, progress and outcome."""
+
+    township = pw.ForeignKeyField(Township, backref="plans", on_delete="CASCADE")
+    area_code = pw.CharField(max_length=12, index=True)  # the township's code, for scoping
+    day = pw.DateField()
+    version = pw.IntegerField()
+    status = pw.CharField(max_length=10, default="queued", index=True)  # PLAN_STATUSES
+    progress = pw.CharField(max_length=12, default="queued")  # PLAN_PROGRESS
+    based_on = pw.ForeignKeyField("self", null=True, backref="successors", on_delete="SET NULL")
+    # {visit_key: worker_id} that staff locked or moved; carried to every later version.
+    locks = JSONField(default=dict)
+    requested_by_kind = pw.CharField(max_length=10)  # staff | system
+    requested_by_id = pw.IntegerField(null=True)
+    job_id = pw.CharField(max_length=60, null=True)
+    error = pw.TextField(null=True)
+    # [{worker_id, start, end, break_start, travel_time, distance}] in seconds and metres.
+    routes = JSONField(default=list)
+    objective = JSONField(default=dict)
+    feasible = pw.BooleanField(null=True)
+    visit_count = pw.IntegerField(default=0)
+    dropped_count = pw.IntegerField(default=0)
+    solve_seconds = pw.FloatField(null=True)
+    started_at = pw.DateTimeField(null=True)
+    finished_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "plan"
+        # Two requests racing for the next version: one wins, the other gets a 409.
+        indexes = ((("township", "day", "version"), True),)
+
+
+class PlanStop(BaseModel):
+    """A visit in a plan: a worker's n-th stop with its times, or dropped with the reason."""
+
+    plan = pw.ForeignKeyField(Plan, backref="stops", on_delete="CASCADE")
+    worker = pw.ForeignKeyField(StaffAccount, null=True, backref="plan_stops",
+                                on_delete="SET NULL")
+    position = pw.IntegerField(null=True)  # 0-based order in the worker's route
+    visit_key = pw.CharField(max_length=30)  # "booking:12" / "care:5", as #4 names candidates
+    source = pw.CharField(max_length=12)  # booking | care_visit
+    source_id = pw.IntegerField()
+    client = pw.ForeignKeyField(Client, backref="plan_stops", on_delete="CASCADE")
+    area_code = pw.CharField(max_length=12, index=True)
+    kind = pw.CharField(max_length=20)
+    priority = pw.CharField(max_length=10)
+    lat = pw.FloatField()
+    lng = pw.FloatField()
+    windows = JSONField(default=list)  # [[start_s, end_s], ...] seconds since local midnight
+    duration_s = pw.IntegerField()
+    required_skills = JSONField(default=list)
+    arrival_s = pw.IntegerField(null=True)
+    start_s = pw.IntegerField(null=True)
+    end_s = pw.IntegerField(null=True)
+    travel_s = pw.IntegerField(null=True)  # the leg that leads here
+    distance_m = pw.IntegerField(null=True)
+    fixed = pw.CharField(max_length=10, null=True)  # STOP_FIXED
+    drop_reason = pw.CharField(max_length=24, null=True)  # DROP_REASONS
+
+    class Meta:
+        table_name = "plan_stop"
+        indexes = ((("plan", "visit_key"), True),)

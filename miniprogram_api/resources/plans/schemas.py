@@ -1,0 +1,143 @@
+"""Plans in and out: the request, the plan's status and progress, routes, stops and a map."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from backend.models.plans import DROP_REASONS, PLAN_PROGRESS, PLAN_STATUSES, STOP_FIXED
+from backend.models.visits import VISIT_KINDS
+from miniprogram_api.extensions import Int, Schema
+from miniprogram_api.resources.bookings.schemas import QueryInt
+
+_STATUS_HELP = "；".join(f"{code} {label}" for code, label in PLAN_STATUSES.items())
+_PROGRESS_HELP = "；".join(f"{code} {label}" for code, label in PLAN_PROGRESS.items())
+_FIXED_HELP = "；".join(f"{code} {label}" for code, label in STOP_FIXED.items())
+_DROP_HELP = "；".join(f"{code} {label}" for code, label in DROP_REASONS.items())
+_KIND_HELP = "；".join(f"{code} {label}" for code, label in VISIT_KINDS.items())
+
+
+class PlanCreateSchema(Schema):
+    """What planning a township's day takes."""
+
+    township_id = Int(required=True, metadata={"description": "乡镇编号"})
+    date = fields.Date(required=True, metadata={"description": "排线日期（今天起30天内）"})
+
+
+class CityPlanCreateSchema(Schema):
+    """What planning every township of the city for a day takes."""
+
+    date = fields.Date(required=True, metadata={"description": "排线日期（今天起30天内）"})
+
+
+class PlanQueryArgsSchema(Schema):
+    """Filters for the plan list."""
+
+    township_id = QueryInt(metadata={"description": "乡镇编号"})
+    date = fields.Date(metadata={"description": "排线日期"})
+
+
+class AdjustmentSchema(Schema):
+    """One change staff make to a published plan."""
+
+    visit_key = fields.String(required=True, validate=validate.Length(1, 30), metadata={
+        "description": "探访标识，如 booking:12（预约）或 care:5（定期探访）"})
+    action = fields.String(required=True, validate=validate.OneOf(["move", "lock", "unlock"]),
+                           metadata={"description": "move 改派给指定社工并锁定 / lock 锁定在"
+                                                    "（指定或当前）社工名下 / unlock 解除锁定"})
+    worker_id = Int(allow_none=True, metadata={"description": "社工编号（move 必填）"})
+
+
+class PlanAdjustmentsSchema(Schema):
+    """Changes to apply before re-optimising."""
+
+    adjustments = fields.List(fields.Nested(AdjustmentSchema), required=True,
+                              validate=validate.Length(1, 50),
+                              metadata={"description": "调整（1至50条），随后重新优化生成新版本"})
+
+
+class PlanSchema(Schema):
+    """A plan version: its job's status and progress, and a summary of the outcome."""
+
+    id = Int(metadata={"description": "路线方案编号"})
+    township_id = Int(metadata={"description": "乡镇编号"})
+    date = fields.Date(attribute="day", metadata={"description": "排线日期"})
+    version = Int(metadata={"description": "该乡镇当日的版本号（从1起）"})
+    status = fields.String(metadata={"description": f"状态：{_STATUS_HELP}"})
+    progress = fields.String(metadata={"description": f"进度：{_PROGRESS_HELP}"})
+    based_on_id = Int(allow_none=True, metadata={"description": "基于的上一版本编号（重新排线时）"})
+    locks = fields.Dict(keys=fields.String(), values=Int(), metadata={
+        "description": "锁定的探访：探访标识 → 社工编号"})
+    error = fields.String(allow_none=True, metadata={"description": "失败原因"})
+    feasible = fields.Boolean(allow_none=True, metadata={"description": "是否通过独立校验（所有硬约束均满足）"})
+    visit_count = Int(metadata={"description": "排入路线的探访数"})
+    dropped_count = Int(metadata={"description": "未能排入的探访数"})
+    solve_seconds = fields.Float(allow_none=True, metadata={"description": "求解用时（秒）"})
+    created_at = fields.DateTime(metadata={"description": "提交时间（UTC）"})
+    started_at = fields.DateTime(allow_none=True, metadata={"description": "开始计算时间（UTC）"})
+    finished_at = fields.DateTime(allow_none=True, metadata={"description": "完成时间（UTC）"})
+
+
+class ClientSummarySchema(Schema):
+    """Who lives at a stop, masked."""
+
+    id = Int(metadata={"description": "服务对象编号"})
+    name = fields.String(metadata={"description": "姓名"})
+    phone = fields.String(allow_none=True, metadata={"description": "电话（已脱敏）"})
+    categories = fields.List(fields.String(), metadata={"description": "对象类别"})
+
+
+class TimeSpanSchema(Schema):
+    """An interval of local time."""
+
+    start = fields.DateTime(metadata={"description": "开始（北京时间）"})
+    end = fields.DateTime(metadata={"description": "结束（北京时间）"})
+
+
+class StopSchema(Schema):
+    """A stop of a route (or a visit left out, with the reason)."""
+
+    visit_key = fields.String(metadata={"description": "探访标识"})
+    source = fields.String(metadata={"description": "来源：booking 预约 / care_visit 定期探访"})
+    source_id = Int(metadata={"description": "预约或定期探访编号"})
+    worker_id = Int(allow_none=True, metadata={"description": "社工编号（未排入时为空）"})
+    position = Int(allow_none=True, metadata={"description": "在路线中的顺序（从0起）"})
+    kind = fields.String(metadata={"description": f"探访类型：{_KIND_HELP}"})
+    priority = fields.String(metadata={"description": "优先级：urgent 紧急 / overdue 逾期 / due 到期 / optional 可选"})
+    fixed = fields.String(allow_none=True, metadata={"description": f"固定原因：{_FIXED_HELP}"})
+    drop_reason = fields.String(allow_none=True, metadata={"description": f"未排入原因：{_DROP_HELP}"})
+    windows = fields.List(fields.Nested(TimeSpanSchema), metadata={"description": "可开始服务的时间窗口"})
+    arrival_at = fields.DateTime(metadata={"description": "预计到达（北京时间）"})
+    planned_start = fields.DateTime(metadata={"description": "计划开始服务（北京时间）"})
+    planned_end = fields.DateTime(metadata={"description": "计划结束服务（北京时间）"})
+    arrival_window_start = fields.DateTime(metadata={"description": "告知的到达窗口开始（北京时间）"})
+    arrival_window_end = fields.DateTime(metadata={"description": "告知的到达窗口结束（北京时间）"})
+    duration_s = Int(metadata={"description": "服务时长（秒）"})
+    travel_s = Int(allow_none=True, metadata={"description": "从上一站到此的行程时间（秒）"})
+    distance_m = Int(allow_none=True, metadata={"description": "从上一站到此的距离（米）"})
+    client = fields.Nested(ClientSummarySchema, metadata={"description": "服务对象摘要（已脱敏）"})
+    address = fields.String(metadata={"description": "地址"})
+    lat = fields.Float(metadata={"description": "纬度"})
+    lng = fields.Float(metadata={"description": "经度"})
+    navigation_url = fields.String(metadata={"description": "高德骑行导航链接"})
+
+
+class RouteSchema(Schema):
+    """One social worker's day in a plan."""
+
+    worker_id = Int(metadata={"description": "社工编号"})
+    worker_name = fields.String(metadata={"description": "社工姓名"})
+    start_at = fields.DateTime(allow_none=True, metadata={"description": "出发（北京时间）"})
+    end_at = fields.DateTime(allow_none=True, metadata={"description": "返回（北京时间）"})
+    break_start_at = fields.DateTime(allow_none=True, metadata={"description": "午休开始（北京时间）"})
+    travel_time = Int(metadata={"description": "总行程时间（秒）"})
+    distance = Int(metadata={"description": "总距离（米）"})
+    stops = fields.List(fields.Nested(StopSchema), metadata={"description": "按顺序的站点"})
+
+
+class PlanDetailSchema(Schema):
+    """A plan with its routes, the visits left out and a map."""
+
+    plan = fields.Nested(PlanSchema, metadata={"description": "方案状态与摘要"})
+    routes = fields.List(fields.Nested(RouteSchema), metadata={"description": "各社工路线"})
+    dropped = fields.List(fields.Nested(StopSchema), metadata={"description": "未能排入的探访及原因"})
+    geojson = fields.Dict(metadata={"description": "地图数据：GeoJSON FeatureCollection，站点为 Point，路段为 LineString（[经度, 纬度]）"})

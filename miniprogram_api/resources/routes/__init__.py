@@ -1,0 +1,1 @@
+"""A social worker's own route for a day (我的路线)."""

@@ -1,0 +1,1 @@
+"""Tests of the planning service and the route API (#5)."""

@@ -1,0 +1,133 @@
+"""Fixtures for planning: a township day of two social workers and about twenty visits.
+
+The solver gets a short budget on one process so the end-to-end tests stay quick; the Redis
+fixture points the planner at a real Redis (database 14, flushed around each test).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+
+from backend import runtime
+from backend.models import CareVisit, Client
+from backend.permissions import SYSTEM
+from backend.services import clients
+from tests.conftest import Api, require_service
+from tests.factories import id_number
+from tests.visits.conftest import booking_body, working_day
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
+CARE_VISITS = 18
+
+
+@pytest.fixture(autouse=True)
+def quick_planner(app: Flask) -> Iterator[None]:
+    """One solver process and a one-second budget: enough for twenty visits."""
+    before = runtime.settings()
+    runtime.configure(replace(before, extra={**before.extra, "planning_time_limit": 1.0,
+                                             "planning_processes": 1}))
+    yield
+    runtime.configure(before)
+
+
+@pytest.fixture
+def plan_day() -> date:
+    """A working day soon, so nothing is clipped to "now"."""
+    return working_day(2)
+
+
+@dataclass
+class TownshipDay:
+    """Township A's day: its candidates' keys and the approved bookings among them."""
+
+    township_id: int
+    day: date
+    care_keys: list[str] = field(default_factory=list)
+    booking_ids: list[int] = field(default_factory=list)
+
+    @property
+    def keys(self) -> set[str]:
+        """Every candidate's key."""
+        return {*self.care_keys, *(f"booking:{b}" for b in self.booking_ids)}
+
+
+def approve_booking(api: Api, who: str, client_id: int, day: date, window: str) -> int:
+    """Book and approve a visit for ``day`` through the API; answer its id."""
+    booked = api.post("/api/v1/bookings", who, json=booking_body(client_id, day, window=window))
+    assert booked.status_code == 201, booked.json
+    decided = api.post(f"/api/v1/bookings/{booked.json['id']}/decision", "ts-a",
+                       json={"decision": "approve"})
+    assert decided.status_code == 200, decided.json
+    return int(booked.json["id"])
+
+
+def _care_visit(client: Client, township_id: int, day: date, n: int) -> CareVisit:
+    # Overdue, due and optional visits; a few need the counsellor or a woman (sw-a1).
+    due = day + timedelta(days=(-9, 0, 0, 3)[n % 4])
+    skills = [["counselling"], ["female"], [], [], [], []][n % 6]
+    return CareVisit.create(client=client, area_code=client.area_code, township=township_id,
+                            rule="left_behind_elder", kind="routine_visit", due_date=due,
+                            earliest_date=due - timedelta(days=3),
+                            latest_date=due + timedelta(days=5), duration_minutes=30,
+                            required_skills=skills)
+
+
+@pytest.fixture
+def township_day(api: Api, plan_day: date) -> TownshipDay:
+    """Township A with eighteen care visits around the office and one approved booking."""
+    world = api.world
+    township = world.townships["a"]
+    rng = random.Random(5)
+    result = TownshipDay(township_id=township.id, day=plan_day)
+    for n in range(CARE_VISITS):
+        village = world.villages[f"a{n % 2 + 1}"]
+        client = clients.create_client({
+            "name": f"探访对象{n}", "id_number": id_number(100 + n), "village_id": village.id,
+            "address": f"{village.name}{n}号", "phone": f"1390000{n:04d}",
+            "lat": township.lat + rng.uniform(-0.015, 0.015),
+            "lng": township.lng + rng.uniform(-0.02, 0.02),
+            "categories": [{"category": "left_behind_elder"}]}, actor=SYSTEM)
+        result.care_keys.append(f"care:{_care_visit(client, township.id, plan_day, n).id}")
+    result.booking_ids.append(approve_booking(api, "res-owner", world.clients["a1"].id, plan_day,
+                                              "morning"))
+    return result
+
+
+def worker_name(api: Api, worker_id: int) -> str:
+    """The username of a staff member of the small city."""
+    return next(name for name, staff in api.world.staff.items() if staff.id == worker_id)
+
+
+def planned(api: Api, who: str, township_id: int, day: date) -> dict[str, Any]:
+    """Plan a day through the API (inline: done on return) and read the plan."""
+    created = api.post("/api/v1/plans", who, json={"township_id": township_id,
+                                                   "date": day.isoformat()})
+    assert created.status_code == 201, created.json
+    detail = api.get(f"/api/v1/plans/{created.json['id']}", who)
+    assert detail.status_code == 200, detail.json
+    return dict(detail.json)
+
+
+@pytest.fixture
+def redis_planner() -> Iterator[redis.Redis]:
+    """The planner on a real Redis: jobs go to the planning queue instead of running inline."""
+    connection = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError as exc:
+        require_service("Redis", str(exc))
+    connection.flushdb()
+    before = runtime.settings()
+    runtime.configure(replace(before, redis_url=REDIS_TEST_URL))
+    yield connection
+    runtime.configure(before)
+    connection.flushdb()
+    connection.close()
