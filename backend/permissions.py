@@ -45,6 +45,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "visits.record": frozenset({"social_worker"}),
     "visits.read": STAFF,
     "case_files.read": STAFF,
+    "workers.manage": OFFICE,
     "services.update": frozenset({"city_admin"}),
     "applications.create": frozenset({"resident", "coordinator"}),
     "applications.read": EVERYONE - {"social_worker"},

@@ -21,15 +21,18 @@ from backend.models import (
     Client,
     ClientCategory,
     ClientContact,
+    StaffAccount,
     Township,
     Village,
     VisitCapacity,
+    WorkerDayOff,
+    WorkerShift,
     utcnow,
 )
 from backend.models.visits import ACTIVE_BOOKING_STATUSES, VISIT_KINDS, WINDOWS
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services import care_plans
-from backend.services.visits import DEFAULT_SHIFT, WorkerDay, list_workers_for_day
+from backend.services.visits import DEFAULT_SHIFT, WorkerDay, list_workers_for_day, seconds
 
 # Minutes one booked visit takes from a worker's window, travel included: 3 per half day.
 VISIT_SLOT_MINUTES = 70
@@ -71,10 +74,11 @@ def _places(workers: list[WorkerDay], window: str, kind: str | None = None) -> i
     for worker in workers:
         if not needed <= set(worker.skills):
             continue
-        lunch_start = worker.lunch_start_s or (worker.shift_start_s + worker.shift_end_s) // 2
-        lunch_end = worker.lunch_end_s or lunch_start
-        span = (lunch_start - worker.shift_start_s if window == "morning"
-                else worker.shift_end_s - lunch_end)
+        # Without a lunch break the half days still split at the office's lunch hours.
+        lunch_start = worker.lunch_start_s or seconds(DEFAULT_SHIFT[2])
+        lunch_end = worker.lunch_end_s or seconds(DEFAULT_SHIFT[3])
+        span = (min(lunch_start, worker.shift_end_s) - worker.shift_start_s if window == "morning"
+                else worker.shift_end_s - max(lunch_end, worker.shift_start_s))
         total += max(span, 0) // (VISIT_SLOT_MINUTES * 60)
     return total
 
@@ -340,3 +344,72 @@ def cancel_booking(booking_id: int, reason: str | None, *, actor: Actor) -> Book
         outbox.emit("booking.cancelled", booking_id=booking.id, client_id=booking.client_id)
     return booking
 
+
+
+def _refresh_capacity(township_id: int, day: date) -> None:
+    """Re-derive a day's stored capacity after its workers changed; booked places stay booked."""
+    for row in VisitCapacity.select().where(VisitCapacity.township == township_id,
+                                            VisitCapacity.day == day):
+        row.capacity = max(computed_capacity(township_id, day, row.window), row.used)
+        row.save()
+
+
+def _social_worker(worker_id: int, actor: Actor) -> StaffAccount:
+    worker = get_scoped(StaffAccount, worker_id, StaffAccount.area_code, actor)
+    if worker.role != "social_worker" or worker.township_id is None:
+        raise NotFound("未找到该社工", code="worker_not_found")
+    return worker
+
+
+def add_worker_day_off(worker_id: int, day: date, reason: str, *, actor: Actor) -> WorkerDayOff:
+    """Record a day a social worker is away; that day offers fewer places from now on."""
+    require(actor, "workers.manage")
+    with db.atomic():
+        worker = _social_worker(worker_id, actor)
+        if WorkerDayOff.select().where(WorkerDayOff.worker == worker,
+                                       WorkerDayOff.day == day).exists():
+            raise Conflict("该日已登记休息", code="day_off_exists")
+        day_off = WorkerDayOff.create(worker=worker, day=day, reason=reason)
+        _refresh_capacity(worker.township_id, day)
+        audit.record(actor=actor, action="worker.day_off", entity="staff_account",
+                     entity_id=worker.id, changes={"day_off": [None, day.isoformat()]},
+                     reason=reason)
+        outbox.emit("worker.day_off_added", worker_id=worker.id, day=day.isoformat())
+    return day_off
+
+
+def set_worker_shift(worker_id: int, weekday: int, data: dict[str, Any], *,
+                     actor: Actor) -> WorkerShift:
+    """Set a social worker's hours for one weekday (or mark it not worked)."""
+    require(actor, "workers.manage")
+    if not 0 <= weekday <= 6:
+        raise ValidationFailed("星期须为0（周一）至6（周日）", code="invalid_weekday")
+    start, end = data["start"], data["end"]
+    lunch_start, lunch_end = data.get("lunch_start"), data.get("lunch_end")
+    if start >= end or (lunch_start is None) != (lunch_end is None) or (
+            lunch_start and not start <= lunch_start < lunch_end <= end):
+        raise ValidationFailed("班次时间须先后有序，午休须在班次之内", code="invalid_shift")
+    with db.atomic():
+        worker = _social_worker(worker_id, actor)
+        shift = WorkerShift.get_or_none(WorkerShift.worker == worker,
+                                        WorkerShift.weekday == weekday)
+        values = {"start": start, "end": end, "lunch_start": lunch_start, "lunch_end": lunch_end,
+                  "is_working": data.get("is_working", True)}
+        if shift is None:
+            shift = WorkerShift.create(worker=worker, weekday=weekday, **values)
+        else:
+            for field, value in values.items():
+                setattr(shift, field, value)
+            shift.save()
+        # Stored capacity rows of coming days on that weekday follow the new hours.
+        coming = (VisitCapacity.select(VisitCapacity.day).distinct()
+                  .where(VisitCapacity.township == worker.township_id,
+                         VisitCapacity.day > care_plans.local_today()))
+        for row in coming:
+            if row.day.weekday() == weekday:
+                _refresh_capacity(worker.township_id, row.day)
+        audit.record(actor=actor, action="worker.shift", entity="staff_account",
+                     entity_id=worker.id,
+                     changes={f"shift_{weekday}": [None, {k: str(v) for k, v in values.items()}]})
+        outbox.emit("worker.shift_changed", worker_id=worker.id, weekday=weekday)
+    return shift

@@ -140,3 +140,39 @@ def test_proposal_answers_and_cancels_refuse_strangers(
 def test_error_statuses_are_documented(app: Flask, path: str, method: str,
                                        statuses: set[int]) -> None:
     assert statuses <= _documented(app, path, method)
+
+
+def test_a_day_off_takes_the_workers_places_away(api: Api, pending_booking: dict[str, Any],
+                                                 day1: date) -> None:
+    api.post(f"/api/v1/bookings/{pending_booking['id']}/decision", "ts-a",
+             json={"decision": "approve"})
+    worker = api.world.staff["sw-a2"].id
+    path = f"/api/v1/social-workers/{worker}/days-off"
+    added = api.post(path, "ts-a", json={"day": day1.isoformat(), "reason": "培训"})
+    assert added.status_code == 201, added.json
+    row = VisitCapacity.get(VisitCapacity.day == day1, VisitCapacity.window == "morning")
+    assert (row.capacity, row.used) == (3, 1)
+    assert api.post(path, "ts-a", json={"day": day1.isoformat()}).status_code == 409
+    assert api.post(path, "ts-b", json={"day": day1.isoformat()}).status_code == 404
+    assert api.post(path, "sw-a2", json={"day": day1.isoformat()}).status_code == 403
+    not_a_worker = f"/api/v1/social-workers/{api.world.staff['co-a1'].id}/days-off"
+    assert api.post(not_a_worker, "ts-a", json={"day": day1.isoformat()}).status_code == 404
+
+
+def test_shifts_set_the_hours_a_day_offers(api: Api) -> None:
+    township = api.world.townships["a"].id
+    for who in ("sw-a1", "sw-a2"):
+        for weekday in range(5):
+            response = api.call(
+                "PUT", f"/api/v1/social-workers/{api.world.staff[who].id}/shifts/{weekday}", "ts-a",
+                json={"start": "09:00", "end": "12:30", "lunch_start": None, "lunch_end": None})
+            assert response.status_code == 200, response.json
+    dates = api.get(f"/api/v1/townships/{township}/available-dates", "res-owner").json
+    # Mornings only now: 09:00–12:00 gives each worker two 70-minute places, afternoons none.
+    assert {(w["window"], w["capacity"]) for d in dates for w in d["windows"]} == {
+        ("morning", 4)}
+    path = f"/api/v1/social-workers/{api.world.staff['sw-a1'].id}/shifts"
+    bad = api.call("PUT", f"{path}/1", "ts-a", json={"start": "17:00", "end": "09:00"})
+    assert bad.status_code == 422
+    assert api.call("PUT", f"{path}/9", "ts-a",
+                    json={"start": "08:00", "end": "09:00"}).status_code == 422

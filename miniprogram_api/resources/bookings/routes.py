@@ -19,7 +19,10 @@ from .schemas import (
     BookingDecisionSchema,
     BookingQueryArgsSchema,
     BookingSchema,
+    DayOffCreateSchema,
+    DayOffSchema,
     ProposalResponseSchema,
+    ShiftSchema,
 )
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="探访预约")
@@ -106,3 +109,28 @@ class AvailableDates(MethodView):
         """Days from tomorrow that still have places, by window (可预约日期)."""
         return bookings.available_dates(township_id, actor=g.actor, kind=args.get("kind"),
                                         days=args["days"])
+
+
+@blp.route("/social-workers/<int:worker_id>/days-off")
+class WorkerDaysOff(MethodView):
+    """A social worker's days off."""
+
+    @blp.permission("workers.manage", errors=(404, 409, 422))
+    @blp.arguments(DayOffCreateSchema)
+    @blp.response(201, DayOffSchema)
+    def post(self, data: dict[str, Any], worker_id: int) -> Any:
+        """Record a day a social worker is away; that day offers fewer places (登记社工休息)."""
+        return bookings.add_worker_day_off(worker_id, data["day"], data["reason"],
+                                           actor=g.actor)
+
+
+@blp.route("/social-workers/<int:worker_id>/shifts/<int:weekday>")
+class WorkerShiftDetail(MethodView):
+    """A social worker's hours on one weekday."""
+
+    @blp.permission("workers.manage", errors=(404, 422))
+    @blp.arguments(ShiftSchema)
+    @blp.response(200, ShiftSchema)
+    def put(self, data: dict[str, Any], worker_id: int, weekday: int) -> Any:
+        """Set a social worker's hours and lunch break for a weekday (设置社工班次)."""
+        return bookings.set_worker_shift(worker_id, weekday, data, actor=g.actor)

@@ -149,3 +149,32 @@ class AvailableDateSchema(Schema):
     date = fields.Date(metadata={"description": "日期"})
     windows = fields.List(fields.Nested(WindowLoadSchema),
                           metadata={"description": "尚有名额的时段"})
+
+
+class DayOffCreateSchema(Schema):
+    """A day a social worker is away."""
+
+    day = fields.Date(required=True, metadata={"description": "休息日期"})
+    reason = fields.String(load_default="", validate=validate.Length(0, 100),
+                           metadata={"description": "原因（请假、培训等）"})
+
+
+class DayOffSchema(Schema):
+    """A recorded day off."""
+
+    id = Int(metadata={"description": "编号"})
+    worker_id = Int(metadata={"description": "社工编号"})
+    day = fields.Date(metadata={"description": "休息日期"})
+    reason = fields.String(metadata={"description": "原因"})
+
+
+class ShiftSchema(Schema):
+    """A social worker's hours on one weekday."""
+
+    worker_id = Int(dump_only=True, metadata={"description": "社工编号"})
+    weekday = Int(dump_only=True, metadata={"description": "星期：0 周一 … 6 周日"})
+    start = fields.Time(required=True, metadata={"description": "上班时间（HH:MM）"})
+    end = fields.Time(required=True, metadata={"description": "下班时间（HH:MM）"})
+    lunch_start = fields.Time(allow_none=True, metadata={"description": "午休开始"})
+    lunch_end = fields.Time(allow_none=True, metadata={"description": "午休结束"})
+    is_working = fields.Boolean(load_default=True, metadata={"description": "当天是否上班"})
