@@ -1,0 +1,83 @@
+"""Planning as jobs: the planning queue on a real Redis, progress while solving, a whole city."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+import redis
+from rq import Queue, SimpleWorker
+
+import scheduler
+from backend import runtime
+from backend.models import Plan
+from tests.conftest import Api
+from tests.planning.conftest import TownshipDay
+
+
+def _work_off(connection: redis.Redis) -> None:
+    queue = Queue("planning", connection=connection)
+    SimpleWorker([queue], connection=connection).work(burst=True)
+
+
+def test_with_redis_a_plan_waits_on_the_planning_queue_until_a_worker_runs_it(
+        api: Api, township_day: TownshipDay, redis_planner: redis.Redis) -> None:
+    body = {"township_id": township_day.township_id, "date": township_day.day.isoformat()}
+    created = api.post("/api/v1/plans", "ts-a", json=body)
+    assert created.status_code == 201, created.json
+    assert (created.json["status"], created.json["progress"]) == ("queued", "queued")
+    plan_id = created.json["id"]
+    assert Queue("planning", connection=redis_planner).job_ids == [f"plan-{plan_id}"]
+    busy = api.post("/api/v1/plans", "ts-a", json=body)
+    assert busy.status_code == 409 and busy.json["code"] == "plan_in_progress"
+    _work_off(redis_planner)
+    detail = api.get(f"/api/v1/plans/{plan_id}", "ts-a").json
+    assert (detail["plan"]["status"], detail["plan"]["feasible"]) == ("done", True)
+    assert detail["plan"]["visit_count"] >= 15
+
+
+def test_a_city_day_enqueues_one_job_per_township(api: Api, township_day: TownshipDay,
+                                                  redis_planner: redis.Redis) -> None:
+    response = api.post("/api/v1/plans/city", "city-admin",
+                        json={"date": township_day.day.isoformat()})
+    assert response.status_code == 201, response.json
+    plans = response.json
+    assert sorted(p["township_id"] for p in plans) == sorted(
+        t.id for t in api.world.townships.values())
+    queued = Queue("planning", connection=redis_planner).job_ids
+    assert sorted(queued) == sorted(f"plan-{p['id']}" for p in plans)
+    _work_off(redis_planner)
+    assert {Plan.get_by_id(p["id"]).status for p in plans} == {"done"}
+    assert api.post("/api/v1/plans/city", "ts-a",
+                    json={"date": township_day.day.isoformat()}).status_code == 403
+
+
+def test_a_plan_fails_visibly_when_the_queue_is_unreachable(
+        api: Api, township_day: TownshipDay) -> None:
+    before = runtime.settings()
+    runtime.configure(replace(before, redis_url="redis://127.0.0.1:1/0"))
+    try:
+        created = api.post("/api/v1/plans", "ts-a", json={
+            "township_id": township_day.township_id, "date": township_day.day.isoformat()})
+    finally:
+        runtime.configure(before)
+    assert created.status_code == 201
+    assert created.json["status"] == "failed" and created.json["error"]
+
+
+def test_progress_is_visible_while_the_solver_runs(api: Api, township_day: TownshipDay,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, str]] = []
+    solve = scheduler.solve
+
+    def watched(problem: scheduler.Problem, **kwargs: Any) -> scheduler.Plan:
+        plan = Plan.get(Plan.township == township_day.township_id)
+        seen.append((plan.status, plan.progress))
+        return solve(problem, **kwargs)
+
+    monkeypatch.setattr(scheduler, "solve", watched)
+    created = api.post("/api/v1/plans", "ts-a", json={
+        "township_id": township_day.township_id, "date": township_day.day.isoformat()})
+    assert seen == [("running", "solving")]
+    assert (created.json["status"], created.json["progress"]) == ("done", "done")
