@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Response, g
+from flask import Response, g, send_file
 from flask.views import MethodView
 
 from backend.services import profiles_import, supervision
@@ -29,9 +30,9 @@ blp = Blueprint("supervision", __name__, url_prefix="/api/v1/supervision",
 
 
 def _download(content: bytes, media_type: str, filename: str) -> Response:
-    response = Response(content, mimetype=media_type)
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
+    """A file download (binary: passed through, never decoded as text)."""
+    return send_file(io.BytesIO(content), mimetype=media_type, as_attachment=True,
+                     download_name=filename, max_age=0)
 
 
 @blp.route("/compliance")
