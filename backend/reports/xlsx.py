@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 from openpyxl import Workbook
@@ -26,6 +27,18 @@ def _table(sheet: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, 4 + width * 1.6)
     sheet.freeze_panes = "A2"
+
+
+_FIGURE_LABELS = {
+    "applications_by_stage": "在办件（按环节）", "overdue_steps": "超时环节",
+    "processing_days": "平均办理天数（按事项）", "visit_coverage": "探访覆盖率（按对象类别）",
+    "booking_latency": "预约审核用时（小时）", "evaluations": "好差评",
+}
+
+
+def _json(value: Any) -> str:
+    # A cell holds at most 32,767 characters; the figures are small, but never fail the file.
+    return json.dumps(value, ensure_ascii=False)[:32_000] if value else ""
 
 
 def _yes(value: bool) -> str:
@@ -66,9 +79,9 @@ def report_workbook(data: dict[str, Any]) -> bytes:
              "、".join(_label(data, x) for x in c["newly_passed"])]
             for c in data["changes"]["townships"]] or
            [["", f"上期（{data['changes']['previous_period']}）无报告，无法比较", "", "", "", ""]])
-    _table(figures, ["指标", "是否可用", "内容"],
-           [[name, "是" if value.get("available") else "否",
-             str(value.get("reason") or value.get("rows") or "")]
+    _table(figures, ["指标", "是否可用", "全市合计", "分乡镇"],
+           [[_FIGURE_LABELS.get(name, name), "是" if value.get("available") else "否",
+             value.get("reason") or _json(value.get("totals")), _json(value.get("by_township"))]
             for name, value in data["service_figures"].items() if isinstance(value, dict)])
     buffer = io.BytesIO()
     book.save(buffer)

@@ -453,8 +453,10 @@ def _visible(data: dict[str, Any], actor: Actor) -> dict[str, Any]:
     changes = {**data["changes"], "townships": own(data["changes"]["townships"])}
     return {**data, "townships": own(data["townships"]), "ranking": own(data["ranking"]),
             "late_units": own(data["late_units"]), "changes": changes, "city_wide": [],
-            "service_figures": {k: v for k, v in data["service_figures"].items()
-                                if k == "available"}}
+            "service_figures": {
+                name: ({**value, "by_township": own(value["by_township"]), "totals": {}}
+                       if isinstance(value, dict) else value)
+                for name, value in data["service_figures"].items()}}
 
 
 def get_report(kind: str, period_text: str | None, *, actor: Actor) -> dict[str, Any]:
@@ -532,15 +534,39 @@ def _seed_township_profile(township: Township, deviations: set[str],
 # --- service figures beside the standards ---------------------------------------------------
 # Applications (#3) and bookings and visits (#4) are separate areas: each figure checks that
 # its models exist and reports itself unavailable otherwise, so supervision never blocks on them.
+# Figures are grouped by township (the first 9 digits of the area code) in the database.
+
+# Which client group a care rule's visits count under (三留守, 特困, 优抚 and the rest).
+VISIT_GROUPS = {"left_behind_child": "三留守", "left_behind_woman": "三留守",
+                "left_behind_elder": "三留守", "extreme_poverty": "特困",
+                "special_care": "优抚"}
+
+
+def _model(name: str) -> Any:
+    """A model another area provides, or None while it has not landed."""
+    import backend.models
+
+    return getattr(backend.models, name, None)
+
 
 def _unavailable(reason: str) -> dict[str, Any]:
-    return {"available": False, "reason": reason}
+    return {"available": False, "reason": reason, "by_township": [], "totals": {}}
+
+
+def _township_of(field: pw.Field) -> pw.Function:
+    return pw.fn.SUBSTR(field, 1, 9)
+
+
+def _day_bounds(start: date, end: date) -> tuple[Any, Any]:
+    from datetime import datetime, time
+
+    return datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
 
 
 def collect_service_figures(townships: list[Township], start: date, end: date
                             ) -> dict[str, Any]:
-    """Applications, overdue steps, processing days, visit coverage, booking latency."""
-    codes = [t.code for t in townships]
+    """Applications, overdue steps, processing days, visit coverage, booking latency, ratings."""
+    codes = [t.code for t in townships] or [""]
     figures = {
         "applications_by_stage": applications_by_stage(codes),
         "overdue_steps": overdue_steps(codes, end),
@@ -553,30 +579,151 @@ def collect_service_figures(townships: list[Township], start: date, end: date
 
 
 def applications_by_stage(codes: list[str]) -> dict[str, Any]:
-    """Open applications per township and stage."""
-    return _unavailable("办件模块尚未启用")
+    """Open applications per township and workflow stage."""
+    application = _model("Application")
+    if application is None:
+        return _unavailable("办件模块尚未启用")
+    township = _township_of(application.area_code)
+    rows = (application.select(township.alias("township_code"), application.stage,
+                               pw.fn.COUNT(application.id).alias("open"))
+            .where(township.in_(codes), application.status.in_(("in_review", "supplement")))
+            .group_by(township, application.stage).order_by(township, application.stage).dicts())
+    by_township = [{"township_code": r["township_code"], "stage": r["stage"] or "supplement",
+                    "open": r["open"]} for r in rows]
+    totals: dict[str, int] = defaultdict(int)
+    for row in by_township:
+        totals[row["stage"]] += row["open"]
+    return {"available": True, "by_township": by_township, "totals": dict(totals)}
 
 
 def overdue_steps(codes: list[str], on: date) -> dict[str, Any]:
-    """Open application steps past their time limit, per township."""
-    return _unavailable("办件模块尚未启用")
+    """Open application steps past their time limit on a day, per township and stage."""
+    application = _model("Application")
+    if application is None:
+        return _unavailable("办件模块尚未启用")
+    township = _township_of(application.area_code)
+    rows = (application.select(township.alias("township_code"), application.stage,
+                               pw.fn.COUNT(application.id).alias("overdue"))
+            .where(township.in_(codes), application.status == "in_review",
+                   application.stage_due_on < on)
+            .group_by(township, application.stage).order_by(township, application.stage).dicts())
+    by_township = [dict(r) for r in rows]
+    return {"available": True, "by_township": by_township,
+            "totals": {"overdue": sum(r["overdue"] for r in by_township)}}
+
+
+def _time_limits() -> dict[str, int]:
+    """Each service's published time limit (working days), with the city's edits."""
+    try:
+        from backend.services import service_guide
+
+        return {s["code"]: int(s["time_limit_days"]) for s in service_guide.list_services()}
+    except (ImportError, KeyError, AttributeError):
+        return {}
 
 
 def processing_days(codes: list[str], start: date, end: date) -> dict[str, Any]:
-    """Mean days from submission to decision per service, against its time limit."""
-    return _unavailable("办件模块尚未启用")
+    """Mean calendar days from submission to decision per service, beside its time limit."""
+    application = _model("Application")
+    if application is None:
+        return _unavailable("办件模块尚未启用")
+    low, high = _day_bounds(start, end)
+    township = _township_of(application.area_code)
+    rows = (application.select(township.alias("township_code"), application.service_code,
+                               application.submitted_at, application.decided_at)
+            .where(township.in_(codes), application.decided_at >= low,
+                   application.decided_at < high, application.submitted_at.is_null(False))
+            .dicts())
+    days: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        days[row["service_code"]].append(
+            (row["decided_at"] - row["submitted_at"]).total_seconds() / 86400)
+    limits = _time_limits()
+    totals = {code: {"decided": len(values), "mean_days": round(sum(values) / len(values), 1),
+                     "time_limit_days": limits.get(code),
+                     "within_limit": limits.get(code) is None
+                     or sum(values) / len(values) <= limits[code]}
+              for code, values in sorted(days.items())}
+    return {"available": True, "by_township": [], "totals": totals,
+            "note": "按自然日计算，时限为工作日"}
 
 
 def visit_coverage(codes: list[str], start: date, end: date) -> dict[str, Any]:
-    """Care visits due in the period against those done, by client category."""
-    return _unavailable("探访模块尚未启用")
+    """Care visits falling due in the period against those done, by client group."""
+    care_visit = _model("CareVisit")
+    if care_visit is None:
+        return _unavailable("探访模块尚未启用")
+    township = _township_of(care_visit.area_code)
+    rows = (care_visit.select(township.alias("township_code"), care_visit.rule,
+                              care_visit.kind, care_visit.status,
+                              pw.fn.COUNT(care_visit.id).alias("n"))
+            .where(township.in_(codes), care_visit.latest_date >= start,
+                   care_visit.latest_date <= end)
+            .group_by(township, care_visit.rule, care_visit.kind, care_visit.status).dicts())
+    cells: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"due": 0, "done": 0})
+    for row in rows:
+        group = ("优抚" if row["kind"] == "condolence_visit"
+                 else VISIT_GROUPS.get(row["rule"], "其他"))
+        for key in ((row["township_code"], group), ("", group)):
+            cells[key]["due"] += row["n"]
+            cells[key]["done"] += row["n"] if row["status"] == "done" else 0
+
+    def rate(cell: dict[str, int]) -> float | None:
+        return round(100 * cell["done"] / cell["due"], 1) if cell["due"] else None
+
+    by_township = [{"township_code": code, "group": group, **cell, "coverage_percent": rate(cell)}
+                   for (code, group), cell in sorted(cells.items()) if code]
+    totals = {group: {**cell, "coverage_percent": rate(cell)}
+              for (code, group), cell in sorted(cells.items()) if not code}
+    return {"available": True, "by_township": by_township, "totals": totals}
 
 
 def booking_latency(codes: list[str], start: date, end: date) -> dict[str, Any]:
-    """Mean hours from a booking request to the township's decision."""
-    return _unavailable("预约模块尚未启用")
+    """Mean hours from a booking request to the township's decision, per township."""
+    booking = _model("Booking")
+    if booking is None:
+        return _unavailable("预约模块尚未启用")
+    low, high = _day_bounds(start, end)
+    township = _township_of(booking.area_code)
+    rows = (booking.select(township.alias("township_code"), booking.created_at,
+                           booking.decided_at)
+            .where(township.in_(codes), booking.decided_at >= low, booking.decided_at < high)
+            .dicts())
+    hours: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        hours[row["township_code"]].append(
+            (row["decided_at"] - row["created_at"]).total_seconds() / 3600)
+    by_township = [{"township_code": code, "decided": len(values),
+                    "mean_hours": round(sum(values) / len(values), 1)}
+                   for code, values in sorted(hours.items())]
+    every = [h for values in hours.values() for h in values]
+    return {"available": True, "by_township": by_township,
+            "totals": {"decided": len(every),
+                       "mean_hours": round(sum(every) / len(every), 1) if every else None}}
 
 
 def evaluation_results(codes: list[str], start: date, end: date) -> dict[str, Any]:
-    """Residents' evaluations (好差评) of decided applications."""
-    return _unavailable("评价模块尚未启用")
+    """Residents' ratings (好差评, 1–5) given in the period, per township."""
+    evaluation, application = _model("ApplicationEvaluation"), _model("Application")
+    if evaluation is None or application is None:
+        return _unavailable("评价模块尚未启用")
+    low, high = _day_bounds(start, end)
+    township = _township_of(application.area_code)
+    rows = (evaluation.select(township.alias("township_code"),
+                              pw.fn.COUNT(evaluation.id).alias("rated"),
+                              pw.fn.AVG(evaluation.rating).alias("mean"),
+                              pw.fn.SUM(pw.Case(None, [(evaluation.rating <= 2, 1)], 0))
+                              .alias("poor"))
+            .join(application, on=(evaluation.application == application.id))
+            .where(township.in_(codes), evaluation.created_at >= low,
+                   evaluation.created_at < high)
+            .group_by(township).order_by(township).dicts())
+    by_township = [{"township_code": r["township_code"], "rated": r["rated"],
+                    "mean_rating": round(float(r["mean"]), 2), "poor": int(r["poor"] or 0)}
+                   for r in rows]
+    rated = sum(r["rated"] for r in by_township)
+    return {"available": True, "by_township": by_township,
+            "totals": {"rated": rated, "poor": sum(r["poor"] for r in by_township),
+                       "mean_rating": round(sum(r["mean_rating"] * r["rated"]
+                                                for r in by_township) / rated, 2)
+                       if rated else None}}
