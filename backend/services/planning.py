@@ -255,8 +255,11 @@ def run_plan(plan_id: int) -> str:
         _set_progress(plan_id, "storing")
         store_plan(plan_id, day, result)
         outcome = "done"
-    except (DomainError, scheduler.NoPlanError, ValueError) as exc:
-        _log.warning("plan %s failed: %s", plan_id, exc)
+    except Exception as exc:  # whatever happens, the plan row must not stay "running"
+        if isinstance(exc, DomainError | scheduler.NoPlanError):
+            _log.warning("plan %s failed: %s", plan_id, exc)
+        else:
+            _log.exception("plan %s failed unexpectedly", plan_id)
         with db.atomic():
             _set_failed(Plan.get_by_id(plan_id), _failure_message(exc), type(exc).__name__,
                         SYSTEM)
@@ -270,7 +273,7 @@ def _failure_message(exc: Exception) -> str:
         return exc.message
     if isinstance(exc, scheduler.NoPlanError):
         return "已签到或已完成的探访无法保持原位，请检查后重试"
-    return "排线数据有误，请联系管理员"
+    return "排线计算出错，请稍后重试或联系管理员"
 
 
 def _time_limit() -> float:
@@ -445,27 +448,30 @@ def arrival_window(windows: list[list[int]] | list[tuple[int, int]], start: int
 def _stop_rows(plan: Plan, day: GatheredDay, result: scheduler.Plan) -> list[dict[str, Any]]:
     rows = []
     durations, distances = day.problem.durations, day.problem.distances
+    client_ids = {c.client_id for c in day.candidates.values()} or {0}
+    areas = {c.id: c.area_code for c in Client.select(Client.id, Client.area_code)
+             .where(Client.id.in_(client_ids))}
     for route in result.routes:
         previous = day.depot[route.worker_id]
         for position, stop in enumerate(route.stops):
             visit = day.problem.visit(stop.visit_id)
-            rows.append(_row(plan, day, stop.visit_id, worker_id=int(route.worker_id),
+            rows.append(_row(plan, day, areas, stop.visit_id, worker_id=int(route.worker_id),
                              position=position, arrival_s=stop.arrival, start_s=stop.start,
                              end_s=stop.end, travel_s=durations[previous][visit.location],
                              distance_m=distances[previous][visit.location],
                              fixed=day.fixed.get(stop.visit_id)))
             previous = visit.location
     for dropped in result.dropped:
-        rows.append(_row(plan, day, dropped.visit_id, drop_reason=dropped.reason.value,
+        rows.append(_row(plan, day, areas, dropped.visit_id, drop_reason=dropped.reason.value,
                          fixed=day.fixed.get(dropped.visit_id)))
     return rows
 
 
-def _row(plan: Plan, day: GatheredDay, key: str, **values: Any) -> dict[str, Any]:
+def _row(plan: Plan, day: GatheredDay, areas: dict[int, str], key: str,
+         **values: Any) -> dict[str, Any]:
     c = day.candidates[key]
-    client = Client.get_by_id(c.client_id)
     return {"plan": plan.id, "visit_key": key, "source": c.source, "source_id": c.source_id,
-            "client": c.client_id, "area_code": client.area_code, "kind": c.kind,
+            "client": c.client_id, "area_code": areas[c.client_id], "kind": c.kind,
             "priority": c.priority, "lat": c.lat, "lng": c.lng,
             "windows": [list(w) for w in c.windows], "duration_s": c.duration_s,
             "required_skills": list(c.required_skills), **values}
