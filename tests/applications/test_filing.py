@@ -205,3 +205,25 @@ def test_the_work_queue_is_sorted_by_due_date_and_flags_overdue_ones(
     assert rows[("410184100", "acceptance")]["open_count"] == 1
     assert api.get("/api/v1/applications/overdue-report", "ts-a").status_code == 403
     assert applications.is_overdue(Application.get_by_id(first["id"]))
+
+
+def test_concurrent_filings_for_one_person_and_service_leave_one_open_application(
+        app: Flask, api: Api, filing: Filing) -> None:
+    tokens = [api.token("res-owner"), api.token("res-other")] * 3
+    barrier, statuses = threading.Barrier(6), [0] * 6
+
+    def file(n: int) -> None:
+        http = app.test_client()
+        barrier.wait()
+        response = http.post("/api/v1/applications", json=filing(),
+                             headers={"Authorization": f"Bearer {tokens[n]}",
+                                      "Idempotency-Key": f"key-{n}"})
+        statuses[n] = response.status_code
+
+    threads = [threading.Thread(target=file, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409, 409, 409, 409, 409]
+    assert Application.select().count() == 1

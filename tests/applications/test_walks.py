@@ -187,3 +187,25 @@ def test_a_coordinator_cannot_file_outside_their_village_or_without_authorisatio
                             json=filing("temporary_relief", n=7))
     assert unauthorised.status_code == 422 and unauthorised.json["code"] == "proxy_required"
     assert api.post("/api/v1/applications", "ts-a", json=filing(n=7)).status_code == 403
+
+
+def test_a_re_review_that_stops_the_benefit_ends_the_category_and_keeps_its_history(
+        api: Api, clock: Clock, filing: Callable[..., dict[str, Any]]) -> None:
+    app_id = api.post("/api/v1/applications", "res-other", json=filing(
+        "special_care_martyr_child", n=60, village="b1", submit=True)).json["id"]
+    _move(api, app_id, "ts-b", "advance")
+    clock.advance(7)
+    _move(api, app_id, "ts-b", "advance")
+    _move(api, app_id, "city-admin", "approve", benefit_fen=50_000)
+    clock.day = clock.day.replace(year=clock.day.year + 1)
+    (review,) = applications.open_due_re_reviews(clock.day, actor=SYSTEM)
+    _move(api, review.id, "ts-b", "advance", comment="已不符合条件")
+    stopped = _move(api, review.id, "city-admin", "approve", outcome="stop", comment="停发")
+    assert stopped.status_code == 200 and stopped.json["next_re_review_on"] is None
+    category = ClientCategory.get(ClientCategory.category == "special_care")
+    assert category.ended_on == clock.day and category.benefit_fen == 50_000
+    history = api.get("/api/v1/applications?service_code=special_care_martyr_child", "ts-b").json
+    assert [(a["kind"], a["status"]) for a in history] == [("re_review", "approved"),
+                                                           ("application", "approved")]
+    assert applications.open_due_re_reviews(clock.day.replace(year=clock.day.year + 2),
+                                            actor=SYSTEM) == []
