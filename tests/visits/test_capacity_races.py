@@ -7,9 +7,11 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+import peewee as pw
 import pytest
 from flask import Flask
 
+from backend.db import db
 from backend.models import Booking, VisitCapacity
 from backend.permissions import SYSTEM, Actor
 from backend.services import bookings, clients
@@ -79,3 +81,15 @@ def test_thirty_identical_bookings_give_one_booking(app: Flask, api: Api, day1: 
     statuses = race(app, [("/api/v1/bookings", token, body)] * RACERS)
     assert statuses == Counter({201: 1, 409: RACERS - 1})
     assert Booking.select().count() == 1
+
+
+def test_the_database_itself_refuses_overbooking_and_a_second_active_booking(
+        api: Api, pending_booking: dict[str, Any], day1: date) -> None:
+    row = VisitCapacity.create(township=api.world.townships["a"], day=day1, window="morning",
+                               capacity=1, used=1)
+    with pytest.raises(pw.IntegrityError), db.atomic():
+        VisitCapacity.update(used=VisitCapacity.used + 1).where(VisitCapacity.id == row.id
+                                                                ).execute()
+    first = Booking.get_by_id(pending_booking["id"])
+    with pytest.raises(pw.IntegrityError), db.atomic():
+        Booking.create(**{**first.__data__, "id": None})
