@@ -98,3 +98,16 @@ def test_the_periodic_job_keeps_the_report_and_writes_its_files(
     assert tuple(load_workbook(files[0]).sheetnames) == xlsx.SHEETS
     again = supervision.generate_periodic_report("monthly", "2026-10")
     assert again["report_id"] == result["report_id"]  # the same period is replaced, not added
+
+
+def test_charts_still_render_without_a_chinese_font(
+        seed_city: Callable[..., Any], tmp_path: Path, monkeypatch: Any) -> None:
+    from backend.reports import charts
+
+    seed_city(CHOSEN)
+    monkeypatch.setattr(charts, "cjk_family", lambda: None)  # a server with no CJK font
+    data = supervision.build_report("weekly", supervision.parse_period("2026-W48"))
+    files = charts.write_charts(data, tmp_path)
+    assert [f.name for f in files] == ["weekly_supervision-2026-W48-ranking.png",
+                                       "weekly_supervision-2026-W48-standards.png"]
+    assert all(f.read_bytes().startswith(PNG) for f in files)

@@ -29,6 +29,10 @@ blp = Blueprint("supervision", __name__, url_prefix="/api/v1/supervision",
                 description="督导：标准达标、周督导、月通报、乡镇概况导入")
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
 def _download(content: bytes, media_type: str, filename: str) -> Response:
     """A file download (binary: passed through, never decoded as text)."""
     return send_file(io.BytesIO(content), mimetype=media_type, as_attachment=True,
@@ -54,6 +58,9 @@ class Report(MethodView):
     @blp.permission("supervision.read", errors=(404, 422))
     @blp.arguments(ReportQueryArgsSchema, location="query")
     @blp.response(200, ReportSchema)
+    @blp.doc(responses={"200": {"description": "报告（JSON、XLSX 或 PNG，按 format）",
+                                "content": {"application/json": {"schema": ReportSchema},
+                                            XLSX: _BINARY, "image/png": _BINARY}}})
     def get(self, args: dict[str, Any], kind: str) -> Any:
         """The report as JSON, an XLSX download or a PNG chart (周督导 / 月通报)."""
         if args["format"] == "json":
@@ -92,6 +99,8 @@ class ProfileTemplate(MethodView):
     @blp.permission("supervision.profiles.import", errors=(422,))
     @blp.arguments(TemplateQueryArgsSchema, location="query")
     @blp.response(200)
+    @blp.doc(responses={"200": {"description": "导入模板文件",
+                                "content": {XLSX: _BINARY, "text/csv": _BINARY}}})
     def get(self, args: dict[str, Any]) -> Response:
         """Download the township profile template with your townships filled in (导入模板)."""
         return _download(*profiles_import.profile_template(args["format"], actor=g.actor))
