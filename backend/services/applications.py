@@ -43,6 +43,11 @@ ACTION_LABELS = {
 }
 STAFF_ACTIONS = ("advance", "supplement", "reject", "approve", "record_objection",
                  "resolve_objection")
+# Topics the notifications package listens for (notifications/templates.py documents them).
+TOPICS = {"advance": "application.stage_changed", "supplement": "application.supplement_requested",
+          "reject": "application.decided", "approve": "application.decided",
+          "record_objection": "application.objection_recorded",
+          "resolve_objection": "application.objection_resolved"}
 OUTCOMES = {"continue": "继续享受", "change": "调整待遇", "stop": "停止享受"}
 # Stages in which the office may still ask for missing materials (补正).
 SUPPLEMENT_STAGES = ("acceptance", "verification")
@@ -530,7 +535,7 @@ def transition(application_id: int, data: dict[str, Any], *, actor: Actor) -> Ap
         application.touch()
         application.save()
         _record(application, actor, action, before, reason=data.get("comment"),
-                topic=f"application.{action}", stage=stage.stage)
+                topic=TOPICS[action], transition=action, stage=stage.stage)
     return application
 
 
@@ -636,20 +641,19 @@ def _open_re_review(approved: Application, day: date, actor: Actor) -> Applicati
     approved.save()
     _step(review, actor, "open_re_review", to_stage=review.stage,
           details={"parent_reference": approved.reference})
-    _record(review, actor, "open_re_review", {}, topic="application.re_review_opened",
-            parent_id=approved.id)
+    _record(review, actor, "open_re_review", {}, topic="re_review.due", parent_id=approved.id)
     return review
 
 
-def open_due_re_reviews(day: date, *, actor: Actor) -> list[Application]:
+def open_due_re_reviews(today: date, *, actor: Actor) -> list[Application]:
     """Open a re-review (复核) for every approval whose review date has come; a periodic job."""
     due = (Application.select()
-           .where(Application.status == "approved", Application.next_re_review_on <= day)
+           .where(Application.status == "approved", Application.next_re_review_on <= today)
            .order_by(Application.next_re_review_on, Application.id))
     opened = []
     for approved in due:
         with db.atomic():
-            review = _open_re_review(approved, day, actor)
+            review = _open_re_review(approved, today, actor)
         if review is not None:
             opened.append(review)
     return opened

@@ -105,7 +105,8 @@ def test_subsistence_allowance_from_the_phone_through_every_stage_to_its_first_r
     transitions = AuditEntry.select().where(AuditEntry.entity == "application",
                                             AuditEntry.entity_id == str(app_id))
     assert transitions.count() == len(actions)  # one audit row per step
-    assert OutboxEvent.select().where(OutboxEvent.topic == "application.approve").count() == 1
+    decided = OutboxEvent.select().where(OutboxEvent.topic == "application.decided")
+    assert [event.payload["transition"] for event in decided] == ["approve"]
 
     # A year on, the periodic job opens the re-review; it runs its own short workflow.
     clock.day = category.since.replace(year=category.since.year + 1)
