@@ -253,24 +253,48 @@ def _transition(booking: Booking, expected: tuple[str, ...], **changes: Any) -> 
         setattr(booking, field, value)
 
 
-def _slot(data: dict[str, Any], booking: Booking) -> tuple[date, str, time | None, time | None]:
-    """The date and window a decision names, defaulting to the first preference."""
-    first = booking.preferred[0] if booking.preferred else {}
-    day = data.get("date") or (date.fromisoformat(first["date"]) if first else None)
-    if day is None:
-        raise ValidationFailed("须给出日期", code="date_required")
-    start, end = data.get("start"), data.get("end")
-    if "date" not in data and first.get("start"):
-        start, end = time.fromisoformat(first["start"]), time.fromisoformat(first["end"])
-    window = data.get("window") or (_window_of(start) if start else first.get("window"))
-    if window not in WINDOWS:
-        raise ValidationFailed("须选择上午或下午", code="invalid_window")
+Slot = tuple[date, str, time | None, time | None]
+
+
+def _checked_slot(day: date, window: str | None, start: time | None, end: time | None) -> Slot:
     if (start is None) != (end is None) or (start and end and start >= end):
         raise ValidationFailed("自定时段须同时给出开始和结束时间，且开始早于结束",
                                code="invalid_window")
+    window = window or (_window_of(start) if start else None)
+    if window not in WINDOWS:
+        raise ValidationFailed("须选择上午或下午", code="invalid_window")
     if day <= care_plans.local_today():
         raise ValidationFailed("安排日期须晚于今天", code="date_out_of_range")
     return day, window, start, end
+
+
+def _slots(data: dict[str, Any], booking: Booking) -> list[Slot]:
+    """The slot a decision names, or else the requester's preferences in their order."""
+    if "date" in data:
+        return [_checked_slot(data["date"], data.get("window"), data.get("start"),
+                              data.get("end"))]
+    if data["decision"] == "propose":
+        raise ValidationFailed("建议改期须给出日期", code="date_required")
+    slots = []
+    for item in booking.preferred:
+        start = time.fromisoformat(item["start"]) if item.get("start") else None
+        end = time.fromisoformat(item["end"]) if item.get("end") else None
+        if date.fromisoformat(item["date"]) > care_plans.local_today():
+            slots.append(_checked_slot(date.fromisoformat(item["date"]), item["window"],
+                                       start, end))
+    if not slots:
+        raise ValidationFailed("期望日期均已过，请给出安排日期", code="date_required")
+    return slots
+
+
+def _take_first_free(township_id: int, slots: list[Slot]) -> tuple[Slot, VisitCapacity]:
+    """Take a place in the first slot that has one; Conflict when all are full."""
+    for slot in slots[:-1]:
+        try:
+            return slot, _take_place(township_id, slot[0], slot[1])
+        except Conflict:
+            continue  # nothing was written: the conditional UPDATE matched no row
+    return slots[-1], _take_place(township_id, slots[-1][0], slots[-1][1])
 
 
 def decide_booking(booking_id: int, data: dict[str, Any], *, actor: Actor) -> Booking:
@@ -287,10 +311,10 @@ def decide_booking(booking_id: int, data: dict[str, Any], *, actor: Actor) -> Bo
         if decision == "reject":
             _transition(booking, ("pending",), status="rejected", active_key=None, **decided)
         else:
-            day, window, start, end = _slot(data, booking)
+            slots = _slots(data, booking)
             _transition(booking, ("pending",), status=(
                 "approved" if decision == "approve" else "proposed"), **decided)
-            row = _take_place(booking.township_id, day, window)
+            (day, window, start, end), row = _take_first_free(booking.township_id, slots)
             _transition(booking, (booking.status,), scheduled_date=day, scheduled_window=window,
                         scheduled_start=start, scheduled_end=end, capacity=row.id)
         audit.record(actor=actor, action=f"booking.{decision}", entity="booking",

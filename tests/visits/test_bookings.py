@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from backend.models import VisitCapacity
 from backend.permissions import SYSTEM
 from backend.services.visits import list_visit_candidates
 from tests.conftest import Api
@@ -134,3 +135,23 @@ def test_booking_requests_with_a_retry_key_create_one_booking(api: Api, day1: da
     assert first.status_code == second.status_code == 201
     assert first.json["id"] == second.json["id"]
     assert second.headers["Idempotent-Replayed"] == "true"
+
+
+def test_approving_without_a_date_takes_the_first_preference_with_a_place(
+        api: Api, day1: date, day2: date) -> None:
+    VisitCapacity.create(township=api.world.townships["a"], day=day1, window="morning",
+                         capacity=1, used=1)
+    body = {**booking_body(api.world.clients["a1"].id, day1),
+            "preferred": [{"date": day1.isoformat(), "window": "morning"},
+                          {"date": day2.isoformat(), "start": "14:00", "end": "15:00"}]}
+    booking = api.post("/api/v1/bookings", "res-owner", json=body).json
+    approved = api.post(f"/api/v1/bookings/{booking['id']}/decision", "ts-a",
+                        json={"decision": "approve"})
+    assert approved.status_code == 200, approved.json
+    assert (approved.json["scheduled_date"], approved.json["scheduled_window"],
+            approved.json["scheduled_start"]) == (day2.isoformat(), "afternoon", "14:00:00")
+    other = api.post("/api/v1/bookings", "res-owner",
+                     json={**body, "kind": "emotional_support"}).json
+    propose = api.post(f"/api/v1/bookings/{other['id']}/decision", "ts-a",
+                       json={"decision": "propose"})
+    assert propose.status_code == 422 and propose.json["code"] == "date_required"
