@@ -75,7 +75,7 @@ def process_outbox_event(event_id: int) -> str:
     """Handle one outbox event (inbox, pending sends) once, then send its subscribe messages."""
     processed = outbox.process_event(event_id)
     log.info("outbox event %s %s", event_id, "processed" if processed else "was already done")
-    _send_all(messages.pending_delivery_ids(event_id))
+    _send_all(messages.unfinished_delivery_ids(event_id))
     return "processed" if processed else "already_done"
 
 
@@ -95,7 +95,7 @@ def _send_all(delivery_ids: list[int]) -> None:
 @job
 def send_pending_deliveries(limit: int = 200) -> int:
     """Retry sends left pending by a busy WeChat after their event's job gave up."""
-    ids = messages.pending_delivery_ids(limit=limit)
+    ids = messages.unfinished_delivery_ids(limit=limit)
     with contextlib.suppress(sender.SendLater):  # still busy: the next run tries again
         _send_all(ids)
     return len(ids)

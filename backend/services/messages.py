@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import peewee as pw
@@ -120,9 +121,19 @@ def post_notices(event_id: int, notices: Iterable[Notice]) -> None:
                 created_at=utcnow(), updated_at=utcnow()).on_conflict_ignore().execute()
 
 
-def pending_delivery_ids(event_id: int | None = None, limit: int = 500) -> list[int]:
-    """Sends not yet attempted (all, or one event's), oldest first."""
-    query = MessageDelivery.select(MessageDelivery.id).where(MessageDelivery.status == "pending")
+def unfinished_delivery_ids(event_id: int | None = None, *, stale_after: timedelta =
+                            timedelta(minutes=10), limit: int = 500) -> list[int]:
+    """Sends still to do, oldest first: pending ones, and ones left half-done ("sending").
+
+    For one event, its job is the only sender, so a "sending" row means its last run died.
+    Across all events, only rows stuck longer than ``stale_after`` are taken (a live sender
+    may be busy with the others).
+    """
+    half_done = MessageDelivery.status == "sending"
+    if event_id is None:
+        half_done &= MessageDelivery.updated_at < utcnow() - stale_after
+    query = MessageDelivery.select(MessageDelivery.id).where(
+        (MessageDelivery.status == "pending") | half_done)
     if event_id is not None:
         query = query.where(MessageDelivery.event_id == event_id)
     return [row.id for row in query.order_by(MessageDelivery.id).limit(limit)]
