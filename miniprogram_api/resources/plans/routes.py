@@ -49,7 +49,7 @@ class Plans(MethodView):
 class CityPlans(MethodView):
     """The whole city."""
 
-    @blp.permission("plans.city", errors=(422,))
+    @blp.permission("plans.city", errors=(409, 422))
     @idempotent
     @blp.arguments(CityPlanCreateSchema)
     @blp.response(201, PlanSchema(many=True))

@@ -71,6 +71,8 @@ class PlanSchema(Schema):
     feasible = fields.Boolean(allow_none=True, metadata={"description": "是否通过独立校验（所有硬约束均满足）"})
     visit_count = Int(metadata={"description": "排入路线的探访数"})
     dropped_count = Int(metadata={"description": "未能排入的探访数"})
+    objective = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
+        "description": "目标函数各部分（以行程秒计）：travel 行程、dropped 未排入罚分、not_preferred_worker 更换常访社工、balance 工作量均衡、fixed 出车固定成本"})
     solve_seconds = fields.Float(allow_none=True, metadata={"description": "求解用时（秒）"})
     created_at = fields.DateTime(metadata={"description": "提交时间（UTC）"})
     started_at = fields.DateTime(allow_none=True, metadata={"description": "开始计算时间（UTC）"})
