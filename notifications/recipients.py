@@ -104,14 +104,15 @@ def _booking_targets(event: OutboxEvent) -> list[Target]:
 
 
 def _plan_targets(event: OutboxEvent) -> list[Target]:
-    worker_ids = event.payload.get("worker_ids")
-    if worker_ids is None:
-        plan = _get("Plan", "#5", event.payload["plan_id"])
-        worker_ids = sorted({stop.worker_id for stop in plan.stops})
+    plan = _get("Plan", "#5", event.payload["plan_id"])
+    worker_ids = event.payload.get("worker_ids") or []
     workers = StaffAccount.select().where(StaffAccount.id.in_(worker_ids))
-    context = {"plan_id": event.payload.get("plan_id"), "day": event.payload.get("day"),
-               "stops": event.payload.get("stops", "若干")}
-    return [Target("staff", worker.id, worker.area_code, context) for worker in workers]
+    stops = model("PlanStop", "#5")
+    context = {"plan_id": plan.id, "day": plan.day}
+    return [Target("staff", worker.id, worker.area_code,
+                   {**context, "stops": stops.select().where((stops.plan == plan.id) &
+                                                             (stops.worker == worker.id)).count()})
+            for worker in workers]
 
 
 RESOLVERS: dict[str, Resolver] = {
