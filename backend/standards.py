@@ -4,6 +4,16 @@ Nothing else in the code writes these numbers as literals: the demo seeder, the 
 the compliance report all read them from here. ``DEFAULT_EDITION`` holds the policy's own
 numbers; a city loads its own file (``load_book``) of editions, each with an ``effective_from``
 date and only the values it changes, and ``StandardsBook.on(day)`` answers the edition in force.
+
+A city's file (set ``standards_file`` in the settings or ``STANDARDS_FILE``) looks like::
+
+    {"format": "standards/1", "editions": [
+      {"effective_from": "2017-01-01"},
+      {"effective_from": "2026-01-01", "title": "2026年本市标准", "office_min_area_m2": 60,
+       "staff_by_population": [{"below": 40000, "value": 4}, {"below": null, "value": 6}],
+       "equipment_min": {"computer": 3}, "deadlines": {"elderly_beds": "2027-12-31"}}]}
+
+Field names are those of ``Standards``; money is fen; bands end with ``"below": null``.
 """
 
 from __future__ import annotations

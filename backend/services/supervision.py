@@ -416,8 +416,12 @@ def generate_report(kind: str, period_text: str | None, *, actor: Actor) -> Supe
     return report
 
 
-def generate_periodic_report(kind: str, period: str) -> dict[str, Any]:
-    """The periodic job (#6): generate, keep and write files for a weekly or monthly report."""
+def generate_periodic_report(kind: str, period: str = "") -> dict[str, Any]:
+    """The periodic job (#6): generate, keep and write files for a weekly or monthly report.
+
+    ``kind`` is ``weekly``/``monthly`` (or the glossary names); ``period`` is ``2026-W48`` or
+    ``2026-11``, empty for the current one. Answers ids and file paths only.
+    """
     report = generate_report(kind, period, actor=SYSTEM)
     files = write_report_files(report.data, _reports_dir() / f"{report.kind}-{report.period}")
     return {"report_id": report.id, "kind": report.kind, "period": report.period,
