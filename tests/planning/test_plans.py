@@ -90,6 +90,10 @@ def test_planning_is_audited_and_published_with_ids_only(api: Api,
     [booked] = [e.payload for e in events if e.topic == "visit.planned"]
     assert booked["booking_id"] == township_day.booking_ids[0]
     assert set(booked) == {"plan_id", "client_id", "worker_id", "booking_id"}
+    # Handed on after commit: the notifications handlers took every event without error.
+    assert {(e.status, e.last_error) for e in OutboxEvent.select().where(
+        OutboxEvent.topic.startswith("plan.") | (OutboxEvent.topic == "visit.planned"))} == {
+        ("done", None)}
 
 
 def test_the_resident_sees_the_planned_arrival_window(api: Api,
@@ -105,6 +109,8 @@ def test_the_resident_sees_the_planned_arrival_window(api: Api,
     assert start_utc + timedelta(hours=8) == datetime.fromisoformat(
         stop["arrival_window_start"]).replace(tzinfo=None)
     assert datetime.fromisoformat(booking["arrival_end"]) > start_utc
+    inbox = api.get("/api/v1/me/messages", "res-owner").json
+    assert "visit.planned" in [m["topic"] for m in inbox]  # and is told so
 
 
 def test_a_social_worker_reads_their_own_route(api: Api, township_day: TownshipDay) -> None:
