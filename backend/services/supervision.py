@@ -428,6 +428,18 @@ def generate_periodic_report(kind: str, period: str = "") -> dict[str, Any]:
             "files": [str(path) for path in files]}
 
 
+def weekly_supervision_report(today: date | None = None) -> dict[str, Any]:
+    """Periodic job: the weekly supervision of the week that ended before ``today``."""
+    day = (today or utcnow().date()) - timedelta(days=7)
+    return generate_periodic_report("weekly", period_containing(day, week=True).label)
+
+
+def monthly_bulletin(today: date | None = None) -> dict[str, Any]:
+    """Periodic job: the monthly bulletin of the month that ended before ``today``."""
+    day = (today or utcnow().date()).replace(day=1) - timedelta(days=1)
+    return generate_periodic_report("monthly", period_containing(day, week=False).label)
+
+
 def _reports_dir() -> Path:
     try:
         return runtime.settings().instance_path / "reports"

@@ -111,3 +111,12 @@ def test_charts_still_render_without_a_chinese_font(
     assert [f.name for f in files] == ["weekly_supervision-2026-W48-ranking.png",
                                        "weekly_supervision-2026-W48-standards.png"]
     assert all(f.read_bytes().startswith(PNG) for f in files)
+
+
+def test_the_scheduled_jobs_report_the_period_that_just_ended(
+        seed_city: Callable[..., Any]) -> None:
+    from datetime import date
+
+    seed_city({})
+    assert supervision.weekly_supervision_report(today=date(2026, 11, 30))["period"] == "2026-W48"
+    assert supervision.monthly_bulletin(today=date(2026, 12, 1))["period"] == "2026-11"
