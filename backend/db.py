@@ -28,7 +28,7 @@ def open_database(url: str) -> pw.Database:
         database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False,
                            lock_type="IMMEDIATE", timeout=10)
     else:
-        database = connect(url, autorollback=True)
+        database = connect(url)
     db.initialize(database)
     return database
 

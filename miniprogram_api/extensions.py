@@ -45,6 +45,11 @@ def Int(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - reads like a field 
     return ma.fields.Integer(strict=True, **kwargs)
 
 
+def QueryInt(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
+    """An integer from a query string, where digits can only arrive as text; "1.5" is refused."""
+    return ma.fields.Integer(strict=False, **kwargs)
+
+
 class PeeweePage(Page):
     """Paginate a peewee query: COUNT for the total, LIMIT/OFFSET for the page."""
 

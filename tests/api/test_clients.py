@@ -113,3 +113,10 @@ def test_idempotency_key_replays_the_first_answer(api: Api) -> None:
     assert first.get_data() == second.get_data()
     assert second.headers["Idempotent-Replayed"] == "true"
     assert Client.select().where(Client.name == "王秀英").count() == 1
+
+
+def test_the_list_filters_by_village_from_a_query_string(api: Api) -> None:
+    village = api.world.villages["a2"]
+    found = api.get("/api/v1/clients", "ts-a", query_string={"village_id": str(village.id)})
+    assert found.status_code == 200 and [c["name"] for c in found.json] == ["对象a2"]
+    assert api.get("/api/v1/clients", "ts-a", query_string={"village_id": "1.5"}).status_code == 422

@@ -10,14 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
 from backend.db import db
 from tests.conftest import _empty_tables
 from tests.factories import World, build_world
-
 
 # Business rules may refuse schema-valid input (a used WeChat code, a duplicate person): that is
 # a documented 4xx, so "positive data must be accepted" is not one of our checks.

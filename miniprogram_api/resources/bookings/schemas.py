@@ -5,12 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from backend.models.visits import BOOKING_STATUSES, VISIT_KINDS, WINDOWS
-from miniprogram_api.extensions import Int, Schema
-
-
-def QueryInt(**kwargs: object) -> fields.Integer:  # noqa: N802 - reads like a field class
-    """An integer from a query string: text digits are the only way it can arrive."""
-    return fields.Integer(strict=False, **kwargs)  # type: ignore[arg-type]
+from miniprogram_api.extensions import Int, QueryInt, Schema
 
 _KIND_HELP = "；".join(f"{code} {label}" for code, label in VISIT_KINDS.items())
 _WINDOW_HELP = "；".join(f"{code} {label}" for code, label in WINDOWS.items())

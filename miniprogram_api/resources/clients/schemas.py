@@ -8,7 +8,7 @@ from flask import g
 from marshmallow import fields, validate
 
 from backend.models.clients import CLIENT_CATEGORIES, SPECIAL_CARE_SUBTYPES
-from miniprogram_api.extensions import Int, Schema
+from miniprogram_api.extensions import Int, QueryInt, Schema
 
 _CATEGORY_HELP = "；".join(f"{code} {label}" for code, label in CLIENT_CATEGORIES.items())
 _SUBTYPE_HELP = "；".join(f"{code} {label}" for code, label in SPECIAL_CARE_SUBTYPES.items())
@@ -132,7 +132,7 @@ class ClientQueryArgsSchema(Schema):
     name = fields.String(validate=validate.Length(1, 50), metadata={"description": "姓名（包含）"})
     category = fields.String(validate=validate.OneOf(list(CLIENT_CATEGORIES)),
                              metadata={"description": "类别代码"})
-    village_id = Int(metadata={"description": "村（居）编号"})
+    village_id = QueryInt(metadata={"description": "村（居）编号"})
     id_number = fields.String(validate=validate.Length(1, 30), metadata={
         "description": "按完整身份证号精确查找（经盲索引匹配，号码本身不落库不入日志）"})
 

@@ -6,12 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend.models.visits import MISSED_REASONS, VISIT_KINDS, VISIT_SERVICES
-from miniprogram_api.extensions import Int, Schema
-
-
-def QueryInt(**kwargs: object) -> fields.Integer:  # noqa: N802 - reads like a field class
-    """An integer from a query string: text digits are the only way it can arrive."""
-    return fields.Integer(strict=False, **kwargs)  # type: ignore[arg-type]
+from miniprogram_api.extensions import Int, QueryInt, Schema
 
 _SERVICE_HELP = "；".join(f"{code} {label}" for code, label in VISIT_SERVICES.items())
 _MISSED_HELP = "；".join(f"{code} {label}" for code, label in MISSED_REASONS.items())
