@@ -30,36 +30,63 @@ class NoPlanError(RuntimeError):
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """One search: a first-solution strategy followed by a metaheuristic."""
+    """One search: a first-solution strategy, a metaheuristic and the moves it may use."""
 
     first_solution: str
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    # Moves that add visits while moving others: they unstick days with many dropped visits.
+    # Let a multi-armed bandit order the move operators by recent success instead of a fixed
+    # round: on days with many dropped visits it finds the make-active moves that pay.
+    bandit: bool = False
+    # Moves that add visits while moving others, and LNS over inactive visits: they unstick
+    # days with many dropped visits, at a fifth of the speed.
     activation_moves: bool = False
+    # Without the expensive-chain and insertion-LNS operators: several times more moves per
+    # second, which on tight Solomon windows matters more than the big moves.
+    light: bool = False
+
+    @property
+    def speed(self) -> float:
+        """Solutions per second relative to plain GLS (measured on 40-100 node problems)."""
+        return (
+            (0.2 if self.activation_moves else 1.0)
+            * (0.6 if self.bandit else 1.0)
+            * (1.5 if self.light else 1.0)
+        )
 
 
-# Measured: the DEFAULT first solution finds nothing on tight-window days; insertion heuristics
-# (which respect drop penalties) always do. The seed rotates which configurations run.
-# Measured on township days of 30-40 visits: the best configuration changes from day to day
-# and plain GLS from one start stays 20-40% above the best, so small problems get restarts.
-PORTFOLIO = (
-    SearchConfig("PARALLEL_CHEAPEST_INSERTION"),
-    SearchConfig("LOCAL_CHEAPEST_INSERTION", activation_moves=True),
+# Measured on township days of 20-40 visits and Solomon 25-100 (benchmarks/README.md): no
+# configuration wins everywhere and a single run can stay 10-20% above the best while another
+# start finds it, so the processes run different configurations. Process i runs entries
+# i, i + P, i + 2P... (P processes), so the first ones are the surest. Days with optional
+# visits (a prize-collecting problem: which visits to leave out) are led by insertion in
+# penalty order with bandit-ordered moves; all-mandatory fleets (Solomon) by savings and by
+# parallel insertion with only the fast moves, the best pair on Solomon 25/50.
+DAY_PORTFOLIO = (
+    SearchConfig("LOCAL_CHEAPEST_INSERTION", bandit=True),
     SearchConfig("SAVINGS"),
+    SearchConfig("PARALLEL_CHEAPEST_INSERTION", bandit=True),
+    SearchConfig("SEQUENTIAL_CHEAPEST_INSERTION", bandit=True),
+    SearchConfig("LOCAL_CHEAPEST_COST_INSERTION"),
     SearchConfig("PATH_CHEAPEST_ARC"),
-    SearchConfig("LOCAL_CHEAPEST_INSERTION"),
-    SearchConfig("SAVINGS", activation_moves=True),
 )
-# Up to this many nodes a run converges well inside its share, so restarts pay for themselves.
-RESTART_NODES = 60
-RESTARTS = 3
+FLEET_PORTFOLIO = (
+    SearchConfig("SAVINGS"),
+    SearchConfig("PARALLEL_CHEAPEST_INSERTION", light=True),
+    SearchConfig("LOCAL_CHEAPEST_INSERTION"),
+    SearchConfig("PARALLEL_CHEAPEST_INSERTION"),
+)
+# Two runs per process up to this many nodes, one above. Measured: a 40-visit day needs its
+# whole share to climb out of its first solution, while Solomon 25 (75 nodes with the file's
+# fleet) converges in under a second and gains from a second start.
+RESTART_NODES = {"day": 30, "fleet": 80}
 
-# Improving solutions per second and per node that guided local search reaches on one core
-# of the development machine (measured on Solomon 25-100: about 5000/n per second). Stopping
-# on a solution count instead of the clock makes the same input give the same plan; the clock
-# stays a hard cap, and when it ends the search first (a slower or busier machine), repeated
-# runs may differ.
-SOLUTIONS_PER_SECOND_NODE = 4000
+# Solutions per second and per node that plain guided local search goes through on one core
+# of the development machine while the other core is busy (measured: about 8000 on township
+# days and Solomon 50, fewer on Solomon 100). Stopping on a solution count instead of the
+# clock makes the same input give the same plan; the count is set so that a run ends at about
+# three quarters of its share, and the clock stays a hard cap: when it ends a run first (a
+# slower or busier machine), repeated runs may differ.
+SOLUTIONS_PER_SECOND_NODE = 6000
 
 
 def solve(
@@ -80,7 +107,8 @@ def solve(
             search.
         processes: how many configurations run side by side (default: up to 2, one per core).
         max_moves: solutions each configuration may go through before it stops; by default
-            `SOLUTIONS_PER_SECOND_NODE` per node and second of `time_limit`.
+            `SOLUTIONS_PER_SECOND_NODE` per node and second of its share of `time_limit`,
+            scaled by the configuration's speed.
 
     Returns:
         The best plan found, validated by `scheduler.validate` (see `Plan.violations`).
@@ -91,19 +119,23 @@ def solve(
     began = time.perf_counter()
     processes = processes or min(2, os.cpu_count() or 1)
     nodes = len(problem.visits) + len(problem.workers)
-    rounds = RESTARTS if nodes <= RESTART_NODES else 1
-    configs = [
-        [PORTFOLIO[(seed + i + processes * r) % len(PORTFOLIO)] for r in range(rounds)]
+    kind = "fleet" if all(v.priority.mandatory for v in problem.visits) else "day"
+    portfolio = FLEET_PORTFOLIO if kind == "fleet" else DAY_PORTFOLIO
+    rounds = 2 if nodes <= RESTART_NODES[kind] else 1
+    # Leave room for process start-up, model building, OR-Tools overshooting its own clock
+    # (measured up to 30 ms a run) and validating the plans.
+    share = max(0.05, time_limit * 0.9 - 0.05) / rounds - 0.02
+    chains = [
+        [
+            _run(portfolio[(seed + i + processes * r) % len(portfolio)], share, nodes, max_moves)
+            for r in range(rounds)
+        ]
         for i in range(processes)
     ]
-    default_moves = int(SOLUTIONS_PER_SECOND_NODE * time_limit / nodes / rounds)
-    moves = max_moves if max_moves is not None else max(20, default_moves)
-    # Leave room for process start-up and reading the plan back.
-    budget = max(0.05, time_limit * 0.95 - 0.05) / rounds
-    jobs = [(problem, chain, budget, moves) for chain in configs]
     if processes == 1:
-        found = search_chain(*jobs[0])
+        found = search_chain(problem, chains[0])
     else:
+        jobs = [(problem, chain) for chain in chains]
         with ProcessPoolExecutor(len(jobs), mp_context=_context()) as pool:
             found = [r for chain in pool.map(search_chain, *zip(*jobs, strict=True)) for r in chain]
     plans = [assemble(problem, routes) for routes in found if routes is not None]
@@ -112,6 +144,18 @@ def solve(
     best = min(plans, key=_rank)  # min() keeps the first of equals: deterministic
     best.solve_seconds = time.perf_counter() - began
     return best
+
+
+@dataclass(frozen=True)
+class _Run:
+    config: SearchConfig
+    seconds: float
+    moves: int
+
+
+def _run(config: SearchConfig, seconds: float, nodes: int, max_moves: int | None) -> _Run:
+    moves = SOLUTIONS_PER_SECOND_NODE * config.speed * seconds / nodes
+    return _Run(config, seconds, max_moves if max_moves is not None else max(20, int(moves)))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -125,8 +169,25 @@ def _rank(plan: Plan) -> tuple[bool, float]:
     return (not plan.is_feasible(), plan.cost())
 
 
+_HEAVY_OPERATORS = (
+    "use_relocate_expensive_chain",
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+)
+_ACTIVATION_OPERATORS = (
+    "use_relocate_and_make_active",
+    "use_exchange_and_make_active",
+    "use_extended_swap_active",
+    "use_inactive_lns",
+    "use_path_lns",
+)
+
+
 def search_parameters(config: SearchConfig, time_limit: float, moves: int) -> object:
-    """OR-Tools search parameters: strategy, metaheuristic, time cap and move budget."""
+    """OR-Tools search parameters: strategy, metaheuristic, operators, time cap, move budget."""
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(
         routing_enums_pb2.FirstSolutionStrategy, config.first_solution
@@ -138,22 +199,18 @@ def search_parameters(config: SearchConfig, time_limit: float, moves: int) -> ob
     params.solution_limit = moves
     # Sub-searches of LNS operators are otherwise cut by the clock, which breaks determinism.
     params.lns_time_limit.FromSeconds(max(1, int(time_limit) + 1))
-    if config.activation_moves:
-        true = optional_boolean_pb2.BOOL_TRUE
-        operators = params.local_search_operators
-        operators.use_relocate_and_make_active = true
-        operators.use_exchange_and_make_active = true
-        operators.use_extended_swap_active = true
-        operators.use_inactive_lns = true
-        operators.use_path_lns = true
+    params.use_multi_armed_bandit_concatenate_operators = config.bandit
+    operators = params.local_search_operators
+    for name in _HEAVY_OPERATORS if config.light else ():
+        setattr(operators, name, optional_boolean_pb2.BOOL_FALSE)
+    for name in _ACTIVATION_OPERATORS if config.activation_moves else ():
+        setattr(operators, name, optional_boolean_pb2.BOOL_TRUE)
     return params
 
 
-def search_chain(
-    problem: Problem, configs: list[SearchConfig], time_limit: float, moves: int
-) -> list[list[list[str]] | None]:
-    """Run configurations one after the other (restarts), each with the same budget."""
-    return [search_routes(problem, config, time_limit, moves) for config in configs]
+def search_chain(problem: Problem, runs: list[_Run]) -> list[list[list[str]] | None]:
+    """Run configurations one after the other (restarts), each with its own budget."""
+    return [search_routes(problem, run.config, run.seconds, run.moves) for run in runs]
 
 
 def search_routes(
