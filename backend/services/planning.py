@@ -22,7 +22,7 @@ import peewee as pw
 
 import scheduler
 from backend import audit, outbox, runtime
-from backend.db import db
+from backend.db import db, is_postgres
 from backend.errors import Conflict, DomainError, NotFound, ValidationFailed
 from backend.models import (
     Booking,
@@ -60,6 +60,7 @@ ARRIVAL_BEFORE_S = 15 * 60
 ARRIVAL_AFTER_S = 45 * 60
 TRAVEL_MODE = "e_bike"
 NAVIGATION_URL = "https://uri.amap.com/navigation"
+_PLAN_LOCK = 727_005  # PostgreSQL advisory lock class for "a new plan version of a township"
 
 
 def plan_job_id(plan_id: int) -> str:
@@ -96,6 +97,10 @@ def _fail_stale(township_id: int, day: date, actor: Actor) -> None:
 def _new_version(township: Township, day: date, actor: Actor, *, base: Plan | None,
                  locks: dict[str, int], action: str) -> Plan:
     """Insert the next version (queued); the caller holds the transaction."""
+    if is_postgres():
+        # "Nothing running, so insert" is a check-then-act: serialise it per township (SQLite
+        # already serialises writers, its transactions take the write lock when they begin).
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_PLAN_LOCK, township.id))
     _fail_stale(township.id, day, actor)
     busy = Plan.select().where(Plan.township == township, Plan.day == day,
                                Plan.status.in_(ACTIVE_STATUSES)).exists()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 import pytest
 import redis
+from flask import Flask
 from rq import Queue, SimpleWorker
 
 import scheduler
@@ -81,3 +83,15 @@ def test_progress_is_visible_while_the_solver_runs(api: Api, township_day: Towns
         "township_id": township_day.township_id, "date": township_day.day.isoformat()})
     assert seen == [("running", "solving")]
     assert (created.json["status"], created.json["progress"]) == ("done", "done")
+
+
+def test_ten_staff_planning_the_same_day_at_once_get_one_plan_and_nine_409s(
+        app: Flask, api: Api, township_day: TownshipDay, redis_planner: redis.Redis) -> None:
+    from tests.visits.test_capacity_races import race
+
+    body = {"township_id": township_day.township_id, "date": township_day.day.isoformat()}
+    token = api.token("ts-a")
+    statuses = race(app, [("/api/v1/plans", token, body)] * 10)
+    assert statuses == Counter({201: 1, 409: 9})
+    assert Plan.select().where(Plan.township == township_day.township_id).count() == 1
+    assert len(Queue("planning", connection=redis_planner).job_ids) == 1
