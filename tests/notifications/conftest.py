@@ -44,16 +44,26 @@ def _resolve_test_notice(event: OutboxEvent) -> list[Target]:
                    {"n": payload["n"], "title": f"测试通知{payload['n']}号"})]
 
 
+def _url_for_this_process() -> str:
+    """One Redis database per xdist worker (15, then 13, 12, ...; 14 is the planner tests')."""
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    base, _, number = REDIS_TEST_URL.rpartition("/")
+    if index == 0 or not number.isdigit():
+        return REDIS_TEST_URL
+    return f"{base}/{max(0, 14 - index)}"
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The Redis test database's URL, or a skip (a failure under REQUIRE_SERVICES=1)."""
+    url = _url_for_this_process()
     try:
-        Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
+        Redis.from_url(url, socket_connect_timeout=1).ping()
     except RedisError as exc:
         if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis is required but unreachable at {REDIS_TEST_URL}: {exc}")
-        pytest.skip(f"Redis unreachable at {REDIS_TEST_URL}")
-    return REDIS_TEST_URL
+            pytest.fail(f"Redis is required but unreachable at {url}: {exc}")
+        pytest.skip(f"Redis unreachable at {url}")
+    return url
 
 
 @pytest.fixture
