@@ -42,6 +42,7 @@ class Settings:
     login_failures_before_lockout: int = 5
     login_lockout_seconds: int = 15 * 60
     max_upload_bytes: int = 10 * 1024 * 1024
+    standards_file: str = ""  # a city's own dated standards (JSON); empty = the policy's defaults
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -75,6 +76,7 @@ _ENV_NAMES = {
     "wechat_secret": "WECHAT_SECRET",
     "wechat_api_base": "WECHAT_API_BASE",
     "wechat_miniprogram_state": "WECHAT_MINIPROGRAM_STATE",
+    "standards_file": "STANDARDS_FILE",
 }
 
 

@@ -28,7 +28,7 @@ from backend.models import (
 )
 from backend.models.clients import SPECIAL_CARE_SUBTYPES
 from backend.permissions import SYSTEM
-from backend.services import clients
+from backend.services import clients, supervision
 from backend.services.auth import hash_password
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "demo_city.json"
@@ -160,6 +160,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
         for t in Township.select().order_by(Township.code):
             summary.clients += _seed_clients(t, fixture, people, rng, clients_per_township)
         _seed_residents()
+        supervision.seed_demo_profiles(fixture, year=TODAY.year)
     summary.logins = demo_logins()
     return summary
 

@@ -9,7 +9,6 @@ the same few round trips. Every number compared against comes from ``backend.sta
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -117,12 +116,9 @@ def _kind(kind: str) -> str:
 # --- the standards in force ---------------------------------------------------------------
 
 def standards_book() -> standards.StandardsBook:
-    """The city's own standards file when configured (``standards_file`` / STANDARDS_FILE)."""
-    try:
-        path = runtime.settings().extra.get("standards_file") or os.environ.get("STANDARDS_FILE")
-    except RuntimeError:  # a script without configured settings: the policy's defaults
-        path = os.environ.get("STANDARDS_FILE")
-    return _cached_book(str(path)) if path else standards.DEFAULT_BOOK
+    """The city's own standards file when configured (``STANDARDS_FILE``), else the policy's."""
+    path = runtime.settings().standards_file
+    return _cached_book(path) if path else standards.DEFAULT_BOOK
 
 
 _books: dict[str, standards.StandardsBook] = {}
