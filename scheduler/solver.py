@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
+from scheduler import improve
 from scheduler import model as model_module
 from scheduler.plan import Dropped, DropReason, Plan, Route
 from scheduler.problem import Problem, Visit
@@ -142,6 +143,7 @@ def solve(
     if not plans:
         raise NoPlanError("no plan keeps every pinned stop in place")
     best = min(plans, key=_rank)  # min() keeps the first of equals: deterministic
+    best = improve.exchange_dropped(problem, best, assemble, began + 0.97 * time_limit)
     best.solve_seconds = time.perf_counter() - began
     return best
 

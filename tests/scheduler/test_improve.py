@@ -1,0 +1,45 @@
+"""The exchange pass after the search: exact timing, and the trades it makes."""
+
+from __future__ import annotations
+
+import itertools
+
+from scheduler import Priority, Problem, TimeWindow
+from scheduler.improve import _Timer, exchange_dropped
+from scheduler.schedule import time_route
+from scheduler.solver import assemble
+from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
+
+
+def test_its_timing_agrees_with_the_schedule_on_every_short_order(
+    two_worker_day: Problem,
+) -> None:
+    timer = _Timer(two_worker_day)
+    ids = [v.id for v in two_worker_day.visits]
+    for k, w in enumerate(two_worker_day.workers):
+        for size in range(5):
+            for order in itertools.permutations(range(len(ids)), size):
+                expected = time_route(two_worker_day, w, [ids[i] for i in order])[1]
+                assert timer.feasible(k, list(order)) == expected, (w.id, order)
+
+
+def test_a_due_visit_replaces_an_optional_one_when_only_one_fits(
+    make_problem: MakeProblem,
+) -> None:
+    short_day = worker(shift=TimeWindow(8 * HOUR, 9 * HOUR))
+    visits = [
+        visit("optional", 1, priority=Priority.OPTIONAL),
+        visit("due", 2, priority=Priority.DUE),
+    ]
+    problem = make_problem([short_day], visits)
+    worse = assemble(problem, [["optional"]])
+    better = exchange_dropped(problem, worse, assemble, deadline=float("inf"))
+    assert better.served() == {"due"}
+    assert better.is_feasible()
+    assert better.cost() < worse.cost()
+
+
+def test_a_left_out_visit_that_fits_is_inserted(make_problem: MakeProblem) -> None:
+    problem = make_problem([worker()], [visit("a", 1), visit("b", 2)])
+    plan = exchange_dropped(problem, assemble(problem, [["b"]]), assemble, float("inf"))
+    assert [s.visit_id for s in plan.route("w1").stops] == ["a", "b"]
