@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "subscriptions.create": frozenset({"resident"}),
     "operations.read": frozenset({"city_admin"}),
     "operations.manage": frozenset({"city_admin"}),
+    "deliveries.read": OFFICE,
     "supervision.read": OFFICE,
     "supervision.generate": frozenset({"city_admin"}),
     "supervision.profiles.import": OFFICE,

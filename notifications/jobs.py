@@ -11,7 +11,6 @@ import contextlib
 import functools
 import importlib
 import inspect
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -25,22 +24,12 @@ from backend.models import OutboxEvent, Township
 from backend.permissions import SYSTEM
 from backend.services import messages
 from notifications import sender
+from notifications.logs import job_logger
 from notifications.templates import LOCAL_TZ
 
 P = ParamSpec("P")
 R = TypeVar("R")
-_log = logging.getLogger("notifications.jobs")
-
-
-class JobLog(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """Prefix every line with the id of the job being run."""
-
-    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        """Stamp the job id."""
-        return f"[job {runtime.request_id()}] {msg}", kwargs
-
-
-log = JobLog(_log, {})
+log = job_logger("notifications.jobs")
 
 
 @contextmanager

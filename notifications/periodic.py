@@ -7,7 +7,6 @@ Times are cron expressions in UTC (RQ's clock): 12:00 UTC is 20:00 in Asia/Shang
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +16,6 @@ from rq.cron import CronScheduler
 
 from notifications import jobs
 from notifications.relay import DEFAULT_QUEUE, NOTIFICATIONS_QUEUE, PLANNING_QUEUE
-
-_log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class PeriodicJob:

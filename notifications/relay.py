@@ -8,7 +8,6 @@ has already committed and still succeeds) and the periodic sweep hands them on l
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -22,8 +21,9 @@ from rq.job import Job
 from backend import outbox
 from backend.models import OutboxEvent, utcnow
 from notifications import jobs
+from notifications.logs import job_logger
 
-_log = logging.getLogger(__name__)
+_log = job_logger(__name__)
 
 NOTIFICATIONS_QUEUE = "notifications"
 PLANNING_QUEUE = "planning"

@@ -8,17 +8,16 @@
 
 from __future__ import annotations
 
-import logging
-
 from backend.models import OutboxEvent
 from backend.services import messages
 from backend.services.messages import Notice
 from backend.wechat import WeChatError, WeChatUnavailable
 from notifications import context
+from notifications.logs import job_logger
 from notifications.recipients import RESOLVERS
 from notifications.templates import TEMPLATES
 
-_log = logging.getLogger(__name__)
+_log = job_logger(__name__)
 
 TOKEN_ERRORS = frozenset({40001, 42001, 40014})
 NEVER_RETRY = frozenset({43101, 40003, 47003, 40037, 41030})

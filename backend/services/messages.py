@@ -231,7 +231,7 @@ class DeliveryFilter:
 
 def list_deliveries(flt: DeliveryFilter, *, actor: Actor) -> pw.ModelSelect:
     """Send outcomes in the actor's scope, newest first (sent, refused, failed with code)."""
-    require(actor, "operations.read")
+    require(actor, "deliveries.read")
     query = scoped(MessageDelivery.select(), MessageDelivery.area_code, actor)
     for name, value in vars(flt).items():
         if value is not None:

@@ -96,7 +96,7 @@ def test_staff_have_no_subscriptions(api: Api, inline: context.Services) -> None
     assert answer.status_code == 403
 
 
-def test_the_send_outcome_is_visible_to_the_city_bureau(
+def test_the_send_outcome_is_visible_to_the_offices_in_scope(
         api: Api, inline: context.Services, emit_notice: Callable[..., int],
         grant: Callable[..., SubscriptionCredit], fake_wechat: FakeWeChatServer) -> None:
     grant()
@@ -104,7 +104,9 @@ def test_the_send_outcome_is_visible_to_the_city_bureau(
     emit_notice(2)
     outcomes = api.get("/api/v1/operations/deliveries", "city-admin").json
     assert sorted(o["status"] for o in outcomes) == ["sent", "skipped"]
-    assert api.get("/api/v1/operations/deliveries", "ts-a").status_code == 403
+    assert len(api.get("/api/v1/operations/deliveries", "ts-a").json) == 2  # their township
+    assert api.get("/api/v1/operations/deliveries", "ts-b").json == []  # not theirs
+    assert api.get("/api/v1/operations/deliveries", "sw-a1").status_code == 403
 
 
 def test_without_redis_operations_report_inline_mode(api: Api, inline: context.Services) -> None:

@@ -59,7 +59,7 @@ class FailedJobRetry(MethodView):
 class Deliveries(MethodView):
     """WeChat send outcomes."""
 
-    @blp.permission("operations.read", errors=(422,))
+    @blp.permission("deliveries.read", errors=(422,))
     @blp.arguments(DeliveryQueryArgsSchema, location="query")
     @blp.response(200, DeliverySchema(many=True))
     @blp.paginate(PeeweePage)
