@@ -17,6 +17,7 @@ from rq.cron import CronScheduler
 from notifications import jobs
 from notifications.relay import DEFAULT_QUEUE, NOTIFICATIONS_QUEUE, PLANNING_QUEUE
 
+
 @dataclass(frozen=True)
 class PeriodicJob:
     """One periodic job: what runs, how often, on which queue."""
