@@ -8,7 +8,7 @@ from typing import Any
 from backend import runtime
 
 
-class JobLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+class JobLog(logging.LoggerAdapter[logging.Logger]):
     """Prefix every line with the current job id (``runtime.request_id``)."""
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:

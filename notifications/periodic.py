@@ -92,7 +92,9 @@ class LeaderCronScheduler(CronScheduler):
         if self.connection.set(self.LEASE_KEY, self.name, nx=True, ex=self.LEASE_SECONDS):
             return True
         holder = self.connection.get(self.LEASE_KEY)
-        if holder is not None and holder.decode() == self.name:
+        if isinstance(holder, bytes):
+            holder = holder.decode()
+        if holder == self.name:
             self.connection.expire(self.LEASE_KEY, self.LEASE_SECONDS)
             return True
         return False

@@ -55,7 +55,7 @@ class RQRelay:
 
     def dispatch(self, event_ids: list[int]) -> None:
         """Enqueue each event once; on a Redis outage leave the rest pending and return."""
-        handed_on = []
+        handed_on: list[int] = []
         for event_id in event_ids:
             try:
                 self.queue.enqueue(jobs.process_outbox_event, args=(event_id,),
