@@ -39,6 +39,10 @@ class _Timer:
         self.windows = [sorted((w.start, w.end) for w in v.windows) for v in problem.visits]
         self.load = [v.load for v in problem.visits]
         self.penalty = [drop_penalty(problem, v) for v in problem.visits]
+        workers = [w.id for w in problem.workers]
+        self.allowed = [
+            {workers.index(w.id) for w in allowed_workers(problem, v)} for v in problem.visits
+        ]
 
     def feasible(self, k: int, order: list[int]) -> bool:
         """True when worker k can serve `order` (visit indices) within every hard rule."""
@@ -140,24 +144,56 @@ def _best_move(
     assemble: Callable[[Problem, Routes], Plan],
     deadline: float,
 ) -> Plan | None:
-    """The first verified improvement among the candidates, best estimate first."""
+    """The first verified improvement, best estimate first; ejection chains when none."""
     routes = [[timer.index[s.visit_id] for s in r.stops] for r in plan.routes]
-    candidates: list[_Candidate] = []
-    for d in plan.dropped:
-        visit = problem.visits[timer.index[d.visit_id]]
-        gain = timer.penalty[timer.index[visit.id]]
-        workers = {w.id for w in allowed_workers(problem, visit)}
-        for k, worker in enumerate(problem.workers):
-            if worker.id not in workers:
-                continue
-            candidates += _insertions(problem, timer, routes, k, timer.index[visit.id], gain)
-        if time.perf_counter() > deadline:
-            break
-    for candidate in sorted(candidates, key=lambda c: -c.score)[:5]:
-        tried = assemble(problem, candidate.routes)
-        if tried.cost() < plan.cost() - 1e-6 and tried.is_feasible():
-            return tried
+    dropped = [timer.index[d.visit_id] for d in plan.dropped]
+    for moves in (_insertions, _ejections):
+        candidates: list[_Candidate] = []
+        for new in dropped:
+            for k in sorted(timer.allowed[new]):
+                candidates += moves(problem, timer, routes, k, new, timer.penalty[new])
+            if time.perf_counter() > deadline:
+                return None
+        for candidate in sorted(candidates, key=lambda c: -c.score)[:5]:
+            tried = assemble(problem, candidate.routes)
+            if tried.cost() < plan.cost() - 1e-6 and tried.is_feasible():
+                return tried
     return None
+
+
+def _ejections(
+    problem: Problem, timer: _Timer, routes: list[list[int]], k: int, new: int, gain: int
+) -> list[_Candidate]:
+    """Insert visit `new` into route k in place of one of its visits, which moves to another
+    route: the chain that makes room on a fixed fleet."""
+    found = []
+    ids = [v.id for v in problem.visits]
+    for p, moved in enumerate(routes[k]):
+        if problem.visits[moved].pinned_worker is not None:
+            continue
+        base = routes[k][:p] + routes[k][p + 1 :]
+        out = _added_travel(problem, timer, k, base, p, moved)
+        heads = [
+            (gain + out - _added_travel(problem, timer, k, base, q, new), q)
+            for q in range(len(base) + 1)
+        ]
+        fits = [
+            (g, q) for g, q in heads if g > 0 and timer.feasible(k, [*base[:q], new, *base[q:]])
+        ]
+        if not fits:
+            continue
+        score, q = max(fits)
+        for r in sorted(timer.allowed[moved] - {k}):
+            for position in range(len(routes[r]) + 1):
+                cost = _added_travel(problem, timer, r, routes[r], position, moved)
+                order = [*routes[r][:position], moved, *routes[r][position:]]
+                if score - cost <= 0 or not timer.feasible(r, order):
+                    continue
+                changed = [list(o) for o in routes]
+                changed[k] = [*base[:q], new, *base[q:]]
+                changed[r] = order
+                found.append(_Candidate(score - cost, [[ids[i] for i in o] for o in changed]))
+    return found
 
 
 def _insertions(

@@ -43,3 +43,14 @@ def test_a_left_out_visit_that_fits_is_inserted(make_problem: MakeProblem) -> No
     problem = make_problem([worker()], [visit("a", 1), visit("b", 2)])
     plan = exchange_dropped(problem, assemble(problem, [["b"]]), assemble, float("inf"))
     assert [s.visit_id for s in plan.route("w1").stops] == ["a", "b"]
+
+
+def test_a_visit_moves_to_the_other_worker_to_make_room(make_problem: MakeProblem) -> None:
+    early = worker("w1", shift=TimeWindow(8 * HOUR, 9 * HOUR))
+    far_away = worker("w2", start_location=6, end_location=6)
+    visits = [visit("x", 1), visit("y", 1, windows=(TimeWindow(8 * HOUR, 8 * HOUR + 600),))]
+    problem = make_problem([early, far_away], visits)
+    plan = exchange_dropped(problem, assemble(problem, [["x"], []]), assemble, float("inf"))
+    assert [s.visit_id for s in plan.route("w1").stops] == ["y"]
+    assert [s.visit_id for s in plan.route("w2").stops] == ["x"]
+    assert plan.is_feasible()
