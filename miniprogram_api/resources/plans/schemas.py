@@ -6,8 +6,7 @@ from marshmallow import fields, validate
 
 from backend.models.plans import DROP_REASONS, PLAN_PROGRESS, PLAN_STATUSES, STOP_FIXED
 from backend.models.visits import VISIT_KINDS
-from miniprogram_api.extensions import Int, Schema
-from miniprogram_api.resources.bookings.schemas import QueryInt
+from miniprogram_api.extensions import Int, QueryInt, Schema
 
 _STATUS_HELP = "；".join(f"{code} {label}" for code, label in PLAN_STATUSES.items())
 _PROGRESS_HELP = "；".join(f"{code} {label}" for code, label in PLAN_PROGRESS.items())
