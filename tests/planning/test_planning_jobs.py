@@ -31,6 +31,9 @@ def test_with_redis_a_plan_waits_on_the_planning_queue_until_a_worker_runs_it(
     assert (created.json["status"], created.json["progress"]) == ("queued", "queued")
     plan_id = created.json["id"]
     assert Queue("planning", connection=redis_planner).job_ids == [f"plan-{plan_id}"]
+    waiting = api.get(f"/api/v1/plans/{plan_id}", "ts-a").json
+    assert (waiting["plan"]["progress"], waiting["routes"], waiting["dropped"]) == (
+        "queued", [], [])
     busy = api.post("/api/v1/plans", "ts-a", json=body)
     assert busy.status_code == 409 and busy.json["code"] == "plan_in_progress"
     _work_off(redis_planner)
