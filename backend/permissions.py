@@ -53,6 +53,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "applications.transition": frozenset({"coordinator", "township_staff", "city_admin"}),
     "applications.queue": frozenset({"coordinator", "township_staff", "city_admin"}),
     "applications.report": frozenset({"city_admin"}),
+    "applications.escalate": frozenset(),  # the nightly job only (the system actor)
     "applications.evaluate": frozenset({"resident"}),
     "plans.create": OFFICE,
     "plans.read": STAFF - {"coordinator"},

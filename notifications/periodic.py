@@ -47,11 +47,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
                 "生成到期的关爱探访", cron="0 17 * * *", issue="#4"),
     PeriodicJob("re-reviews-due", "backend.services.applications.open_due_re_reviews",
                 "开启到期的定期复核", cron="10 17 * * *", issue="#3"),
-    PeriodicJob("escalate-overdue", "backend.tasks.escalate_overdue_steps",
+    PeriodicJob("escalate-overdue", "backend.services.applications.escalate_overdue_steps",
                 "超时环节上报乡镇负责人", cron="0 1 * * *", issue="#3"),
-    PeriodicJob("weekly-supervision", "backend.tasks.weekly_supervision_report",
+    PeriodicJob("weekly-supervision", "backend.services.supervision.weekly_supervision_report",
                 "周督导报告", cron="0 0 * * 1", issue="#7"),
-    PeriodicJob("monthly-bulletin", "backend.tasks.monthly_bulletin",
+    PeriodicJob("monthly-bulletin", "backend.services.supervision.monthly_bulletin",
                 "月通报", cron="0 0 1 * *", issue="#7"),
 )
 

@@ -115,6 +115,20 @@ def _plan_targets(event: OutboxEvent) -> list[Target]:
             for worker in workers]
 
 
+def _escalation_targets(event: OutboxEvent) -> list[Target]:
+    application = _get("Application", "#3", event.payload["application_id"])
+    township_code = application.area_code[:9]
+    heads = StaffAccount.select().where(StaffAccount.role == "township_staff",
+                                        StaffAccount.area_code == township_code,
+                                        StaffAccount.is_head == True,  # noqa: E712
+                                        StaffAccount.is_active == True)  # noqa: E712
+    context = {"application_id": application.id, "number": application.reference,
+               "service": _service_name(application.service_code),
+               "stage": STAGE_LABELS.get(event.payload["stage"], event.payload["stage"]),
+               "due": event.payload["due_on"]}
+    return [Target("staff", head.id, head.area_code, context) for head in heads]
+
+
 RESOLVERS: dict[str, Resolver] = {
     "application.submitted": _application_targets,
     "application.stage_changed": _application_targets,
@@ -127,4 +141,5 @@ RESOLVERS: dict[str, Resolver] = {
     "visit.planned": _booking_targets,
     "visit.reminder": _booking_targets,
     "plan.published": _plan_targets,
+    "application.escalated": _escalation_targets,
 }

@@ -15,6 +15,7 @@ The table (``TEMPLATES``) is the documentation of every topic we notify about:
 | visit.reminder                   | visit_reminder         | resident who booked | booking     |
 | re_review.due                    | re_review_due          | client's residents  | application |
 | plan.published                   | plan_published         | plan's workers      | route*      |
+| application.escalated            | step_overdue           | township's head     | application*|
 
 (*) inbox only: staff have no openid to send to.
 
@@ -127,6 +128,10 @@ TEMPLATES: dict[str, Template] = {
         "{client}的{service}即将到期复核，请在{due}前准备材料。",
         "pages/applications/detail?id={application_id}",
         (("name1", "client"), ("thing2", "service"), ("date3", "due"))),
+    "application.escalated": Template(
+        "step_overdue", "办理环节超期",
+        "{service}申请（编号{number}）的{stage}环节已超期，应于{due}前完成，请督办。",
+        "pages/applications/detail?id={application_id}"),
     "plan.published": Template(
         "plan_published", "新的探访路线",
         "{day}的探访路线已发布，共{stops}个点位。",

@@ -9,6 +9,7 @@ from backend.models.applications import (
     FollowUpTask,
     PublicNoticeObjection,
     ServiceGuideEdit,
+    StepEscalation,
 )
 from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
@@ -39,7 +40,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Client, ClientCategory, ClientContact,
     AuditEntry, OutboxEvent, PiiAccess, IdempotencyRecord, LoginAttempt,
     ServiceGuideEdit, Application, ApplicationStep, ApplicationMaterial, PublicNoticeObjection,
-    ApplicationEvaluation, FollowUpTask,
+    ApplicationEvaluation, FollowUpTask, StepEscalation,
     WorkerShift, WorkerDayOff, VisitCapacity, Booking, CareVisit, Visit,
     VisitPhoto,
     TownshipProfile, NursingHome, SupervisionReport,
@@ -71,6 +72,7 @@ __all__ = [
     "Resident",
     "ServiceStation",
     "StaffAccount",
+    "StepEscalation",
     "SubscriptionCredit",
     "SupervisionReport",
     "TimestampedModel",

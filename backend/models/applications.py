@@ -141,3 +141,16 @@ class FollowUpTask(TimestampedModel):
     role = pw.CharField(max_length=20, default="township_staff")
     due_on = pw.DateField()
     status = pw.CharField(max_length=12, default="open")  # open | done
+
+
+class StepEscalation(BaseModel):
+    """An overdue stage reported to the township office's head, once per stage and due date."""
+
+    application = pw.ForeignKeyField(Application, backref="escalations", on_delete="CASCADE")
+    stage = pw.CharField(max_length=20)
+    due_on = pw.DateField()
+    area_code = pw.CharField(max_length=12, index=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("application", "stage", "due_on"), True),)

@@ -26,6 +26,7 @@ from backend.models import (
     FollowUpTask,
     PiiAccess,
     PublicNoticeObjection,
+    StepEscalation,
     Township,
     Village,
     utcnow,
@@ -752,3 +753,31 @@ def follow_ups(*, actor: Actor) -> pw.ModelSelect:
     require(actor, "applications.queue")
     return (scoped(FollowUpTask.select(), FollowUpTask.area_code, actor)
             .where(FollowUpTask.status == "open").order_by(FollowUpTask.due_on, FollowUpTask.id))
+
+
+def escalate_overdue_steps(today: date, *, actor: Actor) -> int:
+    """Report every stage past its due date to its township office's head, once; a periodic job.
+
+    The policy holds the responsible person to account when a step is late: each overdue stage
+    (per application, stage and due date) is escalated exactly once, however often this runs.
+    """
+    require(actor, "applications.escalate")
+    overdue = (Application.select()
+               .where(Application.status == "in_review", Application.stage_due_on < today)
+               .order_by(Application.stage_due_on, Application.id))
+    escalated = 0
+    for application in overdue:
+        with db.atomic():
+            _, created = StepEscalation.get_or_create(
+                application=application, stage=application.stage,
+                due_on=application.stage_due_on, defaults={"area_code": application.area_code})
+            if not created:
+                continue
+            audit.record(actor=actor, action="application.escalate", entity="application",
+                         entity_id=application.id,
+                         changes={"escalated": [None, application.stage]},
+                         reason=f"{application.stage} 环节已超过 {application.stage_due_on}")
+            outbox.emit("application.escalated", application_id=application.id,
+                         stage=application.stage, due_on=application.stage_due_on.isoformat())
+        escalated += 1
+    return escalated
