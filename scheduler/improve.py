@@ -11,6 +11,8 @@ day takes a few tens of milliseconds.
 
 from __future__ import annotations
 
+import itertools
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +82,34 @@ class _Timer:
             if self._forward(k, order, j, origin, free[j], (max(free[j], ws), duration)):
                 return True
         return False
+
+    def earliest_frees(self, k: int, order: list[int]) -> list[int]:
+        """When worker k is free before each leg without lunch, up to the first late stop."""
+        worker = self.problem.workers[k]
+        durations = self.problem.durations
+        frees = [worker.shift.start]
+        location, at = worker.start_location, worker.shift.start
+        for i in order:
+            start = _earliest(self.windows[i], at + durations[location][self.location[i]])
+            if start is None:
+                break
+            location, at = self.location[i], start + self.service[i]
+            frees.append(at)
+        return frees
+
+    def latest_starts(self, k: int, order: list[int]) -> list[float]:
+        """Latest start at each stop (and return home last) that keeps the rest feasible,
+        without lunch; -inf where none does."""
+        worker = self.problem.workers[k]
+        durations = self.problem.durations
+        latest: list[float] = [worker.shift.end]
+        after = worker.end_location
+        for i in reversed(order):
+            bound = latest[0] - self.service[i] - durations[self.location[i]][after]
+            fits = [min(end, bound) for start, end in self.windows[i] if start <= bound]
+            latest.insert(0, max(fits) if fits else float("-inf"))
+            after = self.location[i]
+        return latest
 
     def _forward(
         self,
@@ -247,3 +277,155 @@ def _added_travel(
         - problem.distances[before][after]
     )
     return COST_SCALE * (w.travel_second * seconds + w.travel_metre * metres)
+
+
+class _Day:
+    """Our objective in cost units, from visit-index routes, without timing (see `objective`)."""
+
+    def __init__(self, problem: Problem, timer: _Timer) -> None:
+        self.problem, self.timer = problem, timer
+        w = problem.weights
+        self.arc = [
+            [
+                COST_SCALE * (w.travel_second * s + w.travel_metre * m)
+                for s, m in zip(rs, rm, strict=True)
+            ]
+            for rs, rm in zip(problem.durations, problem.distances, strict=True)
+        ]
+        ids = [wk.id for wk in problem.workers]
+        self.wish = [
+            [
+                COST_SCALE * w.not_preferred_worker
+                if v.preferred_worker not in (None, wid)
+                else 0.0
+                for v in problem.visits
+            ]
+            for wid in ids
+        ]
+
+    def cost(self, routes: list[list[int]]) -> float:
+        """Travel, wishes, balance, fixed costs and drop penalties of these routes."""
+        problem, timer = self.problem, self.timer
+        w = problem.weights
+        total, busiest = 0.0, 0
+        served = 0
+        for k, order in enumerate(routes):
+            if not order:
+                continue
+            worker = problem.workers[k]
+            stops = [worker.start_location, *(timer.location[i] for i in order)]
+            stops.append(worker.end_location)
+            seconds = sum(problem.durations[a][b] for a, b in itertools.pairwise(stops))
+            total += sum(self.arc[a][b] for a, b in itertools.pairwise(stops))
+            total += sum(self.wish[k][i] for i in order)
+            total += COST_SCALE * worker.fixed_cost
+            busiest = max(busiest, seconds + sum(timer.service[i] for i in order))
+            served += sum(timer.penalty[i] for i in order)
+        if len(problem.workers) > 1:
+            total += COST_SCALE * w.balance * busiest
+        return total + sum(timer.penalty) - served
+
+    def insert(self, routes: list[list[int]], new: int) -> bool:
+        """Put visit `new` where it adds least travel and wish cost; False if it fits nowhere.
+
+        Positions are tried cheapest first; a lunch-free test (earliest starts forward,
+        latest starts backward) rules most out in O(1), since lunch only adds delay, and
+        the exact check then runs on the survivors until one fits.
+        """
+        timer, problem = self.timer, self.problem
+        here, durations = timer.location[new], problem.durations
+        options = []
+        bounds = {}
+        for k in sorted(timer.allowed[new]):
+            order, worker = routes[k], problem.workers[k]
+            bounds[k] = (timer.earliest_frees(k, order), timer.latest_starts(k, order))
+            for p in range(len(order) + 1):
+                a = worker.start_location if p == 0 else timer.location[order[p - 1]]
+                b = worker.end_location if p == len(order) else timer.location[order[p]]
+                added = self.arc[a][here] + self.arc[here][b] - self.arc[a][b] + self.wish[k][new]
+                options.append((added, k, p, a, b))
+        options.sort(key=lambda o: o[:3])
+        for _, k, p, a, b in options:
+            frees, latest = bounds[k]
+            if p >= len(frees):
+                continue
+            start = _earliest(timer.windows[new], frees[p] + durations[a][here])
+            if start is None or start + timer.service[new] + durations[here][b] > latest[p]:
+                continue
+            if timer.feasible(k, [*routes[k][:p], new, *routes[k][p:]]):
+                routes[k].insert(p, new)
+                return True
+        return False
+
+
+def ruin_and_recreate(
+    problem: Problem,
+    routes: Routes,
+    *,
+    seed: int,
+    iterations: int,
+    deadline: float,
+) -> Routes:
+    """Improve the routes by removing a cluster of visits and re-inserting every unserved one.
+
+    Each round removes a served visit and its nearest served neighbours (2-10 of them),
+    then inserts the unserved visits, most penalised first (ties in a seeded random order),
+    each where it adds least travel. A round is kept when it is no worse than 0.5% above
+    the best plan so far (record-to-record travel), so the search can cross small hills.
+    """
+    if any(v.pinned_position is not None for v in problem.visits) or not problem.visits:
+        return routes
+    rng = random.Random(seed)
+    timer = _Timer(problem)
+    day = _Day(problem, timer)
+    current = [[timer.index[v] for v in order] for order in routes]
+    best, best_cost = current, day.cost(current)
+    current_cost = best_cost
+    near = [_nearest(problem, timer, i) for i in range(len(problem.visits))]
+    for _ in range(iterations):
+        if time.perf_counter() > deadline:
+            break
+        trial = [list(o) for o in current]
+        served = [i for o in trial for i in o]
+        if not served:
+            break
+        on_route = set(served)
+        removed = _ruin(trial, near, on_route, rng)
+        for order in trial:
+            order[:] = [i for i in order if i not in removed]
+        pending = [i for i in range(len(problem.visits)) if i not in on_route or i in removed]
+        rng.shuffle(pending)
+        pending.sort(key=lambda i: -timer.penalty[i])
+        for i in pending:
+            day.insert(trial, i)
+        cost = day.cost(trial)
+        if cost < best_cost:
+            best, best_cost = trial, cost
+        if cost <= current_cost or cost <= best_cost * 1.005:
+            current, current_cost = trial, cost
+    ids = [v.id for v in problem.visits]
+    return [[ids[i] for i in order] for order in best]
+
+
+def _nearest(problem: Problem, timer: _Timer, i: int) -> list[int]:
+    """Visit indices by travel time from visit i, i first."""
+    row = problem.durations[timer.location[i]]
+    return sorted(range(len(problem.visits)), key=lambda j: (j != i, row[timer.location[j]]))
+
+
+def _ruin(
+    routes: list[list[int]], near: list[list[int]], served: set[int], rng: random.Random
+) -> list[int]:
+    """Visits to take out: a whole route (rarely), a string of one route, or a neighbourhood."""
+    draw = rng.random()
+    busy = [order for order in routes if order]
+    if draw < 0.1:
+        return list(rng.choice(busy))
+    if draw < 0.4:
+        order = rng.choice(busy)
+        size = rng.randint(1, min(8, len(order)))
+        start = rng.randint(0, len(order) - size)
+        return order[start : start + size]
+    seed_visit = rng.choice(sorted(served))
+    size = rng.randint(2, max(2, min(10, len(served) // 3)))
+    return [j for j in near[seed_visit] if j in served][:size]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from scheduler import Priority, Problem, TimeWindow
-from scheduler.improve import _Timer, exchange_dropped
+from scheduler.improve import _Timer, exchange_dropped, ruin_and_recreate
 from scheduler.schedule import time_route
 from scheduler.solver import assemble
 from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
@@ -54,3 +54,20 @@ def test_a_visit_moves_to_the_other_worker_to_make_room(make_problem: MakeProble
     assert [s.visit_id for s in plan.route("w1").stops] == ["y"]
     assert [s.visit_id for s in plan.route("w2").stops] == ["x"]
     assert plan.is_feasible()
+
+
+def test_ruin_and_recreate_never_returns_worse_routes(two_worker_day: Problem) -> None:
+    start = [["a", "b"], ["d"]]
+    routes = ruin_and_recreate(two_worker_day, start, seed=1, iterations=50, deadline=float("inf"))
+    before, after = assemble(two_worker_day, start), assemble(two_worker_day, routes)
+    assert after.is_feasible()
+    assert after.cost() <= before.cost()
+    assert after.served() > before.served()
+
+
+def test_ruin_and_recreate_is_deterministic_for_a_seed(two_worker_day: Problem) -> None:
+    runs = [
+        ruin_and_recreate(two_worker_day, [["a"], []], seed=7, iterations=30, deadline=float("inf"))
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
