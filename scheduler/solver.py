@@ -84,11 +84,16 @@ RESTART_NODES = {"day": 30, "fleet": 80}
 # Share of each run given to ruin and recreate (`improve.ruin_and_recreate`) after OR-Tools.
 # Measured on township days of 30-40 visits: from OR-Tools' plan after 40 solutions, half a
 # second of it went from 81014 to 67651, 86675 to 77220 and 124186 to 108507 (pyvroom:
-# 65637, 81795, 101593), where more OR-Tools time stayed within 1-2% of its start.
-RECREATE_SHARE = {"day": 0.6, "fleet": 0.0}
-# Rounds per second times visits squared on one busy core (measured about 500 000: 0.6 ms a
-# round at 20 visits, 3 ms at 40, 6 ms at 60), set lower so that the count ends a run.
-RECREATE_ROUNDS_PER_SECOND_VISIT2 = 400_000
+# 65637, 81795, 101593), where more OR-Tools time stayed within 1-2% of its start. On Solomon
+# 100 with the best-known fleet it serves customers OR-Tools leaves out (10 s: RC101 5
+# unserved -> 2, R101 1 -> 0, R105 2 -> 1), while on Solomon 25/50, where every plan serves
+# everyone, it neither helped nor hurt.
+RECREATE_SHARE = {"day": 0.7, "fleet": 0.3}
+# Rounds per second times visits squared on one busy core, set below what was measured so
+# that the count, not the clock, ends a run: two long routes (township days: 0.6 ms a round
+# at 20 visits, 3 ms at 40, 6 ms at 60) cost more per visit than many short ones (Solomon
+# 100 on its best-known fleet: 7-9 ms).
+RECREATE_ROUNDS_PER_SECOND_VISIT2 = {"day": 400_000, "fleet": 1_000_000}
 
 # Solutions per second and per node that plain guided local search goes through on one core
 # of the development machine while the other core is busy (measured: about 8000 on township
@@ -96,7 +101,7 @@ RECREATE_ROUNDS_PER_SECOND_VISIT2 = 400_000
 # clock makes the same input give the same plan; the count is set so that a run ends at about
 # three quarters of its share, and the clock stays a hard cap: when it ends a run first (a
 # slower or busier machine), repeated runs may differ.
-SOLUTIONS_PER_SECOND_NODE = 6000
+SOLUTIONS_PER_SECOND_NODE = 9000
 
 
 def solve(
@@ -183,7 +188,8 @@ def _run(
     search = share - recreate
     moves = SOLUTIONS_PER_SECOND_NODE * config.speed * search / nodes
     moves = max_moves if max_moves is not None else max(20, int(moves))
-    rounds = int(RECREATE_ROUNDS_PER_SECOND_VISIT2 * recreate / max(1, len(problem.visits)) ** 2)
+    rate = RECREATE_ROUNDS_PER_SECOND_VISIT2[kind]
+    rounds = int(rate * recreate / max(1, len(problem.visits)) ** 2)
     return _Run(config, search, moves, recreate, rounds, index)
 
 
@@ -241,6 +247,8 @@ def search_chain(problem: Problem, runs: list[_Run]) -> list[list[list[str]] | N
     """Run configurations one after the other (restarts), each with its own budget."""
     found = []
     for run in runs:
+        # OR-Tools overshooting its clock eats into the recreate time, not past the share.
+        deadline = time.perf_counter() + run.seconds + run.recreate_seconds
         routes = search_routes(problem, run.config, run.seconds, run.moves)
         if routes is not None and run.recreate_rounds:
             routes = improve.ruin_and_recreate(
@@ -248,7 +256,7 @@ def search_chain(problem: Problem, runs: list[_Run]) -> list[list[list[str]] | N
                 routes,
                 seed=run.seed,
                 iterations=run.recreate_rounds,
-                deadline=time.perf_counter() + run.recreate_seconds,
+                deadline=deadline,
             )
         found.append(routes)
     return found
