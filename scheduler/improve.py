@@ -1,12 +1,18 @@
-"""Trade left-out visits for served ones: the move OR-Tools' local search rarely finds.
+"""Improvements on OR-Tools' plans, in our own terms: the moves its local search rarely finds.
 
-On overfull days (more requests than two workers can serve) the plan is mostly a choice of
-which visits to leave out. OR-Tools swaps an unserved visit in only where it fits at the same
-place; this pass tries every unserved visit at every position of every allowed route, alone
-or in place of one served visit of lower priority, and keeps a move when our own objective
-(recomputed by `solver.assemble`) says it is better. Feasibility is checked exactly, with the
-same timing rules as `schedule.time_route`, on integer arrays so that a pass over a 40-visit
-day takes a few tens of milliseconds.
+On overfull days (more requests than two workers can serve) a plan is mostly a choice of
+which visits to leave out, and on a fixed fleet of who makes room for whom. OR-Tools swaps an
+unserved visit in only where it fits at the same place, and its guided local search stays in
+the basin of its first solution. Two remedies, both on integer arrays with timing checked
+exactly by the rules of `schedule.time_route`:
+
+- `ruin_and_recreate` (run by each search process after OR-Tools): take out a neighbourhood,
+  a string of a route or a whole route, re-insert every unserved visit most penalised first,
+  keep the result by record-to-record acceptance; seeded, so the same input gives the same
+  routes;
+- `exchange_dropped` (run on the chosen plan): every unserved visit at every position, alone,
+  in place of a served visit of lower priority, or pushing one visit to another route; a
+  move is kept only when `solver.assemble` and the validator confirm that it is better.
 """
 
 from __future__ import annotations
