@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +19,29 @@ from backend.db import db
 from backend.models import (
     ALL_MODELS,
     City,
+    Client,
     ClientContact,
     Resident,
     ServiceStation,
     StaffAccount,
     Township,
     Village,
+    Visit,
 )
 from backend.models.clients import SPECIAL_CARE_SUBTYPES
 from backend.permissions import SYSTEM
-from backend.services import clients, supervision
+from backend.services import care_plans, clients, supervision
 from backend.services.auth import hash_password
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "demo_city.json"
 DEMO_PASSWORD = "demo-2026"
+VISIT_SERVICES_DELIVERED = ["emotional_support", "support_network", "relationship_mediation",
+                            "capacity_building"]
 CLIENTS_PER_TOWNSHIP = 50
 DEMO_RESIDENT_OPENIDS = ("demo-resident-1", "demo-resident-2")
-TODAY = date(2026, 11, 25)
+# Of the clients with a care rule, this share have let their last visit lapse past its grace
+# period, so supervision and the planner have overdue visits to show from the first day.
+LAPSED_SHARE = 0.06
 
 
 @dataclass
@@ -136,6 +142,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
                    fixture: dict[str, Any] | None = None) -> SeedSummary:
     """Build the demo city into the configured database (migrating it first)."""
     fixture = fixture or load_fixture()
+    today = care_plans.local_today()
     rng = random.Random(20261125)
     people = _People(fixture, rng)
     summary = SeedSummary()
@@ -158,9 +165,12 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
             audit.record(actor=SYSTEM, action="demo.seed", entity="city", entity_id=city.id,
                          changes={"townships": [None, summary.townships]})
         for t in Township.select().order_by(Township.code):
-            summary.clients += _seed_clients(t, fixture, people, rng, clients_per_township)
+            summary.clients += _seed_clients(t, fixture, people, rng, clients_per_township,
+                                             today)
         _seed_residents()
-        supervision.seed_demo_profiles(fixture, year=TODAY.year)
+        supervision.seed_demo_profiles(fixture, year=today.year)
+        _seed_visit_history(rng, today)
+        care_plans.generate_due_care_visits(today, actor=SYSTEM)
     summary.logins = demo_logins()
     return summary
 
@@ -203,7 +213,7 @@ def _seed_township(city: City, t: dict[str, Any], people: _People, password_hash
 
 
 def _seed_clients(township: Township, fixture: dict[str, Any], people: _People,
-                  rng: random.Random, count: int) -> int:
+                  rng: random.Random, count: int, today: date) -> int:
     t = next(item for item in fixture["townships"] if item["code"] == township.code)
     villages = list(township.villages.order_by(Village.code))
     workers = list(StaffAccount.select().where(StaffAccount.role == "social_worker",
@@ -212,10 +222,10 @@ def _seed_clients(township: Township, fixture: dict[str, Any], people: _People,
         categories, (low, high), sex = _PROFILES[n % len(_PROFILES)]
         sex = sex or rng.choice(("male", "female"))
         age = rng.randint(low, high)
-        birth = TODAY - timedelta(days=age * 365 + rng.randint(0, 364))
+        birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
         village = villages[n % len(villages)]
         v = next(item for item in t["villages"] if item["code"] == village.code)
-        items = [{"category": c, "since": TODAY - timedelta(days=rng.randint(30, 2000)),
+        items = [{"category": c, "since": today - timedelta(days=rng.randint(30, 2000)),
                   "subtype": rng.choice(list(SPECIAL_CARE_SUBTYPES)) if c == "special_care"
                   else None} for c in categories]
         data: dict[str, Any] = {
@@ -234,6 +244,37 @@ def _seed_clients(township: Township, fixture: dict[str, Any], people: _People,
         client.usual_worker = workers[n % len(workers)]
         client.save()
     return count
+
+
+def _seed_visit_history(rng: random.Random, today: date) -> None:
+    """Each client's last completed visit, spread over their rule's interval.
+
+    A city that starts using the product has a visit history; without one every client would
+    fall due on the first day, far beyond what two social workers per township can visit.
+    """
+    rules = care_plans.rules_by_category()
+    rows: list[dict[str, Any]] = []
+    for client in Client.select().where(Client.usual_worker.is_null(False)):
+        rule = care_plans.client_rule([c.category for c in client.categories], rules)
+        if rule is None:
+            continue
+        days_ago = rng.randint(1, rule.interval_days)
+        if rng.random() < LAPSED_SHARE:
+            days_ago = rule.interval_days + rule.grace_days + rng.randint(1, 10)
+        # 09:00–16:00 in Beijing is 01:00–08:00 UTC, the zone every timestamp is stored in.
+        check_in = datetime.combine(today - timedelta(days=days_ago), time(1)) + timedelta(
+            minutes=rng.randint(0, 420))
+        rows.append({
+            "client": client.id, "area_code": client.area_code, "worker": client.usual_worker_id,
+            "kind": rule.visit_kind, "status": "completed", "check_in_at": check_in,
+            "check_out_at": check_in + timedelta(minutes=rule.duration_minutes),
+            "services": rng.sample(VISIT_SERVICES_DELIVERED, 2), "notes": "",
+            "created_at": check_in, "updated_at": check_in})
+    with db.atomic():
+        for batch in range(0, len(rows), 200):
+            Visit.insert_many(rows[batch:batch + 200]).execute()
+        audit.record(actor=SYSTEM, action="demo.seed_visits", entity="visit", entity_id="demo",
+                     changes={"visits": [None, len(rows)]})
 
 
 def _seed_residents() -> None:

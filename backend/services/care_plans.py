@@ -96,7 +96,7 @@ def festival_dates(year: int) -> dict[str, date]:
     return found
 
 
-def _client_rule(categories: list[str], rules: dict[str, CareRule]) -> CareRule | None:
+def client_rule(categories: list[str], rules: dict[str, CareRule]) -> CareRule | None:
     """The strictest rule of a client's categories; needs of the others are kept too."""
     applicable = [rules[c] for c in categories if c in rules]
     if not applicable:
@@ -134,7 +134,7 @@ def _generate_for_client(client: Client, rules: dict[str, CareRule], today: date
     categories = list(ClientCategory.select().where(ClientCategory.client == client,
                                                     ClientCategory.ended_on.is_null()))
     created = 0
-    rule = _client_rule([c.category for c in categories], rules)
+    rule = client_rule([c.category for c in categories], rules)
     open_visit = (CareVisit.select().where(CareVisit.client == client, CareVisit.status == "due",
                                            CareVisit.kind == (rule.visit_kind if rule else ""))
                   .exists())
