@@ -12,7 +12,7 @@ from backend.config import load_settings
 from backend.db import db, open_database
 from backend.wechat import WeChatClient
 from miniprogram_api import cli, docs, errors, requests
-from miniprogram_api.extensions import Api
+from miniprogram_api.extensions import Api, PaginationDocsPlugin
 from miniprogram_api.resources import BLUEPRINTS
 
 
@@ -37,7 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                             settings.wechat_secret)
     notifications.install(settings)  # the RQ relay with REDIS_URL, else jobs run inline
 
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [PaginationDocsPlugin()]})
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     docs.init_app(app)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import g
 from flask_smorest.pagination import Page
 
@@ -30,6 +31,25 @@ class Api(flask_smorest.Api):
 
     def _register_error_handlers(self) -> None:
         """Error handlers are registered by miniprogram_api.errors instead."""
+
+
+class PaginationDocsPlugin(BasePlugin):
+    """Describe flask-smorest's page and page_size query parameters, which it leaves bare."""
+
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "page": "页码，从 1 开始（响应头 X-Pagination 给出总数与总页数）",
+        "page_size": "每页条数，1 至 100，默认 20",
+    }
+
+    def operation_helper(self, path: str | None = None,
+                         operations: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """Fill in the description of pagination parameters on every operation."""
+        for operation in (operations or {}).values():
+            for parameter in operation.get("parameters", []):
+                if isinstance(parameter, dict) and parameter.get("in") == "query":
+                    description = self.DESCRIPTIONS.get(parameter.get("name", ""))
+                    if description and not parameter.get("description"):
+                        parameter["description"] = description
 
 
 class Schema(ma.Schema):

@@ -114,3 +114,19 @@ def test_pages_hold_at_most_one_hundred_items(api: Api) -> None:
     page = api.get("/api/v1/clients", "city-admin", query_string={"page_size": 2})
     assert page.status_code == 200 and len(page.json) == 2
     assert json.loads(page.headers["X-Pagination"])["total"] == 3
+
+
+def test_every_field_and_parameter_in_the_docs_is_described(app: Flask) -> None:
+    spec = app.test_client().get("/api/openapi.json").json
+    bare = [f"{name}.{prop}" for name, schema in spec["components"]["schemas"].items()
+            for prop, body in schema.get("properties", {}).items()
+            if "$ref" not in body and not body.get("description")]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            if not operation.get("summary"):
+                bare.append(f"{method} {path}: no summary")
+            bare += [f"{method} {path} ?{p['name']}" for p in operation.get("parameters", [])
+                     if not p.get("description")]
+    assert bare == []
