@@ -6,10 +6,12 @@ the schema is migrated once per run and every table is emptied before each test.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -149,6 +151,30 @@ def app(tmp_path_factory: pytest.TempPathFactory,
     db.close()
 
 
+@contextmanager
+def audit_guard_lifted() -> Iterator[None]:
+    """Drop the audit trail's append-only guard for a moment, as someone with full access could."""
+    if is_postgres():
+        db.execute_sql("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only")
+        try:
+            yield
+        finally:
+            db.execute_sql("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only")
+        return
+    guard = _append_only_migration().SQLITE
+    db.execute_sql("DROP TRIGGER IF EXISTS audit_entry_no_update")
+    db.execute_sql("DROP TRIGGER IF EXISTS audit_entry_no_delete")
+    try:
+        yield
+    finally:
+        for statement in guard:
+            db.execute_sql(statement)
+
+
+def _append_only_migration() -> Any:
+    return importlib.import_module("backend.migrations.008_audit_append_only")
+
+
 def _empty_tables() -> None:
     existing = set(db.get_tables())
     tables = [model._meta.table_name for model in ALL_MODELS
@@ -158,8 +184,9 @@ def _empty_tables() -> None:
                        " RESTART IDENTITY CASCADE")
         return
     db.execute_sql("PRAGMA foreign_keys = OFF")
-    for table in tables:
-        db.execute_sql(f'DELETE FROM "{table}"')
+    with audit_guard_lifted():
+        for table in tables:
+            db.execute_sql(f'DELETE FROM "{table}"')
     db.execute_sql("PRAGMA foreign_keys = ON")
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import peewee as pw
+import pytest
 from flask import Flask
 
 from backend import audit
 from backend.db import db
 from backend.models import AuditEntry
 from backend.permissions import SYSTEM
+from tests.conftest import audit_guard_lifted
 from tests.factories import World
 
 
@@ -34,7 +37,8 @@ def test_sensitive_values_never_reach_the_trail(world: World) -> None:
 def test_an_edited_row_is_named_as_the_first_broken_one(world: World) -> None:
     _write(5)
     victim = AuditEntry.select().order_by(AuditEntry.id).offset(3).get()
-    AuditEntry.update(reason="悄悄改了").where(AuditEntry.id == victim.id).execute()
+    with audit_guard_lifted():
+        AuditEntry.update(reason="悄悄改了").where(AuditEntry.id == victim.id).execute()
     report = audit.verify_chain()
     assert report.first_broken_id == victim.id and "篡改" in (report.problem or "")
 
@@ -42,7 +46,8 @@ def test_an_edited_row_is_named_as_the_first_broken_one(world: World) -> None:
 def test_a_deleted_row_breaks_the_link_of_the_next(world: World) -> None:
     _write(5)
     rows = list(AuditEntry.select().order_by(AuditEntry.id))
-    AuditEntry.delete().where(AuditEntry.id == rows[2].id).execute()
+    with audit_guard_lifted():
+        AuditEntry.delete().where(AuditEntry.id == rows[2].id).execute()
     assert audit.verify_chain().first_broken_id == rows[3].id
 
 
@@ -60,6 +65,17 @@ def test_the_cli_reports_a_broken_chain_and_exits_non_zero(app: Flask, world: Wo
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0 and "审计链完整" in ok.output
     first = AuditEntry.select().order_by(AuditEntry.id).get()
-    AuditEntry.update(action="forged").where(AuditEntry.id == first.id).execute()
+    with audit_guard_lifted():
+        AuditEntry.update(action="forged").where(AuditEntry.id == first.id).execute()
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1 and f"id={first.id}" in broken.output
+
+
+def test_the_database_itself_refuses_to_change_or_delete_history(world: World) -> None:
+    _write(1)
+    entry = AuditEntry.select().order_by(AuditEntry.id.desc()).get()
+    for change in (AuditEntry.update(reason="改").where(AuditEntry.id == entry.id),
+                   AuditEntry.delete().where(AuditEntry.id == entry.id)):
+        with pytest.raises(pw.DatabaseError, match="append-only"), db.atomic():
+            change.execute()
+    assert audit.verify_chain().ok
