@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -43,6 +44,9 @@ class Settings:
     login_lockout_seconds: int = 15 * 60
     max_upload_bytes: int = 10 * 1024 * 1024
     standards_file: str = ""  # a city's own dated standards (JSON); empty = the policy's defaults
+    # WeChat subscribe-message template ids by our template key, as the mini-program registered
+    # them ({"booking_approved": "aBcD…"}); an unset key uses tmpl-<key>, which the fake accepts.
+    wechat_templates: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -77,6 +81,7 @@ _ENV_NAMES = {
     "wechat_api_base": "WECHAT_API_BASE",
     "wechat_miniprogram_state": "WECHAT_MINIPROGRAM_STATE",
     "standards_file": "STANDARDS_FILE",
+    "wechat_templates": "WECHAT_TEMPLATES",
 }
 
 
@@ -88,6 +93,8 @@ def load_settings(environ: Mapping[str, str] | None = None,
     for name, env_name in _ENV_NAMES.items():
         if environ.get(env_name):
             values[name] = environ[env_name]
+    if isinstance(values.get("wechat_templates"), str):
+        values["wechat_templates"] = _json_object(values["wechat_templates"], "WECHAT_TEMPLATES")
     known = {f.name for f in fields(Settings)}
     for key, value in (overrides or {}).items():
         values[key.lower() if key.lower() in known else key] = value
@@ -96,6 +103,18 @@ def load_settings(environ: Mapping[str, str] | None = None,
     settings = Settings(**values, extra=extra)
     settings = replace(settings, instance_path=Path(settings.instance_path))
     return _fill_defaults(settings)
+
+
+def _json_object(text: str, env_name: str) -> dict[str, str]:
+    """A JSON object from an environment variable, or a clear configuration error."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigurationError(
+            f"{env_name} 须为 JSON 对象，如 {{\"booking_approved\": \"模板ID\"}}")
+    return value
 
 
 def _fill_defaults(settings: Settings) -> Settings:

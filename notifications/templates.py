@@ -58,9 +58,8 @@ class Template:
     fields: tuple[tuple[str, str], ...] = ()  # (keyword, context name); empty: inbox only
 
     def template_id(self, settings: Settings) -> str:
-        """The WeChat template id, configured per mini-program (``wechat_templates`` extra)."""
-        configured: dict[str, str] = settings.extra.get("wechat_templates", {})
-        return configured.get(self.key, f"tmpl-{self.key}")
+        """The WeChat template id, configured per mini-program (``WECHAT_TEMPLATES``)."""
+        return settings.wechat_templates.get(self.key, f"tmpl-{self.key}")
 
     def render(self, context: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
         """Answer (inbox body, page, WeChat data) with every value shaped to its keyword."""
