@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import flask_smorest
 import marshmallow as ma
+import peewee as pw
 from apispec import BasePlugin
 from flask import g
 from flask_smorest.pagination import Page
@@ -71,7 +72,13 @@ def QueryInt(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - reads like a f
 
 
 class PeeweePage(Page):
-    """Paginate a peewee query: COUNT for the total, LIMIT/OFFSET for the page."""
+    """Paginate a peewee query: COUNT for the total, LIMIT/OFFSET for the page.
+
+    A subclass names the related rows its schema shows in ``prefetch``, so a page costs a
+    fixed number of queries instead of one more per item.
+    """
+
+    prefetch: ClassVar[tuple[type[pw.Model], ...]] = ()
 
     @property
     def item_count(self) -> int:
@@ -82,8 +89,8 @@ class PeeweePage(Page):
     def items(self) -> list[Any]:
         """This page's rows."""
         params = self.page_params
-        return list(self.collection.limit(params.page_size)
-                    .offset(params.first_item))
+        page = self.collection.limit(params.page_size).offset(params.first_item)
+        return list(pw.prefetch(page, *self.prefetch) if self.prefetch else page)
 
 
 class Blueprint(flask_smorest.Blueprint):

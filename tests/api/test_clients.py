@@ -7,7 +7,7 @@ from typing import Any
 
 from backend.db import db, is_postgres
 from backend.models import AuditEntry, Client, PiiAccess
-from tests.conftest import Api
+from tests.conftest import Api, QueryLog
 from tests.factories import id_number
 
 NEW_ID = id_number(77, sex="female")
@@ -120,3 +120,16 @@ def test_the_list_filters_by_village_from_a_query_string(api: Api) -> None:
     found = api.get("/api/v1/clients", "ts-a", query_string={"village_id": str(village.id)})
     assert found.status_code == 200 and [c["name"] for c in found.json] == ["对象a2"]
     assert api.get("/api/v1/clients", "ts-a", query_string={"village_id": "1.5"}).status_code == 422
+
+
+def test_a_page_of_clients_costs_the_same_queries_for_three_or_twenty(
+        api: Api, queries: QueryLog) -> None:
+    api.get("/api/v1/clients", "city-admin")  # warm the token
+    queries.statements.clear()
+    api.get("/api/v1/clients", "city-admin")
+    few = len(queries.statements)
+    for n in range(17):
+        _new_client(api, id_number=id_number(200 + n), name=f"新对象{n}")
+    queries.statements.clear()
+    assert len(api.get("/api/v1/clients", "city-admin").json) == 20
+    assert len(queries.statements) == few, str(queries)

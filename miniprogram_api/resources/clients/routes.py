@@ -7,6 +7,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 
+from backend.models import ClientCategory
 from backend.services import clients
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
@@ -23,6 +24,12 @@ from .schemas import (
 blp = Blueprint("clients", __name__, url_prefix="/api/v1/clients", description="服务对象登记")
 
 
+class ClientPage(PeeweePage):
+    """A page of clients with their categories in one more query."""
+
+    prefetch = (ClientCategory,)
+
+
 @blp.route("")
 class Clients(MethodView):
     """The registry."""
@@ -30,7 +37,7 @@ class Clients(MethodView):
     @blp.permission("clients.read", errors=(422,))
     @blp.arguments(ClientQueryArgsSchema, location="query")
     @blp.response(200, ClientSchema(many=True))
-    @blp.paginate(PeeweePage)
+    @blp.paginate(ClientPage)
     def get(self, args: dict[str, Any]) -> Any:
         """Search clients in your scope by name, category, village or ID number (服务对象列表)."""
         return clients.list_clients(clients.ClientFilter(**args), actor=g.actor)
