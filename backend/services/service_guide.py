@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+from contextvars import ContextVar
 from typing import Any
 
-from backend import audit, outbox, workflows
+from backend import audit, outbox, runtime, workflows
 from backend.db import db
 from backend.models import ServiceGuideEdit, utcnow
 from backend.permissions import Actor, require
@@ -15,8 +16,21 @@ EDITABLE = ("name", "short_name", "legal_basis", "eligibility", "procedure", "ti
             "materials", "sample_form", "fee", "service_commitment", "complaint_phone")
 
 
+# A list of applications names each one's service and materials, so the guide is read many
+# times per request while it changes a few times a year: read the edits once per unit of work.
+_edits_seen: ContextVar[tuple[str, dict[str, dict[str, Any]]] | None] = ContextVar(
+    "service_guide_edits", default=None)
+
+
 def _edits() -> dict[str, dict[str, Any]]:
-    return {row.code: row.content for row in ServiceGuideEdit.select()}
+    request = runtime.request_id()
+    seen = _edits_seen.get()
+    if request is not None and seen is not None and seen[0] == request:
+        return seen[1]
+    edits = {row.code: row.content for row in ServiceGuideEdit.select()}
+    if request is not None:
+        _edits_seen.set((request, edits))
+    return edits
 
 
 def _merged(code: str, edits: dict[str, Any] | None) -> dict[str, Any]:
@@ -35,8 +49,7 @@ def list_services() -> list[dict[str, Any]]:
 def get_service(code: str) -> dict[str, Any]:
     """One service's published guide, or NotFound."""
     workflows.service(code)
-    row = ServiceGuideEdit.get_or_none(ServiceGuideEdit.code == code)
-    return _merged(code, row.content if row else None)
+    return _merged(code, _edits().get(code))
 
 
 def materials_of(code: str) -> list[dict[str, Any]]:
@@ -55,6 +68,7 @@ def update_service(code: str, changes: dict[str, Any], *, actor: Actor) -> dict[
         content.update({key: value for key, value in changes.items() if key in EDITABLE})
         row.content, row.updated_at, row.updated_by = content, utcnow(), actor.id
         row.save()
+        _edits_seen.set(None)
         after = get_service(code)
         audit.record(actor=actor, action="service_guide.update", entity="service", entity_id=code,
                      changes=audit.diff({k: before[k] for k in changes},

@@ -7,6 +7,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 
+from backend.models import ApplicationMaterial
 from backend.services import applications, materials
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
@@ -32,6 +33,12 @@ blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications",
                 description="办件：申请、代办、审核流转、办件进度、好差评")
 
 
+class ApplicationPage(PeeweePage):
+    """A page of applications with their uploaded materials in one more query."""
+
+    prefetch = (ApplicationMaterial,)
+
+
 @blp.route("")
 class Applications(MethodView):
     """Applications you may see, and filing a new one."""
@@ -39,7 +46,7 @@ class Applications(MethodView):
     @blp.permission("applications.read", errors=(422,))
     @blp.arguments(ApplicationQueryArgsSchema, location="query")
     @blp.response(200, ApplicationSchema(many=True))
-    @blp.paginate(PeeweePage)
+    @blp.paginate(ApplicationPage)
     def get(self, args: dict[str, Any]) -> Any:
         """Your applications (resident) or those in your scope (staff) (申请列表)."""
         return applications.list_applications(applications.ApplicationFilter(**args),
@@ -61,7 +68,7 @@ class Queue(MethodView):
     @blp.permission("applications.queue", errors=(422,))
     @blp.arguments(QueueQueryArgsSchema, location="query")
     @blp.response(200, ApplicationSchema(many=True))
-    @blp.paginate(PeeweePage)
+    @blp.paginate(ApplicationPage)
     def get(self, args: dict[str, Any]) -> Any:
         """Applications waiting on your role in your scope, soonest due first (待办件)."""
         return applications.work_queue(actor=g.actor, overdue_only=args["overdue_only"])

@@ -7,6 +7,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 
+from backend.models import VisitPhoto
 from backend.services import care_plans, visits
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
@@ -26,6 +27,12 @@ from .schemas import (
 blp = Blueprint("visits", __name__, url_prefix="/api/v1", description="探访记录与定期探访")
 
 
+class VisitPage(PeeweePage):
+    """A page of visits with their photos in one more query."""
+
+    prefetch = (VisitPhoto,)
+
+
 @blp.route("/visits")
 class Visits(MethodView):
     """Visit records."""
@@ -33,7 +40,7 @@ class Visits(MethodView):
     @blp.permission("visits.read", errors=(422,))
     @blp.arguments(VisitQueryArgsSchema, location="query")
     @blp.response(200, VisitSchema(many=True))
-    @blp.paginate(PeeweePage)
+    @blp.paginate(VisitPage)
     def get(self, args: dict[str, Any]) -> Any:
         """Visit records in your scope (探访记录列表)."""
         return visits.list_visits(actor=g.actor, **args)
