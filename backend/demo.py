@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from backend.models import (
 )
 from backend.models.clients import SPECIAL_CARE_SUBTYPES
 from backend.permissions import SYSTEM
-from backend.services import care_plans, clients, supervision
+from backend.services import applications, auth, bookings, care_plans, clients, supervision
 from backend.services.auth import hash_password
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "demo_city.json"
@@ -171,6 +171,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
         supervision.seed_demo_profiles(fixture, year=today.year)
         _seed_visit_history(rng, today)
         care_plans.generate_due_care_visits(today, actor=SYSTEM)
+        _seed_casework(people, today)
     summary.logins = demo_logins()
     return summary
 
@@ -275,6 +276,61 @@ def _seed_visit_history(rng: random.Random, today: date) -> None:
             Visit.insert_many(rows[batch:batch + 200]).execute()
         audit.record(actor=SYSTEM, action="demo.seed_visits", entity="visit", entity_id="demo",
                      changes={"visits": [None, len(rows)]})
+
+
+# Each township's demo casework: (service, how many times township staff advance it).
+_DEMO_APPLICATIONS = (("subsistence_allowance", 0), ("extreme_poverty_support", 1),
+                      ("temporary_relief", 1))
+
+
+def _next_working_day(day: date, after: int) -> date:
+    day += timedelta(days=after)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _seed_casework(people: _People, today: date) -> None:
+    """Applications waiting at several stages and bookings to decide, so queues are not empty.
+
+    Everything goes through the same services as a real request: a coordinator files on a
+    resident's behalf (代办) and books a visit, township staff move and decide them.
+    """
+    for township in Township.select().order_by(Township.code):
+        village = township.villages.order_by(Village.code).first()
+        coordinator = auth.actor_for("staff", StaffAccount.get(
+            StaffAccount.role == "coordinator", StaffAccount.village == village).id)
+        office = auth.actor_for("staff", StaffAccount.get(
+            StaffAccount.role == "township_staff", StaffAccount.township == township,
+            StaffAccount.is_head == True).id)  # noqa: E712
+        for service_code, advances in _DEMO_APPLICATIONS:
+            sex = people.rng.choice(("male", "female"))
+            name = people.name(sex)
+            filed = applications.create_application({
+                "service_code": service_code, "applicant_name": name,
+                "applicant_id_number": people.id_number(date(1958, 5, 17), sex),
+                "phone": people.phone(), "village_id": village.id,
+                "address": f"{township.name}{village.name}3组{people.rng.randint(1, 60)}号",
+                "household_members": [], "declared_income_fen": 60_000,
+                "declared_assets_fen": 0, "assets_note": "", "reason": "因病致贫，无固定收入",
+                "submit": True,
+                "proxy": {"authorised_by": name, "authorised_at": datetime.now(UTC),
+                          "method": "in_person", "doorstep": True}}, actor=coordinator)
+            for _ in range(advances):
+                applications.transition(filed.id, {"action": "advance",
+                                                   "comment": "材料齐全，予以受理"}, actor=office)
+        linked = list(Client.select().where(Client.village == village).order_by(Client.id)
+                      .limit(2))
+        day = _next_working_day(today, 2)
+        for n, client in enumerate(linked):
+            booking = bookings.create_booking({
+                "client_id": client.id, "kind": "routine_visit",
+                "reason": "老人独居，想请社工上门看看", "contact_name": client.name,
+                "preferred": [{"date": day, "window": "morning"}]},
+                actor=coordinator)
+            if n == 0:
+                bookings.decide_booking(booking.id, {"decision": "approve", "reason": None},
+                                        actor=office)
 
 
 def _seed_residents() -> None:

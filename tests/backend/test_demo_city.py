@@ -8,7 +8,17 @@ from flask import Flask
 
 from backend import demo, standards
 from backend.db import db
-from backend.models import CareVisit, City, Client, ClientCategory, StaffAccount, Township, Village
+from backend.models import (
+    Application,
+    Booking,
+    CareVisit,
+    City,
+    Client,
+    ClientCategory,
+    StaffAccount,
+    Township,
+    Village,
+)
 from backend.models.clients import CLIENT_CATEGORIES
 
 
@@ -35,6 +45,10 @@ def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
     assert all(34.0 < v.lat < 34.8 and 113.3 < v.lng < 114.2 for v in Village.select())
     due = CareVisit.select().where(CareVisit.status == "due")
     assert 0 < due.where(CareVisit.is_overdue == True).count() < due.count() / 2  # noqa: E712
+    # Every township office has casework waiting: applications at two stages, bookings to decide.
+    stages = Counter(a.stage for a in Application.select().where(Application.status == "in_review"))
+    assert stages == {"acceptance": 12, "verification": 24}
+    assert Counter(b.status for b in Booking.select()) == {"pending": 12, "approved": 12}
 
 
 def test_seeding_twice_changes_nothing(app: Flask, clean_db: None) -> None:
