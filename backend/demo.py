@@ -139,7 +139,7 @@ def _staff(username: str, name: str, role: str, area_code: str, **extra: Any) ->
 
 
 def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_PER_TOWNSHIP,
-                   fixture: dict[str, Any] | None = None) -> SeedSummary:
+                   fixture: dict[str, Any] | None = None, casework: bool = True) -> SeedSummary:
     """Build the demo city into the configured database (migrating it first)."""
     fixture = fixture or load_fixture()
     today = care_plans.local_today()
@@ -171,7 +171,8 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
         supervision.seed_demo_profiles(fixture, year=today.year)
         _seed_visit_history(rng, today)
         care_plans.generate_due_care_visits(today, actor=SYSTEM)
-        _seed_casework(people, today)
+        if casework:
+            _seed_casework(people, today)
     summary.logins = demo_logins()
     return summary
 

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.redis_url:
         raise ConfigurationError("worker 需要 REDIS_URL（没有 Redis 时任务在请求后直接执行）")
     runtime.configure(settings)
-    open_database(settings.database_url)
+    open_database(settings.database_url, pooled=False)  # work horses are forked
     services = install(settings)
     assert services.redis is not None
     stop = threading.Event()

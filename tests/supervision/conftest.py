@@ -57,7 +57,7 @@ def fixture_with(deviations: dict[str, list[str]]) -> dict[str, Any]:
 
 def seed(fixture: dict[str, Any]) -> dict[str, Any]:
     """Seed the city and its profiles; answer the fixture."""
-    seed_demo_city(fixture=fixture, clients_per_township=0)
+    seed_demo_city(fixture=fixture, clients_per_township=0, casework=False)
     seed_demo_profiles(fixture, year=YEAR)
     return fixture
 
