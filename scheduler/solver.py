@@ -156,6 +156,11 @@ def solve(
         with ProcessPoolExecutor(len(jobs), mp_context=_context()) as pool:
             found = [r for chain in pool.map(search_chain, *zip(*jobs, strict=True)) for r in chain]
     plans = [assemble(problem, routes) for routes in found if routes is not None]
+    if not plans and not any(v.pinned_worker or v.pinned_position is not None
+                             for v in problem.visits):
+        # OR-Tools found no first solution inside its share (a tiny limit on a busy machine):
+        # start from serving nothing and let the exchange pass below insert what fits.
+        plans = [assemble(problem, [[] for _ in problem.workers])]
     if not plans:
         raise NoPlanError("no plan keeps every pinned stop in place")
     best = min(plans, key=_rank)  # min() keeps the first of equals: deterministic

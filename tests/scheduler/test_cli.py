@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import Problem, solomon
+from scheduler import Problem, solomon, solve, solver
 from scheduler.cli import main
 from scheduler.jsonio import parse_time, problem_from_dict, problem_to_dict
 
@@ -83,3 +83,16 @@ def test_c101_with_25_customers_reaches_its_optimum() -> None:
 
     plan = solve(solomon.to_problem(instance, distances="trunc1"), time_limit=1.0)
     assert solomon.plan_distance(instance, plan, "trunc1") == pytest.approx(191.3)
+
+
+
+@needs_solomon
+def test_a_search_that_finds_no_first_solution_still_answers_a_valid_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What a tiny limit on a busy machine does: every OR-Tools run stops before a first plan.
+    monkeypatch.setattr(solver, "search_chain", lambda problem, chain: [None for _ in chain])
+    problem = solomon.to_problem(solomon.parse(SOLOMON / "50/RC105.txt"), distances="trunc1")
+    plan = solve(problem, time_limit=0.5, seed=0, processes=1)
+    assert plan.is_feasible(), plan.violations()
+    assert len(plan.dropped) + sum(len(r.stops) for r in plan.routes) == len(problem.visits)
