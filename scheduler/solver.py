@@ -89,6 +89,9 @@ RESTART_NODES = {"day": 30, "fleet": 80}
 # unserved -> 2, R101 1 -> 0, R105 2 -> 1), while on Solomon 25/50, where every plan serves
 # everyone, it neither helped nor hurt.
 RECREATE_SHARE = {"day": 0.7, "fleet": 0.5}
+# Shares (seconds) too short to split: measured on a busy machine, a 0.3 s Solomon 50 solve
+# gave OR-Tools 25 ms and every run ended before its first solution.
+MIN_RECREATE_SHARE = 0.3
 # Rounds per second times visits squared on one busy core, set below what was measured so
 # that the count, not the clock, ends a run: two long routes (township days: 0.6 ms a round
 # at 20 visits, 3 ms at 40, 6 ms at 60) cost more per visit than many short ones (Solomon
@@ -156,8 +159,9 @@ def solve(
         with ProcessPoolExecutor(len(jobs), mp_context=_context()) as pool:
             found = [r for chain in pool.map(search_chain, *zip(*jobs, strict=True)) for r in chain]
     plans = [assemble(problem, routes) for routes in found if routes is not None]
-    if not plans and not any(v.pinned_worker or v.pinned_position is not None
-                             for v in problem.visits):
+    if not plans and not any(
+        v.pinned_worker or v.pinned_position is not None for v in problem.visits
+    ):
         # OR-Tools found no first solution inside its share (a tiny limit on a busy machine):
         # start from serving nothing and let the exchange pass below insert what fits.
         plans = [assemble(problem, [[] for _ in problem.workers])]
@@ -191,7 +195,8 @@ def _run(
 ) -> _Run:
     config = portfolio[index % len(portfolio)]
     nodes = len(problem.visits) + len(problem.workers)
-    recreate = share * RECREATE_SHARE[kind]
+    # Below a few tenths of a second OR-Tools needs all of it to find a first plan at all.
+    recreate = share * RECREATE_SHARE[kind] if share >= MIN_RECREATE_SHARE else 0.0
     search = share - recreate
     moves = SOLUTIONS_PER_SECOND_NODE[kind] * config.speed * search / nodes
     moves = max_moves if max_moves is not None else max(20, int(moves))

@@ -85,7 +85,6 @@ def test_c101_with_25_customers_reaches_its_optimum() -> None:
     assert solomon.plan_distance(instance, plan, "trunc1") == pytest.approx(191.3)
 
 
-
 @needs_solomon
 def test_a_search_that_finds_no_first_solution_still_answers_a_valid_plan(
     monkeypatch: pytest.MonkeyPatch,
