@@ -14,6 +14,7 @@ from miniprogram_api.idempotency import idempotent
 
 from .schemas import (
     ClientCreateSchema,
+    ClientIdSearchSchema,
     ClientQueryArgsSchema,
     ClientSchema,
     ClientUpdateSchema,
@@ -39,7 +40,7 @@ class Clients(MethodView):
     @blp.response(200, ClientSchema(many=True))
     @blp.paginate(ClientPage)
     def get(self, args: dict[str, Any]) -> Any:
-        """Search clients in your scope by name, category, village or ID number (服务对象列表)."""
+        """Search clients in your scope by name, category or village (服务对象列表)."""
         return clients.list_clients(clients.ClientFilter(**args), actor=g.actor)
 
     @blp.permission("clients.create", errors=(404, 409, 422))
@@ -49,6 +50,20 @@ class Clients(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Register a client in a village of your scope (登记服务对象)."""
         return clients.create_client(data, actor=g.actor)
+
+
+@blp.route("/search")
+class ClientIdSearch(MethodView):
+    """Search by ID number."""
+
+    @blp.permission("clients.read", errors=(422,))
+    @blp.arguments(ClientIdSearchSchema)
+    @blp.response(200, ClientSchema(many=True))
+    @blp.paginate(ClientPage)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Find clients in your scope by full ID number, sent in the body (按身份证号查找)."""
+        return clients.list_clients(clients.ClientFilter(id_number=data["id_number"]),
+                                    actor=g.actor)
 
 
 @blp.route("/<int:client_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from backend.models.clients import CLIENT_CATEGORIES, SPECIAL_CARE_SUBTYPES
 from miniprogram_api.extensions import Int, QueryInt, Schema
@@ -126,6 +126,10 @@ class ClientUpdateSchema(Schema):
                            metadata={"description": "修改原因（写入审计记录）"})
 
 
+def _refuse_in_url(value: str) -> None:
+    raise ValidationError("身份证号不能放在网址中，请用 POST /api/v1/clients/search 查找")
+
+
 class ClientQueryArgsSchema(Schema):
     """Filters for the client list."""
 
@@ -133,8 +137,15 @@ class ClientQueryArgsSchema(Schema):
     category = fields.String(validate=validate.OneOf(list(CLIENT_CATEGORIES)),
                              metadata={"description": "类别代码"})
     village_id = QueryInt(metadata={"description": "村（居）编号"})
-    id_number = fields.String(validate=validate.Length(1, 30), metadata={
-        "description": "按完整身份证号精确查找（经盲索引匹配，号码本身不落库不入日志）"})
+    id_number = fields.String(load_only=True, validate=_refuse_in_url, metadata={
+        "description": "不接受：身份证号会留在访问日志里，请用 POST /api/v1/clients/search"})
+
+
+class ClientIdSearchSchema(Schema):
+    """Find a client by full ID number; sent in the body so it never lands in access logs."""
+
+    id_number = fields.String(required=True, load_only=True, validate=validate.Length(1, 30),
+                              metadata={"description": "完整身份证号（经盲索引精确匹配，号码本身不落库、不入日志）"})
 
 
 class RevealRequestSchema(Schema):
