@@ -34,6 +34,9 @@ class Api(flask_smorest.Api):
         """Error handlers are registered by miniprogram_api.errors instead."""
 
 
+PAGINATION_KEYS = frozenset({"page", "page_size"})
+
+
 class PaginationDocsPlugin(BasePlugin):
     """Describe flask-smorest's page and page_size query parameters, which it leaves bare."""
 
@@ -59,6 +62,14 @@ class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _leave_pagination_to_the_pager(self, data: Any, **kwargs: Any) -> Any:
+        # A list's query string also carries page and page_size, which the pager parses; every
+        # other unknown query parameter is an error, as in a body.
+        if hasattr(data, "keys") and PAGINATION_KEYS & set(data.keys()):
+            return {key: data[key] for key in data if key not in PAGINATION_KEYS}
+        return data
 
 
 def Int(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
@@ -95,6 +106,12 @@ class PeeweePage(Page):
 
 class Blueprint(flask_smorest.Blueprint):
     """A blueprint whose views each declare their permission and their error statuses."""
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+        """As flask-smorest's, but a misspelt query parameter is a 422, not silently ignored."""
+        if location == "query":
+            kwargs.setdefault("unknown", ma.RAISE)
+        return super().arguments(schema, location=location, **kwargs)
 
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": 100}  # noqa: RUF012
 

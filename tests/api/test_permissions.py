@@ -130,3 +130,11 @@ def test_every_field_and_parameter_in_the_docs_is_described(app: Flask) -> None:
             bare += [f"{method} {path} ?{p['name']}" for p in operation.get("parameters", [])
                      if not p.get("description")]
     assert bare == []
+
+
+def test_a_misspelt_query_parameter_is_refused_not_ignored(api: Api) -> None:
+    response = api.get("/api/v1/clients", "city-admin", query_string={"catgory": "elderly"})
+    assert response.status_code == 422 and "catgory" in response.json["errors"]["query"]
+    paged = api.get("/api/v1/clients", "city-admin",
+                    query_string={"category": "left_behind_elder", "page": 1, "page_size": 2})
+    assert paged.status_code == 200 and len(paged.json) == 2
