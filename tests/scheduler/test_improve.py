@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from scheduler import Priority, Problem, TimeWindow
-from scheduler.improve import _Timer, exchange_dropped, ruin_and_recreate
+from scheduler.improve import _Day, _Timer, exchange_dropped, ruin_and_recreate
 from scheduler.schedule import time_route
 from scheduler.solver import assemble
 from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
@@ -71,3 +71,54 @@ def test_ruin_and_recreate_is_deterministic_for_a_seed(two_worker_day: Problem) 
         for _ in range(2)
     ]
     assert runs[0] == runs[1]
+
+
+def test_regret_insertion_serves_first_the_visit_with_one_place_left(
+    make_problem: MakeProblem,
+) -> None:
+    # One visit each; only w1 can counsel. Taken in the order [q, p], cheapest insertion puts
+    # q with w1 (4 km out and back against 4 km with w2: w1 comes first on a tie) and then
+    # has nowhere for p. Regret-2 sees that p fits only with w1 (regret: no second route)
+    # while q loses nothing by going to w2, so p goes to w1 and q to w2: both served.
+    workers = [
+        worker("w1", max_visits=1, skills=frozenset({"counselling"})),
+        worker("w2", max_visits=1),
+    ]
+    visits = [visit("p", 1, skills=frozenset({"counselling"})), visit("q", 2)]
+    problem = make_problem(workers, visits)
+    timer = _Timer(problem)
+    day = _Day(problem, timer)
+    p, q = timer.index["p"], timer.index["q"]
+
+    greedy: list[list[int]] = [[], []]
+    for i in (q, p):
+        day.insert(greedy, i)
+    assert greedy == [[q], []]
+
+    for k_regret in (2, 3):
+        routes: list[list[int]] = [[], []]
+        day.insert_by_regret(routes, [q, p], k_regret)
+        assert routes == [[p], [q]]
+        plan = assemble(problem, [[v.id for v in (problem.visits[i] for i in o)] for o in routes])
+        assert plan.is_feasible()
+        assert plan.served() == {"p", "q"}
+        assert day.cost(routes) < day.cost(greedy)
+
+
+def test_ruin_and_recreate_on_a_fixed_fleet_is_deterministic_and_never_worse(
+    make_problem: MakeProblem,
+) -> None:
+    # Every visit mandatory: the rounds that re-insert by regret run too.
+    workers = [worker("w1", max_visits=3), worker("w2", max_visits=3)]
+    visits = [visit(v, loc, priority=Priority.URGENT) for loc, v in enumerate("abcdef", 1)]
+    problem = make_problem(workers, visits)
+    start = [["f", "a", "e"], ["b", "d", "c"]]
+    runs = [
+        ruin_and_recreate(problem, start, seed=3, iterations=60, deadline=float("inf"))
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    before, after = assemble(problem, start), assemble(problem, runs[0])
+    assert after.is_feasible()
+    assert after.served() == before.served()
+    assert after.cost() < before.cost()
