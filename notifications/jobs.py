@@ -21,11 +21,11 @@ from rq import get_current_job
 from backend import outbox, runtime
 from backend.db import db
 from backend.models import OutboxEvent, Township
+from backend.models.base import local_today
 from backend.permissions import SYSTEM
 from backend.services import messages
 from notifications import sender
 from notifications.logs import job_logger
-from notifications.templates import LOCAL_TZ
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -98,13 +98,6 @@ def sweep_outbox(stale_minutes: int = 10) -> int:
     count = relay.current_relay().sweep(stale_after=timedelta(minutes=stale_minutes))
     log.info("outbox sweep handed on %s events", count)
     return count
-
-
-def local_today() -> date:
-    """Today in Asia/Shanghai: what "tomorrow" and "due" mean to the city."""
-    from datetime import datetime
-
-    return datetime.now(LOCAL_TZ).date()
 
 
 @job

@@ -40,8 +40,8 @@ from zoneinfo import ZoneInfo
 from backend import runtime
 from backend.config import Settings
 from backend.errors import ValidationFailed
+from backend.models.base import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32, "number": 32,
           "letter": 32, "symbol": 5}
 ELLIPSIS = "…"

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import peewee as pw
 
 from backend.db import db
 
+# Times are stored in UTC and shown, and counted in days, in the city's zone (DESIGN.md).
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
 
 def utcnow() -> datetime:
     """Now in UTC, naive, as every timestamp column stores it."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    """Today's date in the city, whatever the server's clock zone."""
+    return datetime.now(LOCAL_TZ).date()
 
 
 class JSONField(pw.TextField):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import peewee as pw
@@ -32,6 +32,7 @@ from backend.models import (
     utcnow,
 )
 from backend.models.applications import DECIDED_STATUSES, OPEN_STATUSES
+from backend.models.base import local_today
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services import clients, service_guide
 
@@ -54,13 +55,12 @@ OUTCOMES = {"continue": "继续享受", "change": "调整待遇", "stop": "停�
 SUPPLEMENT_STAGES = ("acceptance", "verification")
 POOR_RATING = 2  # 1–2 of 5 counts as 差评 and needs a follow-up
 FOLLOW_UP_WORKING_DAYS = 5
-_CHINA = timedelta(hours=8)
 _DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
 def today() -> date:
-    """The calendar day in China (UTC+8, no DST); tests replace this to move time."""
-    return (datetime.now(UTC) + _CHINA).date()
+    """The city's calendar day; tests replace this to move time."""
+    return local_today()
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,17 +13,16 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import peewee as pw
 
 from backend import audit, outbox
 from backend.db import db
 from backend.models import CareVisit, Client, ClientCategory, Village, Visit
+from backend.models.base import LOCAL_TZ, local_today
 from backend.permissions import Actor, require, scoped
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "care_rules.json"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 FEMALE_SKILL = "female"  # female workers hold it, so "needs a woman" is just another skill
 
 
@@ -77,11 +76,6 @@ def rules_by_category() -> dict[str, CareRule]:
             visit_kind=item["visit_kind"], duration_minutes=item["duration_minutes"],
             required_skills=tuple(skills))
     return rules
-
-
-def local_today() -> date:
-    """Today's date in the city (Asia/Shanghai), whatever the server's clock zone."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 def festival_dates(year: int) -> dict[str, date]:

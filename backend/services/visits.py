@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -44,12 +43,12 @@ from backend.models import (
 from backend.models.visits import MISSED_REASONS, VISIT_SERVICES
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services import care_plans
+from scheduler import travel
 
 # Default hours when a worker has no shift row for a weekday: Mon–Fri 08:30–17:30, lunch
 # 12:00–13:30 (the office's hours); Saturday and Sunday off.
 DEFAULT_SHIFT = (time(8, 30), time(17, 30), time(12, 0), time(13, 30))
 WORKING_WEEKDAYS = frozenset(range(5))
-EARTH_RADIUS_M = 6_371_000
 
 
 def seconds(moment: time) -> int:
@@ -179,11 +178,8 @@ def list_visit_candidates(township_id: int, day: date, *, actor: Actor) -> list[
 
 
 def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> int:
-    """Great-circle distance in whole metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi, d_lambda = phi2 - phi1, math.radians(lng2 - lng1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return round(2 * EARTH_RADIUS_M * math.asin(math.sqrt(a)))
+    """Great-circle distance in whole metres (the planner's own formula)."""
+    return round(travel.haversine_m((lat1, lng1), (lat2, lng2)))
 
 
 def _distance(client: Client, lat: float | None, lng: float | None) -> int | None:
