@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
-from scheduler import improve
+from scheduler import ejection, improve
 from scheduler import model as model_module
 from scheduler.plan import Dropped, DropReason, Plan, Route
 from scheduler.problem import Problem, Visit
@@ -44,6 +44,13 @@ class SearchConfig:
     # Without the expensive-chain and insertion-LNS operators: several times more moves per
     # second, which on tight Solomon windows matters more than the big moves.
     light: bool = False
+    # OR-Tools' own iterated local search (`SolveWithIteratedLocalSearch`): greedy descent,
+    # then string-removal ruins (SISR) recreated by insertion and descended again, accepted
+    # by simulated annealing. Measured on township days, 30 s: best of all on 20- and
+    # 30-visit days where guided local search stays 1-6% above.
+    iterated: bool = False
+    # Share of the run left to our ruin and recreate; None: `RECREATE_SHARE` of the kind.
+    recreate_share: float | None = None
 
     @property
     def speed(self) -> float:
@@ -52,6 +59,7 @@ class SearchConfig:
             (0.2 if self.activation_moves else 1.0)
             * (0.6 if self.bandit else 1.0)
             * (1.5 if self.light else 1.0)
+            * (0.8 if self.iterated else 1.0)
         )
 
 
@@ -64,6 +72,7 @@ class SearchConfig:
 # parallel insertion with only the fast moves, the best pair on Solomon 25/50.
 DAY_PORTFOLIO = (
     SearchConfig("LOCAL_CHEAPEST_INSERTION", bandit=True),
+    SearchConfig("LOCAL_CHEAPEST_INSERTION", iterated=True, recreate_share=0.4),
     SearchConfig("SAVINGS"),
     SearchConfig("PARALLEL_CHEAPEST_INSERTION", bandit=True),
     SearchConfig("SEQUENTIAL_CHEAPEST_INSERTION", bandit=True),
@@ -92,21 +101,29 @@ RECREATE_SHARE = {"day": 0.7, "fleet": 0.5}
 # Shares (seconds) too short to split: measured on a busy machine, a 0.3 s Solomon 50 solve
 # gave OR-Tools 25 ms and every run ended before its first solution.
 MIN_RECREATE_SHARE = 0.3
-# Rounds per second times visits squared on one busy core, set below what was measured so
-# that the count, not the clock, ends a run: two long routes (township days: 0.6 ms a round
-# at 20 visits, 3 ms at 40, 6 ms at 60) cost more per visit than many short ones (Solomon
-# 100 on its best-known fleet: 7-9 ms).
-RECREATE_ROUNDS_PER_SECOND_VISIT2 = {"day": 400_000, "fleet": 1_500_000}
+# Rounds per second times visits squared, set a little below what one core of an idle
+# 2-core machine does, so that the count, not the clock, ends a run there: two long routes
+# (township days: 0.2 ms a round at 20 visits, 1.6 ms at 40) cost more per visit than many
+# short ones (Solomon 100 on its best-known fleet: 3-4 ms). Calibrated first on a machine
+# other suites kept busy, these counts ended 1 s township solves at 0.2-0.4 s once it was
+# idle; now they end at 0.55-0.8 s, and a busier machine hits the clock instead.
+RECREATE_ROUNDS_PER_SECOND_VISIT2 = {"day": 1_000_000, "fleet": 2_500_000}
+# On fixed fleets, the part of the recreate time the ejection pool (`ejection`) may take
+# first to serve the visits OR-Tools left out (it stops as soon as all are in), and its
+# ejections per second times visits (measured: about 190 a second at 100 visits, 14 routes,
+# the other core busy). Measured on Solomon 100 RC105 at its best-known fleet: 2 customers
+# left out after OR-Tools, none after 318 ejections.
+EJECTION_SHARE = 0.6
+EJECTIONS_PER_SECOND_VISIT = 15_000
 
-# Solutions per second and per node that plain guided local search goes through on one core
-# of the development machine while the other core is busy (measured: about 8000 on township
-# days and Solomon 50, fewer on Solomon 100); fleets get more because their many idle
-# vehicles count as nodes without slowing the search (at 9000, Solomon runs ended at 60-70%
-# of their budget). Stopping on a solution count instead of the
-# clock makes the same input give the same plan; the count is set so that a run ends at about
-# three quarters of its share, and the clock stays a hard cap: when it ends a run first (a
-# slower or busier machine), repeated runs may differ.
-SOLUTIONS_PER_SECOND_NODE = {"day": 9000, "fleet": 15000}
+# Solutions per second times nodes that OR-Tools goes through on one core of an idle 2-core
+# machine (measured on township days of 10-60 visits, 0.5 s runs: 12 000-19 000 for guided
+# local search with bandit-ordered moves, 15 000-27 000 for its iterated local search; the
+# configuration's `speed` scales it). Stopping on a solution count instead of the clock makes
+# the same input give the same plan; the count is set so that a run ends at about four
+# fifths of its share on an idle machine, and the clock stays a hard cap: when it ends a run
+# first (a slower or busier machine), repeated runs may differ.
+SOLUTIONS_PER_SECOND_NODE = {"day": 22000, "fleet": 22000}
 
 
 def solve(
@@ -175,7 +192,8 @@ def solve(
 
 @dataclass(frozen=True)
 class _Run:
-    """One run of a process: OR-Tools, then ruin and recreate from its plan."""
+    """One run of a process: OR-Tools, the ejection pool on fixed fleets, then ruin and
+    recreate from its plan."""
 
     config: SearchConfig
     seconds: float
@@ -183,6 +201,7 @@ class _Run:
     recreate_seconds: float = 0.0
     recreate_rounds: int = 0
     seed: int = 0
+    ejections: int = 0
 
 
 def _run(
@@ -196,13 +215,18 @@ def _run(
     config = portfolio[index % len(portfolio)]
     nodes = len(problem.visits) + len(problem.workers)
     # Below a few tenths of a second OR-Tools needs all of it to find a first plan at all.
-    recreate = share * RECREATE_SHARE[kind] if share >= MIN_RECREATE_SHARE else 0.0
+    part = RECREATE_SHARE[kind] if config.recreate_share is None else config.recreate_share
+    recreate = share * part if share >= MIN_RECREATE_SHARE else 0.0
     search = share - recreate
     moves = SOLUTIONS_PER_SECOND_NODE[kind] * config.speed * search / nodes
     moves = max_moves if max_moves is not None else max(20, int(moves))
     rate = RECREATE_ROUNDS_PER_SECOND_VISIT2[kind]
     rounds = int(rate * recreate / max(1, len(problem.visits)) ** 2)
-    return _Run(config, search, moves, recreate, rounds, index)
+    ejections = 0
+    if kind == "fleet":
+        per_second = EJECTIONS_PER_SECOND_VISIT / len(problem.visits)
+        ejections = int(per_second * EJECTION_SHARE * recreate)
+    return _Run(config, search, moves, recreate, rounds, index, ejections)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -236,11 +260,14 @@ _ACTIVATION_OPERATORS = (
 def search_parameters(config: SearchConfig, time_limit: float, moves: int) -> object:
     """OR-Tools search parameters: strategy, metaheuristic, operators, time cap, move budget."""
     params = pywrapcp.DefaultRoutingSearchParameters()
+    if config.iterated:
+        _iterated_local_search(params)
     params.first_solution_strategy = getattr(
         routing_enums_pb2.FirstSolutionStrategy, config.first_solution
     )
     params.local_search_metaheuristic = getattr(
-        routing_enums_pb2.LocalSearchMetaheuristic, config.metaheuristic
+        routing_enums_pb2.LocalSearchMetaheuristic,
+        "GREEDY_DESCENT" if config.iterated else config.metaheuristic,
     )
     params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
     params.solution_limit = moves
@@ -255,6 +282,17 @@ def search_parameters(config: SearchConfig, time_limit: float, moves: int) -> ob
     return params
 
 
+def _iterated_local_search(params: object) -> None:
+    """Ruin by SISR strings (up to 10 visits, 10 removed on average), descend after each."""
+    params.use_iterated_local_search = True  # type: ignore[attr-defined]
+    ils = params.iterated_local_search_parameters  # type: ignore[attr-defined]
+    sisr = ils.ruin_recreate_parameters.ruin_strategies.add().sisr
+    sisr.max_removed_sequence_size = 10
+    sisr.avg_num_removed_visits = 10
+    sisr.bypass_factor = 0.01
+    ils.improve_perturbed_solution = True
+
+
 def search_chain(problem: Problem, runs: list[_Run]) -> list[list[list[str]] | None]:
     """Run configurations one after the other (restarts), each with its own budget."""
     found = []
@@ -262,11 +300,33 @@ def search_chain(problem: Problem, runs: list[_Run]) -> list[list[list[str]] | N
         # OR-Tools overshooting its clock eats into the recreate time, not past the share.
         deadline = time.perf_counter() + run.seconds + run.recreate_seconds
         routes = search_routes(problem, run.config, run.seconds, run.moves)
+        if routes is not None and run.ejections:
+            routes = ejection.serve_left_out(
+                problem,
+                routes,
+                seed=run.seed,
+                iterations=run.ejections,
+                deadline=time.perf_counter() + EJECTION_SHARE * run.recreate_seconds,
+            )
         if routes is not None and run.recreate_rounds:
             routes = improve.ruin_and_recreate(
                 problem,
                 routes,
                 seed=run.seed,
+                iterations=run.recreate_rounds,
+                deadline=deadline,
+            )
+        if routes is not None and run.ejections and time.perf_counter() < deadline:
+            # Ruin and recreate may end with time to spare: spend most of it on any visits
+            # still left out, the rest on polishing what the ejections leave behind.
+            polish = deadline - 0.3 * (deadline - time.perf_counter())
+            routes = ejection.serve_left_out(
+                problem, routes, seed=run.seed + 1, iterations=run.ejections, deadline=polish
+            )
+            routes = improve.ruin_and_recreate(
+                problem,
+                routes,
+                seed=run.seed + 1,
                 iterations=run.recreate_rounds,
                 deadline=deadline,
             )
@@ -279,7 +339,11 @@ def search_routes(
 ) -> list[list[str]] | None:
     """Run one configuration; visit ids per worker in order, or None if nothing was found."""
     built = model_module.build(problem)
-    solution = built.routing.SolveWithParameters(search_parameters(config, time_limit, moves))
+    params = search_parameters(config, time_limit, moves)
+    if config.iterated:
+        solution = built.routing.SolveWithIteratedLocalSearch(params)
+    else:
+        solution = built.routing.SolveWithParameters(params)
     return None if solution is None else built.routes(solution)
 
 

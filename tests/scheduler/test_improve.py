@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from scheduler import Priority, Problem, TimeWindow
-from scheduler.improve import _Day, _Timer, exchange_dropped, ruin_and_recreate
+from scheduler.improve import DayCost, Timer, exchange_dropped, ruin_and_recreate
 from scheduler.schedule import time_route
 from scheduler.solver import assemble
 from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
@@ -14,7 +14,7 @@ from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
 def test_its_timing_agrees_with_the_schedule_on_every_short_order(
     two_worker_day: Problem,
 ) -> None:
-    timer = _Timer(two_worker_day)
+    timer = Timer(two_worker_day)
     ids = [v.id for v in two_worker_day.visits]
     for k, w in enumerate(two_worker_day.workers):
         for size in range(5):
@@ -86,8 +86,8 @@ def test_regret_insertion_serves_first_the_visit_with_one_place_left(
     ]
     visits = [visit("p", 1, skills=frozenset({"counselling"})), visit("q", 2)]
     problem = make_problem(workers, visits)
-    timer = _Timer(problem)
-    day = _Day(problem, timer)
+    timer = Timer(problem)
+    day = DayCost(problem, timer)
     p, q = timer.index["p"], timer.index["q"]
 
     greedy: list[list[int]] = [[], []]
@@ -122,3 +122,23 @@ def test_ruin_and_recreate_on_a_fixed_fleet_is_deterministic_and_never_worse(
     assert after.is_feasible()
     assert after.served() == before.served()
     assert after.cost() < before.cost()
+
+
+def test_an_optional_visit_whose_detour_costs_more_than_its_penalty_stays_out(
+    make_problem: MakeProblem,
+) -> None:
+    # 10 km out and back is 6000 s of travel; an optional visit's drop penalty is 1800.
+    visits = [
+        visit("near", 1, priority=Priority.OPTIONAL),
+        visit("far", 10, priority=Priority.OPTIONAL),
+        visit("far_urgent", 10, priority=Priority.URGENT),
+    ]
+    problem = make_problem([worker("w1")], visits)
+    timer = Timer(problem)
+    day = DayCost(problem, timer)
+    routes: list[list[int]] = [[]]
+
+    assert day.insert(routes, timer.index["near"])
+    assert not day.insert(routes, timer.index["far"])
+    assert routes == [[timer.index["near"]]]
+    assert day.insert(routes, timer.index["far_urgent"])  # mandatory: in wherever it fits

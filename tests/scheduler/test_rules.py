@@ -12,6 +12,7 @@ from scheduler import (
     TimeWindow,
     solve,
 )
+from scheduler.solver import SearchConfig, assemble, search_routes
 from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
 
 LIMIT = 0.5
@@ -192,3 +193,14 @@ def test_the_everyday_day_is_feasible_and_serves_the_mandatory(two_worker_day: P
     mandatory = {v.id for v in two_worker_day.visits if v.priority.mandatory}
     assert mandatory <= plan.served()
     assert "b" in {s.visit_id for s in plan.route("w1").stops}
+
+
+def test_or_tools_iterated_local_search_gives_a_valid_plan(two_worker_day: Problem) -> None:
+    config = SearchConfig("LOCAL_CHEAPEST_INSERTION", iterated=True)
+
+    routes = search_routes(two_worker_day, config, time_limit=0.5, moves=200)
+
+    assert routes is not None
+    plan = assemble(two_worker_day, routes)
+    assert plan.is_feasible()
+    assert {"a", "d"} <= plan.served()  # urgent and overdue

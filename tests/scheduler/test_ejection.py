@@ -1,0 +1,77 @@
+"""The ejection pool: on a fixed fleet, a visit that fits nowhere is served by moving others."""
+
+from __future__ import annotations
+
+from scheduler import Priority, TimeWindow
+from scheduler.ejection import serve_left_out
+from scheduler.solver import assemble
+from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
+
+
+def test_a_visit_that_fits_nowhere_is_served_by_ejecting_one_that_fits_elsewhere(
+    make_problem: MakeProblem,
+) -> None:
+    # p needs w1's skill and w1 can make one visit, already spent on q, which w2 could make:
+    # no insertion serves p, one ejection (q out of w1, p in, q to w2) serves both.
+    workers = [
+        worker("w1", max_visits=1, skills=frozenset({"counselling"})),
+        worker("w2", max_visits=1),
+    ]
+    visits = [
+        visit("p", 1, priority=Priority.URGENT, skills=frozenset({"counselling"})),
+        visit("q", 2, priority=Priority.URGENT),
+    ]
+    problem = make_problem(workers, visits)
+
+    routes = serve_left_out(problem, [["q"], []], seed=0, iterations=50, deadline=float("inf"))
+
+    assert routes == [["p"], ["q"]]
+    assert assemble(problem, routes).is_feasible()
+
+
+def test_ejections_serve_every_visit_when_windows_leave_one_slot_each(
+    make_problem: MakeProblem,
+) -> None:
+    # Four urgent visits at fixed times, two in the morning and two at 14:00; b needs w1's
+    # skill, and the start gives w1 the other 14:00 visit, d: b goes in only once d has
+    # been ejected to w2, whose afternoon is free.
+    morning, afternoon = TimeWindow(9 * HOUR, 9 * HOUR), TimeWindow(14 * HOUR, 14 * HOUR)
+    grief = frozenset({"grief"})
+    visits = [
+        visit(v, loc, priority=Priority.URGENT, windows=(w,), service=2 * HOUR, skills=skills)
+        for v, loc, w, skills in (
+            ("a", 1, morning, frozenset()),
+            ("b", 2, afternoon, grief),
+            ("c", 3, morning, frozenset()),
+            ("d", 4, afternoon, frozenset()),
+        )
+    ]
+    problem = make_problem([worker("w1", skills=grief), worker("w2")], visits)
+    start = [["a", "d"], ["c"]]
+    assert assemble(problem, start).is_feasible()
+
+    runs = [
+        serve_left_out(problem, start, seed=7, iterations=100, deadline=float("inf"))
+        for _ in range(2)
+    ]
+
+    assert runs[0] == runs[1]  # the same seed gives the same routes
+    plan = assemble(problem, runs[0])
+    assert plan.is_feasible()
+    assert plan.served() == {"a", "b", "c", "d"}
+
+
+def test_a_visit_no_worker_can_serve_alone_leaves_the_routes_as_they_were(
+    make_problem: MakeProblem,
+) -> None:
+    # z's window closes before anyone can get 20 km out (6000 s from an 8:00 start).
+    late = TimeWindow(8 * HOUR, 8 * HOUR + 600)
+    visits = [
+        visit("a", 1, priority=Priority.URGENT),
+        visit("z", 20, windows=(late,), priority=Priority.URGENT),
+    ]
+    problem = make_problem([worker("w1")], visits)
+
+    routes = serve_left_out(problem, [["a"]], seed=0, iterations=100, deadline=float("inf"))
+
+    assert routes == [["a"]]
