@@ -224,7 +224,7 @@ def _run(
     rounds = int(rate * recreate / max(1, len(problem.visits)) ** 2)
     ejections = 0
     if kind == "fleet":
-        per_second = EJECTIONS_PER_SECOND_VISIT / len(problem.visits)
+        per_second = EJECTIONS_PER_SECOND_VISIT / max(1, len(problem.visits))
         ejections = int(per_second * EJECTION_SHARE * recreate)
     return _Run(config, search, moves, recreate, rounds, index, ejections)
 

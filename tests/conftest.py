@@ -126,15 +126,22 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory,
-        fake_wechat_server: FakeWeChatServer) -> Iterator[Flask]:
+def app(
+    tmp_path_factory: pytest.TempPathFactory, fake_wechat_server: FakeWeChatServer
+) -> Iterator[Flask]:
     """The real app on a migrated test database, talking to the fake WeChat server."""
     instance = tmp_path_factory.mktemp("instance")
-    application = create_app({
-        "env": "test", "instance_path": instance, "database_url": _database_url(tmp_path_factory),
-        "wechat_api_base": fake_wechat_server.base_url, "wechat_appid": "wx-test-appid",
-        "wechat_secret": "test-secret", "redis_url": "",
-    })
+    application = create_app(
+        {
+            "env": "test",
+            "instance_path": instance,
+            "database_url": _database_url(tmp_path_factory),
+            "wechat_api_base": fake_wechat_server.base_url,
+            "wechat_appid": "wx-test-appid",
+            "wechat_secret": "test-secret",
+            "redis_url": "",
+        }
+    )
     application.config["TESTING"] = True
 
     @application.after_request
@@ -177,11 +184,11 @@ def _append_only_migration() -> Any:
 
 def _empty_tables() -> None:
     existing = set(db.get_tables())
-    tables = [model._meta.table_name for model in ALL_MODELS
-              if model._meta.table_name in existing]
+    tables = [model._meta.table_name for model in ALL_MODELS if model._meta.table_name in existing]
     if is_postgres():
-        db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) +
-                       " RESTART IDENTITY CASCADE")
+        db.execute_sql(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
         return
     db.execute_sql("PRAGMA foreign_keys = OFF")
     with audit_guard_lifted():

@@ -53,8 +53,14 @@ class World:
 
 
 def _staff(world: World, username: str, role: str, area_code: str, **extra: Any) -> StaffAccount:
-    staff = StaffAccount.create(username=username, password_hash=_HASH, name=f"测试{username}",
-                                role=role, area_code=area_code, **extra)
+    staff = StaffAccount.create(
+        username=username,
+        password_hash=_HASH,
+        name=f"测试{username}",
+        role=role,
+        area_code=area_code,
+        **extra,
+    )
     world.staff[username] = staff
     return staff
 
@@ -64,31 +70,71 @@ def build_world() -> World:
     world = World(city=City.create(code="410184", name="测试市"))
     _staff(world, "city-admin", "city_admin", "410184")
     for key, code, kind in (("a", "410184001", "subdistrict"), ("b", "410184100", "town")):
-        township = Township.create(city=world.city, code=code, name=f"测试{key.upper()}镇",
-                                   kind=kind, population=32_000, elderly_population=6_000,
-                                   office_address="测试路1号", lat=34.40, lng=113.74,
-                                   office_area_m2=60)
+        township = Township.create(
+            city=world.city,
+            code=code,
+            name=f"测试{key.upper()}镇",
+            kind=kind,
+            population=32_000,
+            elderly_population=6_000,
+            office_address="测试路1号",
+            lat=34.40,
+            lng=113.74,
+            office_area_m2=60,
+        )
         world.townships[key] = township
         _staff(world, f"ts-{key}", "township_staff", code, township=township, is_head=True)
         for n in (1, 2):
-            _staff(world, f"sw-{key}{n}", "social_worker", code, township=township,
-                   sex="female" if n == 1 else "male",
-                   skills=["counselling"] if n == 1 else [])
-            village = Village.create(township=township, code=f"{code}{200 + n:03d}",
-                                     name=f"{key.upper()}{n}村", kind="village",
-                                     lat=34.40 + n / 100, lng=113.74 + n / 100)
-            ServiceStation.create(village=village, has_person=True, has_sign=True,
-                                  has_place=True, has_rules=True, has_ledger=True)
+            _staff(
+                world,
+                f"sw-{key}{n}",
+                "social_worker",
+                code,
+                township=township,
+                sex="female" if n == 1 else "male",
+                skills=["counselling"] if n == 1 else [],
+            )
+            village = Village.create(
+                township=township,
+                code=f"{code}{200 + n:03d}",
+                name=f"{key.upper()}{n}村",
+                kind="village",
+                lat=34.40 + n / 100,
+                lng=113.74 + n / 100,
+            )
+            ServiceStation.create(
+                village=village,
+                has_person=True,
+                has_sign=True,
+                has_place=True,
+                has_rules=True,
+                has_ledger=True,
+            )
             world.villages[f"{key}{n}"] = village
-            _staff(world, f"co-{key}{n}", "coordinator", village.code, township=township,
-                   village=village, monthly_allowance_fen=50_000)
+            _staff(
+                world,
+                f"co-{key}{n}",
+                "coordinator",
+                village.code,
+                township=township,
+                village=village,
+                monthly_allowance_fen=50_000,
+            )
     for n, key in enumerate(("a1", "a2", "b1"), start=1):
-        world.clients[key] = clients.create_client({
-            "name": f"对象{key}", "id_number": id_number(n), "village_id": world.villages[key].id,
-            "address": f"{key}村1组{n}号", "phone": f"1380000{n:04d}",
-            "categories": [{"category": "left_behind_elder"}]}, actor=SYSTEM)
+        world.clients[key] = clients.create_client(
+            {
+                "name": f"对象{key}",
+                "id_number": id_number(n),
+                "village_id": world.villages[key].id,
+                "address": f"{key}村1组{n}号",
+                "phone": f"1380000{n:04d}",
+                "categories": [{"category": "left_behind_elder"}],
+            },
+            actor=SYSTEM,
+        )
     world.residents["res-owner"] = Resident.create(openid="openid-owner", name="业主")
     world.residents["res-other"] = Resident.create(openid="openid-other", name="他人")
-    ClientContact.create(resident=world.residents["res-owner"], client=world.clients["a1"],
-                         relation="self")
+    ClientContact.create(
+        resident=world.residents["res-owner"], client=world.clients["a1"], relation="self"
+    )
     return world

@@ -11,7 +11,8 @@ from tests.factories import World
 
 
 def test_wechat_login_with_a_valid_code_answers_tokens_and_never_the_session_key(
-        client: FlaskClient, fake_wechat: FakeWeChatServer) -> None:
+    client: FlaskClient, fake_wechat: FakeWeChatServer
+) -> None:
     response = client.post("/api/v1/auth/wechat", json={"code": "test-openid-alice"})
     assert response.status_code == 200, response.json
     body = response.json
@@ -24,7 +25,8 @@ def test_wechat_login_with_a_valid_code_answers_tokens_and_never_the_session_key
 
 
 def test_wechat_login_with_a_reused_code_is_refused_clearly(
-        client: FlaskClient, fake_wechat: FakeWeChatServer) -> None:
+    client: FlaskClient, fake_wechat: FakeWeChatServer
+) -> None:
     assert client.post("/api/v1/auth/wechat", json={"code": "test-bob"}).status_code == 200
     again = client.post("/api/v1/auth/wechat", json={"code": "test-bob"})
     assert again.status_code == 422
@@ -32,25 +34,29 @@ def test_wechat_login_with_a_reused_code_is_refused_clearly(
 
 
 def test_wechat_login_with_an_invalid_code_is_refused_clearly(
-        client: FlaskClient, fake_wechat: FakeWeChatServer) -> None:
+    client: FlaskClient, fake_wechat: FakeWeChatServer
+) -> None:
     response = client.post("/api/v1/auth/wechat", json={"code": "made-up"})
     assert response.status_code == 422 and response.json["code"] == "wechat_invalid_code"
 
 
 def test_wechat_busy_and_rate_limit_become_503_and_429(
-        client: FlaskClient, fake_wechat: FakeWeChatServer) -> None:
+    client: FlaskClient, fake_wechat: FakeWeChatServer
+) -> None:
     fake_wechat.state.fail_next("jscode2session", -1)
     assert client.post("/api/v1/auth/wechat", json={"code": "test-x"}).status_code == 503
     fake_wechat.state.fail_next("jscode2session", 45011)
     assert client.post("/api/v1/auth/wechat", json={"code": "test-y"}).status_code == 429
 
 
-def test_staff_login_refresh_and_logout_revoke_the_session(client: FlaskClient,
-                                                           world: World) -> None:
+def test_staff_login_refresh_and_logout_revoke_the_session(
+    client: FlaskClient, world: World
+) -> None:
     world.staff["ts-a"].password_hash = hash_password("right-password")
     world.staff["ts-a"].save()
-    login = client.post("/api/v1/auth/staff",
-                        json={"username": "ts-a", "password": "right-password"})
+    login = client.post(
+        "/api/v1/auth/staff", json={"username": "ts-a", "password": "right-password"}
+    )
     assert login.status_code == 200
     tokens = login.json
     refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})

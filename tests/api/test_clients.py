@@ -13,13 +13,21 @@ from tests.factories import id_number
 NEW_ID = id_number(77, sex="female")
 
 
-def _new_client(api: Api, who: str = "ts-a", headers: dict[str, str] | None = None,
-                **extra: object) -> Any:
-    body = {"name": "王秀英", "id_number": NEW_ID.lower(),
-            "village_id": api.world.villages["a2"].id,
-            "address": "A2村3组8号", "phone": "139 1234 5678",
-            "categories": [{"category": "special_care", "subtype": "martyr_child"},
-                           {"category": "elderly"}], **extra}
+def _new_client(
+    api: Api, who: str = "ts-a", headers: dict[str, str] | None = None, **extra: object
+) -> Any:
+    body = {
+        "name": "王秀英",
+        "id_number": NEW_ID.lower(),
+        "village_id": api.world.villages["a2"].id,
+        "address": "A2村3组8号",
+        "phone": "139 1234 5678",
+        "categories": [
+            {"category": "special_care", "subtype": "martyr_child"},
+            {"category": "elderly"},
+        ],
+        **extra,
+    }
     return api.post("/api/v1/clients", who, json=body, headers=headers)
 
 
@@ -30,7 +38,9 @@ def test_staff_register_a_client_and_see_only_masked_numbers(api: Api) -> None:
     assert body["id_number"] == NEW_ID[:6] + "********" + NEW_ID[-4:]
     assert body["phone"] == "139****5678"
     assert body["sex"] == "female" and {c["category"] for c in body["categories"]} == {
-        "special_care", "elderly"}
+        "special_care",
+        "elderly",
+    }
     assert NEW_ID not in response.get_data(as_text=True)
 
 
@@ -68,8 +78,11 @@ def test_search_by_full_id_number_goes_through_the_blind_index(api: Api) -> None
 
 def test_edits_are_audited_with_before_and_after_but_never_the_phone(api: Api) -> None:
     client_id = api.world.clients["a1"].id
-    response = api.patch(f"/api/v1/clients/{client_id}", "ts-a",
-                         json={"address": "新地址1号", "phone": "13700001111", "reason": "搬家"})
+    response = api.patch(
+        f"/api/v1/clients/{client_id}",
+        "ts-a",
+        json={"address": "新地址1号", "phone": "13700001111", "reason": "搬家"},
+    )
     assert response.status_code == 200 and response.json["phone"] == "137****1111"
     entry = AuditEntry.select().where(AuditEntry.action == "client.update").get()
     assert entry.changes["address"][1] == "新地址1号" and entry.reason == "搬家"
@@ -78,27 +91,39 @@ def test_edits_are_audited_with_before_and_after_but_never_the_phone(api: Api) -
 
 def test_revealing_a_number_is_logged(api: Api) -> None:
     client_id = api.world.clients["a1"].id
-    response = api.post(f"/api/v1/clients/{client_id}/reveal", "ts-a",
-                        json={"field": "id_number", "purpose": "核对身份"})
+    response = api.post(
+        f"/api/v1/clients/{client_id}/reveal",
+        "ts-a",
+        json={"field": "id_number", "purpose": "核对身份"},
+    )
     assert response.status_code == 200 and response.json["value"] == id_number(1)
     access = PiiAccess.get()
     assert (access.field, access.purpose, access.actor_id) == (
-        "id_number", "核对身份", api.world.staff["ts-a"].id)
+        "id_number",
+        "核对身份",
+        api.world.staff["ts-a"].id,
+    )
 
 
 def test_a_ciphertext_moved_to_another_row_does_not_open(api: Api) -> None:
     a1, a2 = api.world.clients["a1"], api.world.clients["a2"]
     Client.update(id_number_enc=a1.id_number_enc).where(Client.id == a2.id).execute()
-    response = api.post(f"/api/v1/clients/{a2.id}/reveal", "city-admin",
-                        json={"field": "id_number", "purpose": "核对身份"})
+    response = api.post(
+        f"/api/v1/clients/{a2.id}/reveal",
+        "city-admin",
+        json={"field": "id_number", "purpose": "核对身份"},
+    )
     assert response.status_code == 500  # tampering is our failure, never a silent wrong answer
 
 
 def test_the_database_file_holds_no_id_number_in_clear(api: Api) -> None:
     assert _new_client(api).status_code == 201
     if is_postgres():
-        dump = "".join(str(row) for table in ("client", "audit_entry", "outbox_event")
-                       for row in db.execute_sql(f"SELECT * FROM {table}").fetchall())
+        dump = "".join(
+            str(row)
+            for table in ("client", "audit_entry", "outbox_event")
+            for row in db.execute_sql(f"SELECT * FROM {table}").fetchall()
+        )
         assert NEW_ID not in dump
         return
     db.execute_sql("PRAGMA wal_checkpoint(FULL)")
@@ -125,7 +150,8 @@ def test_the_list_filters_by_village_from_a_query_string(api: Api) -> None:
 
 
 def test_a_page_of_clients_costs_the_same_queries_for_three_or_twenty(
-        api: Api, queries: QueryLog) -> None:
+    api: Api, queries: QueryLog
+) -> None:
     api.get("/api/v1/clients", "city-admin")  # warm the token
     queries.statements.clear()
     api.get("/api/v1/clients", "city-admin")

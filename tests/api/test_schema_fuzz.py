@@ -20,8 +20,12 @@ from tests.factories import World, build_world
 
 # Business rules may refuse schema-valid input (a used WeChat code, a duplicate person): that is
 # a documented 4xx, so "positive data must be accepted" is not one of our checks.
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
-          checks.content_type_conformance, checks.response_schema_conformance]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,16 +50,23 @@ def admin_token(fuzz_world: World) -> str:
     return fuzz_world.token_for("city-admin")
 
 
-def test_every_operation_answers_within_its_contract(api_schema: schemathesis.BaseSchema,
-                                                     admin_token: str) -> None:
+def test_every_operation_answers_within_its_contract(
+    api_schema: schemathesis.BaseSchema, admin_token: str
+) -> None:
     headers = {"Authorization": f"Bearer {admin_token}"}
     failures: dict[str, str] = {}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 10
 
     for operation in operations:
-        @settings(max_examples=15, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=15,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def fuzz(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=headers, checks=CHECKS)

@@ -17,8 +17,15 @@ from tests.conftest import Api
 from tests.factories import id_number
 
 CALLERS = ["res-owner", "res-other", "co-a1", "co-a2", "ts-b", "city-admin", None]
-OWNED = {"res-owner": 200, "res-other": 404, "co-a1": 200, "co-a2": 404, "ts-b": 404,
-         "city-admin": 200, None: 401}
+OWNED = {
+    "res-owner": 200,
+    "res-other": 404,
+    "co-a1": 200,
+    "co-a2": 404,
+    "ts-b": 404,
+    "city-admin": 200,
+    None: 401,
+}
 STAFF_ONLY = {**OWNED, "res-owner": 403, "res-other": 403}
 
 
@@ -33,20 +40,41 @@ def _working_day() -> str:
 def owned(api: Api) -> dict[str, Any]:
     """An application and a booking of the owner's, for client a1."""
     client = api.world.clients["a1"]
-    application = api.post("/api/v1/applications", "res-owner", json={
-        "service_code": "subsistence_allowance", "applicant_name": "业主",
-        "applicant_id_number": id_number(1), "phone": "13800001111",
-        "village_id": api.world.villages["a1"].id, "address": "a1村1组1号",
-        "household_members": [], "declared_income_fen": 50_000, "reason": "因病致贫",
-        "submit": True})
+    application = api.post(
+        "/api/v1/applications",
+        "res-owner",
+        json={
+            "service_code": "subsistence_allowance",
+            "applicant_name": "业主",
+            "applicant_id_number": id_number(1),
+            "phone": "13800001111",
+            "village_id": api.world.villages["a1"].id,
+            "address": "a1村1组1号",
+            "household_members": [],
+            "declared_income_fen": 50_000,
+            "reason": "因病致贫",
+            "submit": True,
+        },
+    )
     assert application.status_code == 201, application.json
-    booking = api.post("/api/v1/bookings", "res-owner", json={
-        "client_id": client.id, "kind": "routine_visit", "reason": "想请社工上门",
-        "contact_name": "业主", "contact_phone": "13800001111",
-        "preferred": [{"date": _working_day(), "window": "morning"}]})
+    booking = api.post(
+        "/api/v1/bookings",
+        "res-owner",
+        json={
+            "client_id": client.id,
+            "kind": "routine_visit",
+            "reason": "想请社工上门",
+            "contact_name": "业主",
+            "contact_phone": "13800001111",
+            "preferred": [{"date": _working_day(), "window": "morning"}],
+        },
+    )
     assert booking.status_code == 201, booking.json
-    return {"application": application.json["id"], "booking": booking.json["id"],
-            "client": client.id}
+    return {
+        "application": application.json["id"],
+        "booking": booking.json["id"],
+        "client": client.id,
+    }
 
 
 ROUTES = [
@@ -58,7 +86,8 @@ ROUTES = [
 
 
 @pytest.mark.parametrize("path,expected", ROUTES, ids=[path for path, _ in ROUTES])
-def test_each_caller_gets_what_scope_allows(api: Api, owned: dict[str, Any], path: str,
-                                            expected: dict[str | None, int]) -> None:
+def test_each_caller_gets_what_scope_allows(
+    api: Api, owned: dict[str, Any], path: str, expected: dict[str | None, int]
+) -> None:
     answers = {who: api.get(path.format(**owned), who).status_code for who in CALLERS}
     assert answers == expected

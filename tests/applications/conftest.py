@@ -41,15 +41,27 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def filing(world: World) -> Callable[..., dict[str, Any]]:
     """A valid filing body: service, applicant (by factory number), village key, extras."""
 
-    def build(service: str = "subsistence_allowance", n: int = 1, village: str = "a1",
-              **extra: Any) -> dict[str, Any]:
-        body = {"service_code": service, "applicant_name": f"申请人{n}",
-                "applicant_id_number": id_number(n), "phone": "13800001111",
-                "village_id": world.villages[village].id, "address": f"{village}村2组{n}号",
-                "household_members": [{"name": "配偶", "relation": "配偶",
-                                       "id_number": id_number(n + 50, sex="female"),
-                                       "monthly_income_fen": 80_000}],
-                "declared_income_fen": 80_000, "reason": "因病致贫"}
+    def build(
+        service: str = "subsistence_allowance", n: int = 1, village: str = "a1", **extra: Any
+    ) -> dict[str, Any]:
+        body = {
+            "service_code": service,
+            "applicant_name": f"申请人{n}",
+            "applicant_id_number": id_number(n),
+            "phone": "13800001111",
+            "village_id": world.villages[village].id,
+            "address": f"{village}村2组{n}号",
+            "household_members": [
+                {
+                    "name": "配偶",
+                    "relation": "配偶",
+                    "id_number": id_number(n + 50, sex="female"),
+                    "monthly_income_fen": 80_000,
+                }
+            ],
+            "declared_income_fen": 80_000,
+            "reason": "因病致贫",
+        }
         body.update(extra)
         return body
 

@@ -20,8 +20,9 @@ from tests.conftest import Api
 Filing = Callable[..., dict[str, Any]]
 
 
-def test_an_overdue_stage_reaches_the_township_head_once(api: Api, clock: Clock,
-                                                         filing: Filing) -> None:
+def test_an_overdue_stage_reaches_the_township_head_once(
+    api: Api, clock: Clock, filing: Filing
+) -> None:
     filed = api.post("/api/v1/applications", "res-owner", json=filing(submit=True)).json
     due = filed["stage_due_on"]
     assert applications.escalate_overdue_steps(clock.day, actor=SYSTEM) == 0  # not late yet
@@ -35,18 +36,21 @@ def test_an_overdue_stage_reaches_the_township_head_once(api: Api, clock: Clock,
     assert AuditEntry.select().where(AuditEntry.action == "application.escalate").count() == 1
 
     head = api.world.staff["ts-a"]
-    inbox = list(InboxMessage.select().where(InboxMessage.recipient_kind == "staff",
-                                             InboxMessage.recipient_id == head.id))
+    inbox = list(
+        InboxMessage.select().where(
+            InboxMessage.recipient_kind == "staff", InboxMessage.recipient_id == head.id
+        )
+    )
     assert len(inbox) == 1 and "超期" in inbox[0].title and filed["reference"] in inbox[0].body
 
 
-def test_the_periodic_job_runs_escalation_as_the_system(api: Api, clock: Clock,
-                                                        filing: Filing) -> None:
+def test_the_periodic_job_runs_escalation_as_the_system(
+    api: Api, clock: Clock, filing: Filing
+) -> None:
     api.post("/api/v1/applications", "res-owner", json=filing(submit=True))
     clock.advance(30)
     db.close()  # the job opens its own connection, as on a worker
-    outcome = jobs.run_task("backend.services.applications.escalate_overdue_steps",
-                            today=clock.day)
+    outcome = jobs.run_task("backend.services.applications.escalate_overdue_steps", today=clock.day)
     db.connect(reuse_if_open=True)
     assert outcome == "done" and StepEscalation.select().count() == 1
 

@@ -17,7 +17,8 @@ Filing = Callable[..., dict[str, Any]]
 
 
 def test_a_draft_is_submitted_and_withdrawn_before_a_decision(
-        api: Api, clock: Clock, filing: Filing) -> None:
+    api: Api, clock: Clock, filing: Filing
+) -> None:
     draft = api.post("/api/v1/applications", "res-owner", json=filing())
     assert draft.status_code == 201 and draft.json["status"] == "draft"
     assert draft.json["stage"] is None and draft.json["reference"].startswith("SQ")
@@ -26,32 +27,35 @@ def test_a_draft_is_submitted_and_withdrawn_before_a_decision(
     assert submitted.json["status"] == "in_review" and submitted.json["stage"] == "acceptance"
     again = api.post(f"/api/v1/applications/{app_id}/submit", "res-owner")
     assert again.status_code == 409 and again.json["code"] == "already_submitted"
-    withdrawn = api.post(f"/api/v1/applications/{app_id}/withdraw", "res-owner",
-                         json={"reason": "家里情况好转"})
+    withdrawn = api.post(
+        f"/api/v1/applications/{app_id}/withdraw", "res-owner", json={"reason": "家里情况好转"}
+    )
     assert withdrawn.status_code == 200 and withdrawn.json["status"] == "withdrawn"
     twice = api.post(f"/api/v1/applications/{app_id}/withdraw", "res-owner", json={})
     assert twice.status_code == 409
-    late = api.post(f"/api/v1/applications/{app_id}/transitions", "ts-a",
-                    json={"action": "advance"})
+    late = api.post(
+        f"/api/v1/applications/{app_id}/transitions", "ts-a", json={"action": "advance"}
+    )
     assert late.status_code == 409 and late.json["code"] == "invalid_in_status"
     # Withdrawn is closed: the same person may apply again.
     assert api.post("/api/v1/applications", "res-owner", json=filing()).status_code == 201
 
 
 def test_an_open_application_for_the_same_service_and_id_number_is_refused_naming_it(
-        api: Api, filing: Filing) -> None:
+    api: Api, filing: Filing
+) -> None:
     first = api.post("/api/v1/applications", "res-owner", json=filing())
     again = api.post("/api/v1/applications", "res-other", json=filing())
     assert again.status_code == 409 and again.json["code"] == "duplicate_application"
     assert again.json["errors"]["reference"] == first.json["reference"]
     assert first.json["reference"] in again.json["message"]
-    other_service = api.post("/api/v1/applications", "res-owner",
-                             json=filing("temporary_relief"))
+    other_service = api.post("/api/v1/applications", "res-owner", json=filing("temporary_relief"))
     assert other_service.status_code == 201
 
 
 def test_ten_concurrent_submits_with_one_key_create_one_application_with_one_answer(
-        app: Flask, api: Api, clock: Clock, filing: Filing) -> None:
+    app: Flask, api: Api, clock: Clock, filing: Filing
+) -> None:
     body, token = filing(submit=True), api.token("res-owner")
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "phone-retry-1"}
     barrier, answers = threading.Barrier(10), [None] * 10
@@ -85,8 +89,9 @@ def test_household_id_numbers_are_encrypted_and_masked(api: Api, filing: Filing)
 
 def test_residents_see_their_own_and_staff_their_scope(api: Api, filing: Filing) -> None:
     mine = api.post("/api/v1/applications", "res-owner", json=filing()).json["id"]
-    theirs = api.post("/api/v1/applications", "res-other",
-                      json=filing(n=30, village="b1")).json["id"]
+    theirs = api.post("/api/v1/applications", "res-other", json=filing(n=30, village="b1")).json[
+        "id"
+    ]
     assert [a["id"] for a in api.get("/api/v1/applications", "res-owner").json] == [mine]
     assert api.get(f"/api/v1/applications/{theirs}", "res-owner").status_code == 404
     assert [a["id"] for a in api.get("/api/v1/applications", "ts-a").json] == [mine]
@@ -109,8 +114,16 @@ def test_bad_filings_answer_422_with_the_field(api: Api, filing: Filing) -> None
         (filing(service_code="made_up"), None),
         (filing(village_id="1"), None),
         (filing(extra_field=1), None),
-        (filing(proxy={"authorised_by": "某", "authorised_at": "2026-03-01T00:00:00",
-                       "method": "in_person"}), "proxy_not_allowed"),
+        (
+            filing(
+                proxy={
+                    "authorised_by": "某",
+                    "authorised_at": "2026-03-01T00:00:00",
+                    "method": "in_person",
+                }
+            ),
+            "proxy_not_allowed",
+        ),
     ]
     for body, code in cases:
         response = api.post("/api/v1/applications", "res-owner", json=body)
@@ -118,23 +131,34 @@ def test_bad_filings_answer_422_with_the_field(api: Api, filing: Filing) -> None
         if code:
             assert response.json["code"] == code
     missing_village = filing(village_id=99_999)
-    assert api.post("/api/v1/applications", "res-owner",
-                    json=missing_village).json["code"] == "unknown_village"
+    assert (
+        api.post("/api/v1/applications", "res-owner", json=missing_village).json["code"]
+        == "unknown_village"
+    )
     assert Application.select().count() == 0
     assert OutboxEvent.select().count() == events_before
 
 
 def test_only_the_filer_submits_or_withdraws(api: Api, filing: Filing) -> None:
-    proxy = {"authorised_by": "对象a1", "authorised_at": "2026-03-01T02:00:00",
-             "method": "in_person"}
+    proxy = {
+        "authorised_by": "对象a1",
+        "authorised_at": "2026-03-01T02:00:00",
+        "method": "in_person",
+    }
     filed = api.post("/api/v1/applications", "co-a1", json=filing(proxy=proxy)).json
     assert api.post(f"/api/v1/applications/{filed['id']}/submit", "ts-a").status_code == 403
-    assert api.post(f"/api/v1/applications/{filed['id']}/withdraw", "co-a2",
-                    json={}).status_code == 404
+    assert (
+        api.post(f"/api/v1/applications/{filed['id']}/withdraw", "co-a2", json={}).status_code
+        == 404
+    )
     assert api.post(f"/api/v1/applications/{filed['id']}/submit", "co-a1").status_code == 200
     # The resident filed for may also act on it.
-    assert api.post(f"/api/v1/applications/{filed['id']}/withdraw", "res-owner",
-                    json={"reason": "不需要了"}).status_code == 200
+    assert (
+        api.post(
+            f"/api/v1/applications/{filed['id']}/withdraw", "res-owner", json={"reason": "不需要了"}
+        ).status_code
+        == 200
+    )
 
 
 def test_transition_errors_are_documented_4xx(api: Api, clock: Clock, filing: Filing) -> None:
@@ -143,8 +167,12 @@ def test_transition_errors_are_documented_4xx(api: Api, clock: Clock, filing: Fi
     assert api.post(path, "res-owner", json={"action": "advance"}).status_code == 403
     assert api.post(path, "sw-a1", json={"action": "advance"}).status_code == 403
     assert api.post(path, "ts-b", json={"action": "advance"}).status_code == 404
-    assert api.post("/api/v1/applications/999999/transitions", "ts-a",
-                    json={"action": "advance"}).status_code == 404
+    assert (
+        api.post(
+            "/api/v1/applications/999999/transitions", "ts-a", json={"action": "advance"}
+        ).status_code
+        == 404
+    )
     assert api.post(path, "ts-a", json={"action": "fly"}).status_code == 422
     no_reason = api.post(path, "ts-a", json={"action": "reject"})
     assert no_reason.status_code == 422 and no_reason.json["code"] == "reason_required"
@@ -163,14 +191,18 @@ def test_transition_errors_are_documented_4xx(api: Api, clock: Clock, filing: Fi
     assert timeline["current_stage"] is None and timeline["application"]["status"] == "rejected"
 
 
-def test_evaluation_needs_a_decision_and_happens_once(api: Api, clock: Clock,
-                                                      filing: Filing) -> None:
+def test_evaluation_needs_a_decision_and_happens_once(
+    api: Api, clock: Clock, filing: Filing
+) -> None:
     app_id = api.post("/api/v1/applications", "res-owner", json=filing(submit=True)).json["id"]
     path = f"/api/v1/applications/{app_id}/evaluation"
     early = api.post(path, "res-owner", json={"rating": 5})
     assert early.status_code == 409 and early.json["code"] == "not_decided"
-    api.post(f"/api/v1/applications/{app_id}/transitions", "ts-a",
-             json={"action": "reject", "comment": "不符合条件"})
+    api.post(
+        f"/api/v1/applications/{app_id}/transitions",
+        "ts-a",
+        json={"action": "reject", "comment": "不符合条件"},
+    )
     assert api.post(path, "res-owner", json={"rating": 6}).status_code == 422
     assert api.post(path, "ts-a", json={"rating": 5}).status_code == 403
     assert api.post(path, "res-other", json={"rating": 5}).status_code == 404
@@ -180,11 +212,13 @@ def test_evaluation_needs_a_decision_and_happens_once(api: Api, clock: Clock,
 
 
 def test_the_work_queue_is_sorted_by_due_date_and_flags_overdue_ones(
-        api: Api, clock: Clock, filing: Filing) -> None:
+    api: Api, clock: Clock, filing: Filing
+) -> None:
     first = api.post("/api/v1/applications", "res-owner", json=filing(submit=True)).json
     clock.advance(1)
-    second = api.post("/api/v1/applications", "res-owner",
-                      json=filing("medical_relief", submit=True)).json
+    second = api.post(
+        "/api/v1/applications", "res-owner", json=filing("medical_relief", submit=True)
+    ).json
     api.post("/api/v1/applications", "res-other", json=filing(n=40, village="b1", submit=True))
     queue = api.get("/api/v1/applications/queue", "ts-a").json
     assert [a["id"] for a in queue] == [first["id"], second["id"]]
@@ -208,16 +242,19 @@ def test_the_work_queue_is_sorted_by_due_date_and_flags_overdue_ones(
 
 
 def test_concurrent_filings_for_one_person_and_service_leave_one_open_application(
-        app: Flask, api: Api, filing: Filing) -> None:
+    app: Flask, api: Api, filing: Filing
+) -> None:
     tokens = [api.token("res-owner"), api.token("res-other")] * 3
     barrier, statuses = threading.Barrier(6), [0] * 6
 
     def file(n: int) -> None:
         http = app.test_client()
         barrier.wait()
-        response = http.post("/api/v1/applications", json=filing(),
-                             headers={"Authorization": f"Bearer {tokens[n]}",
-                                      "Idempotency-Key": f"key-{n}"})
+        response = http.post(
+            "/api/v1/applications",
+            json=filing(),
+            headers={"Authorization": f"Bearer {tokens[n]}", "Idempotency-Key": f"key-{n}"},
+        )
         statuses[n] = response.status_code
 
     threads = [threading.Thread(target=file, args=(n,)) for n in range(6)]

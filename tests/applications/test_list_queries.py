@@ -16,7 +16,8 @@ def _file(api: Api, filing: Filing, n: int) -> None:
 
 
 def test_the_application_list_takes_the_same_queries_for_two_rows_or_eight(
-        api: Api, filing: Filing, queries: QueryLog) -> None:
+    api: Api, filing: Filing, queries: QueryLog
+) -> None:
     for n in (1, 2):
         _file(api, filing, n)
     api.get("/api/v1/applications", "ts-a")

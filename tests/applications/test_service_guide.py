@@ -7,9 +7,17 @@ from flask.testing import FlaskClient
 from backend.models import AuditEntry
 from tests.conftest import Api
 
-SERVICES = {"subsistence_allowance", "extreme_poverty_support", "temporary_relief",
-            "medical_relief", "special_care_veteran_test_or_war", "special_care_rural_veteran_60",
-            "special_care_martyr_child", "home_care", "nursing_home_admission"}
+SERVICES = {
+    "subsistence_allowance",
+    "extreme_poverty_support",
+    "temporary_relief",
+    "medical_relief",
+    "special_care_veteran_test_or_war",
+    "special_care_rural_veteran_60",
+    "special_care_martyr_child",
+    "home_care",
+    "nursing_home_admission",
+}
 
 
 def test_anyone_reads_every_service_guide_without_logging_in(client: FlaskClient) -> None:
@@ -21,7 +29,12 @@ def test_anyone_reads_every_service_guide_without_logging_in(client: FlaskClient
     assert guide["legal_basis"] and guide["eligibility"] and guide["sample_form"]["fields"]
     assert any(m["required"] for m in guide["materials"])
     assert [s["stage"] for s in guide["workflow_stages"]] == [
-        "acceptance", "verification", "deliberation", "public_notice", "approval"]
+        "acceptance",
+        "verification",
+        "deliberation",
+        "public_notice",
+        "approval",
+    ]
 
 
 def test_special_care_guides_show_the_village_stages_skipped(client: FlaskClient) -> None:
@@ -37,8 +50,11 @@ def test_an_unknown_service_is_not_found(client: FlaskClient) -> None:
 
 
 def test_city_admin_edits_a_guide_and_the_edit_is_audited(api: Api) -> None:
-    response = api.patch("/api/v1/services/home_care", "city-admin",
-                         json={"service_commitment": "当日受理，十日办结。"})
+    response = api.patch(
+        "/api/v1/services/home_care",
+        "city-admin",
+        json={"service_commitment": "当日受理，十日办结。"},
+    )
     assert response.status_code == 200, response.json
     published = api.get("/api/v1/services/home_care").json
     assert published["service_commitment"] == "当日受理，十日办结。"
@@ -53,5 +69,7 @@ def test_only_the_city_bureau_edits_the_guide(api: Api) -> None:
     assert api.patch("/api/v1/services/nope", "city-admin", json=body).status_code == 404
     bad = api.patch("/api/v1/services/home_care", "city-admin", json={"time_limit_days": "3"})
     assert bad.status_code == 422
-    assert api.patch("/api/v1/services/home_care", "city-admin",
-                     json={"workflow": {}}).status_code == 422
+    assert (
+        api.patch("/api/v1/services/home_care", "city-admin", json={"workflow": {}}).status_code
+        == 422
+    )

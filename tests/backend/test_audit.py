@@ -17,8 +17,13 @@ from tests.factories import World
 def _write(n: int) -> None:
     for i in range(n):
         with db.atomic():
-            audit.record(actor=SYSTEM, action="test.change", entity="thing", entity_id=i,
-                         changes={"status": ["draft", "submitted"], "phone": ["1", "2"]})
+            audit.record(
+                actor=SYSTEM,
+                action="test.change",
+                entity="thing",
+                entity_id=i,
+                changes={"status": ["draft", "submitted"], "phone": ["1", "2"]},
+            )
 
 
 def test_an_untouched_chain_verifies(world: World) -> None:
@@ -74,8 +79,10 @@ def test_the_cli_reports_a_broken_chain_and_exits_non_zero(app: Flask, world: Wo
 def test_the_database_itself_refuses_to_change_or_delete_history(world: World) -> None:
     _write(1)
     entry = AuditEntry.select().order_by(AuditEntry.id.desc()).get()
-    for change in (AuditEntry.update(reason="改").where(AuditEntry.id == entry.id),
-                   AuditEntry.delete().where(AuditEntry.id == entry.id)):
+    for change in (
+        AuditEntry.update(reason="改").where(AuditEntry.id == entry.id),
+        AuditEntry.delete().where(AuditEntry.id == entry.id),
+    ):
         with pytest.raises(pw.DatabaseError, match="append-only"), db.atomic():
             change.execute()
     assert audit.verify_chain().ok

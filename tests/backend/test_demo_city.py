@@ -23,7 +23,8 @@ from backend.models.clients import CLIENT_CATEGORIES
 
 
 def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
-        app: Flask, clean_db: None) -> None:
+    app: Flask, clean_db: None
+) -> None:
     summary = demo.seed_demo_city()
     db.connect(reuse_if_open=True)
     fixture = demo.load_fixture()
@@ -32,10 +33,13 @@ def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
     assert set(bands) == {3, 4, 5}  # every population band of the staffing standard
     for t in fixture["townships"]:
         township = Township.get(Township.code == t["code"])
-        staff = Counter(s.role for s in StaffAccount.select().where(
-            StaffAccount.area_code.startswith(township.code)))
+        staff = Counter(
+            s.role
+            for s in StaffAccount.select().where(StaffAccount.area_code.startswith(township.code))
+        )
         expected = standards.required_full_time_staff(t["population"]) - (
-            "understaffed" in t["deviations"])
+            "understaffed" in t["deviations"]
+        )
         assert staff["township_staff"] == expected, t["name"]
         assert staff["social_worker"] == standards.SOCIAL_WORKERS_PER_TOWNSHIP
         assert staff["coordinator"] == len(t["villages"]) == township.villages.count()
@@ -57,6 +61,5 @@ def test_seeding_twice_changes_nothing(app: Flask, clean_db: None) -> None:
     before = (City.select().count(), Client.select().count(), StaffAccount.select().count())
     again = demo.seed_demo_city(clients_per_township=3)
     db.connect(reuse_if_open=True)
-    assert (City.select().count(), Client.select().count(),
-            StaffAccount.select().count()) == before
+    assert (City.select().count(), Client.select().count(), StaffAccount.select().count()) == before
     assert again.townships == 0 and "已存在" in again.describe()

@@ -24,6 +24,7 @@ def test_upgrading_a_database_that_holds_data_keeps_it(tmp_path: Path) -> None:
     first = migrate.MIGRATIONS_DIR / "001_foundation.py"
     # Bring the database to the first version only, as an installation of the first release.
     from peewee_migrate import Router
+
     Router(database, migrate_dir=migrate.MIGRATIONS_DIR).run(first.stem)
     with City.bind_ctx(database):
         City.create(code="410184", name="测试市")

@@ -99,7 +99,7 @@ def test_every_generated_id_number_validates(id_number: str) -> None:
 def test_changing_any_single_character_breaks_validation(
     id_number: str, position: int, replacement: str
 ) -> None:
-    changed = id_number[:position] + replacement + id_number[position + 1:]
+    changed = id_number[:position] + replacement + id_number[position + 1 :]
     if changed == id_number:
         return
     # MOD 11-2 catches every single substitution; a date change may fail earlier, also fine.
@@ -145,12 +145,15 @@ def test_ciphertext_moved_to_another_row_fails(vault: DataVault) -> None:
         vault.decrypt(token, context="client:43:phone")
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t[:-2] + ("A" if t[-2] != "A" else "B") + t[-1],
-    lambda t: "v2." + t[3:],
-    lambda t: t[:10],
-    lambda t: "v1.%%%",
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-2] + ("A" if t[-2] != "A" else "B") + t[-1],
+        lambda t: "v2." + t[3:],
+        lambda t: t[:10],
+        lambda t: "v1.%%%",
+    ],
+)
 def test_tampered_tokens_fail(vault: DataVault, mangle: Callable[[str], str]) -> None:
     token = vault.encrypt("13812345678", context="client:42:phone")
     with pytest.raises(DecryptionError):
@@ -172,7 +175,8 @@ def test_blind_index_matches_normalised_values_and_separates_kinds(vault: DataVa
     index = vault.blind_index("11010519491231002X", kind="id_number")
     assert vault.blind_index(" 11010519491231002x", kind="id_number") == index
     assert vault.blind_index("138-1234-5678", kind="phone") == vault.blind_index(
-        "13812345678", kind="phone")
+        "13812345678", kind="phone"
+    )
     assert vault.blind_index("11010519491231002X", kind="other") != index
     assert len(index) == 64 and "11010519491231002X" not in index
 
@@ -180,7 +184,8 @@ def test_blind_index_matches_normalised_values_and_separates_kinds(vault: DataVa
 def test_blind_index_depends_on_the_key(vault: DataVault) -> None:
     other = DataVault.from_key_string(DataVault.generate_key_string())
     assert vault.blind_index("13812345678", kind="phone") != other.blind_index(
-        "13812345678", kind="phone")
+        "13812345678", kind="phone"
+    )
 
 
 def test_vault_repr_hides_keys(vault: DataVault) -> None:
@@ -205,8 +210,10 @@ def test_phone_and_name_masks() -> None:
 
 
 def test_masked_values_are_not_reported_as_leaks() -> None:
-    text = (f'{{"id": "{mask_id_number("11010519491231002X", viewer="staff")}", '
-            f'"phone": "{mask_phone("13812345678")}"}}')
+    text = (
+        f'{{"id": "{mask_id_number("11010519491231002X", viewer="staff")}", '
+        f'"phone": "{mask_phone("13812345678")}"}}'
+    )
     assert find_unmasked(text) == []
 
 

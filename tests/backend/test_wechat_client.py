@@ -31,15 +31,21 @@ def fake_wechat(fake_wechat_server: FakeWeChatServer) -> FakeWeChatServer:
 @pytest.fixture
 def client(fake_wechat: FakeWeChatServer) -> Iterator[WeChatClient]:
     """A client configured for the fake, as the app would configure it for WeChat."""
-    with WeChatClient(fake_wechat.base_url, fake_wechat.appid, fake_wechat.secret,
-                      timeout=2.0) as wechat:
+    with WeChatClient(
+        fake_wechat.base_url, fake_wechat.appid, fake_wechat.secret, timeout=2.0
+    ) as wechat:
         yield wechat
 
 
 def send(client: WeChatClient, access_token: str, touser: str = "o1") -> None:
     """Send the standard visit reminder through the client."""
-    client.send_subscribe_message(access_token, touser=touser, template_id="tmpl-visit",
-                                  page="pages/visit/detail?id=1", data=VISIT)
+    client.send_subscribe_message(
+        access_token,
+        touser=touser,
+        template_id="tmpl-visit",
+        page="pages/visit/detail?id=1",
+        data=VISIT,
+    )
 
 
 # --- login ------------------------------------------------------------------------------------
@@ -149,8 +155,9 @@ def test_send_delivers_the_message_in_wechat_shape(
 
 def test_send_without_page_omits_it(client: WeChatClient, fake_wechat: FakeWeChatServer) -> None:
     token, _ = client.fetch_stable_token()
-    client.send_subscribe_message(token, touser="o1", template_id="tmpl-visit", page=None,
-                                  data=VISIT)
+    client.send_subscribe_message(
+        token, touser="o1", template_id="tmpl-visit", page=None, data=VISIT
+    )
     assert "page" not in fake_wechat.state.sent[0]
 
 
@@ -176,6 +183,7 @@ def test_expired_token_raises_42001(client: WeChatClient, fake_wechat: FakeWeCha
 def test_rejected_message_raises_wechat_error(client: WeChatClient) -> None:
     token, _ = client.fetch_stable_token()
     with pytest.raises(WeChatError) as caught:
-        client.send_subscribe_message(token, touser="o1", template_id="tmpl-visit", page=None,
-                                      data={"thing1": "字" * 21})  # "thing" allows 20
+        client.send_subscribe_message(
+            token, touser="o1", template_id="tmpl-visit", page=None, data={"thing1": "字" * 21}
+        )  # "thing" allows 20
     assert caught.value.errcode == 47003

@@ -17,27 +17,40 @@ SEND_PATH = "/cgi-bin/message/subscribe/send"
 
 def login(fake: FakeWeChatServer, **overrides: str) -> requests.Response:
     """Call jscode2session the way WeChat documents it, with fields overridable."""
-    params = {"appid": fake.appid, "secret": fake.secret, "js_code": "test-o1",
-              "grant_type": "authorization_code", **overrides}
+    params = {
+        "appid": fake.appid,
+        "secret": fake.secret,
+        "js_code": "test-o1",
+        "grant_type": "authorization_code",
+        **overrides,
+    }
     return requests.get(f"{fake.base_url}/sns/jscode2session", params=params, timeout=5)
 
 
 def token(fake: FakeWeChatServer, **overrides: Any) -> dict[str, Any]:
     """POST a stable_token request and return the JSON answer."""
-    body = {"grant_type": "client_credential", "appid": fake.appid, "secret": fake.secret,
-            **overrides}
-    answer: dict[str, Any] = requests.post(fake.base_url + TOKEN_PATH, json=body,
-                                           timeout=5).json()
+    body = {
+        "grant_type": "client_credential",
+        "appid": fake.appid,
+        "secret": fake.secret,
+        **overrides,
+    }
+    answer: dict[str, Any] = requests.post(fake.base_url + TOKEN_PATH, json=body, timeout=5).json()
     return answer
 
 
 def send(fake: FakeWeChatServer, access_token: str, **overrides: Any) -> dict[str, Any]:
     """POST a valid subscribe message (fields overridable) and return the JSON answer."""
-    body = {"touser": "o1", "template_id": "tmpl-visit", "page": "pages/visit/detail?id=1",
-            "data": {"thing1": {"value": "上门探访"}, "time2": {"value": "2026-11-25 09:00"}},
-            **overrides}
-    answer: dict[str, Any] = requests.post(fake.base_url + SEND_PATH, json=body, timeout=5,
-                                           params={"access_token": access_token}).json()
+    body = {
+        "touser": "o1",
+        "template_id": "tmpl-visit",
+        "page": "pages/visit/detail?id=1",
+        "data": {"thing1": {"value": "上门探访"}, "time2": {"value": "2026-11-25 09:00"}},
+        **overrides,
+    }
+    answer: dict[str, Any] = requests.post(
+        fake.base_url + SEND_PATH, json=body, timeout=5, params={"access_token": access_token}
+    ).json()
     return answer
 
 
@@ -99,9 +112,14 @@ def test_forced_refresh_revokes_the_old_token(fake_wechat: FakeWeChatServer) -> 
     assert send(fake_wechat, new)["errcode"] == 0
 
 
-@pytest.mark.parametrize(("overrides", "errcode"), [
-    ({"appid": "wrong"}, 40013), ({"secret": "wrong"}, 40125), ({"grant_type": "x"}, 40002),
-])
+@pytest.mark.parametrize(
+    ("overrides", "errcode"),
+    [
+        ({"appid": "wrong"}, 40013),
+        ({"secret": "wrong"}, 40125),
+        ({"grant_type": "x"}, 40002),
+    ],
+)
 def test_stable_token_checks_the_request(
     fake_wechat: FakeWeChatServer, overrides: dict[str, str], errcode: int
 ) -> None:
@@ -123,17 +141,20 @@ def test_send_rejects_unknown_and_expired_tokens(fake_wechat: FakeWeChatServer) 
     assert send(fake_wechat, live)["errcode"] == 42001
 
 
-@pytest.mark.parametrize(("overrides", "errcode"), [
-    ({"touser": ""}, 40003),
-    ({"touser": "not an openid!"}, 40003),
-    ({"template_id": "unknown"}, 40037),
-    ({"page": "/pages/index"}, 41030),
-    ({"page": "https://example.com"}, 41030),
-    ({"data": {"thing1": {"value": 3}}}, 47003),
-    ({"data": {"thing1": "bare string"}}, 47003),
-    ({"data": {"thing1": {"value": "字" * 21}}}, 47003),
-    ({"miniprogram_state": "beta"}, 47003),
-])
+@pytest.mark.parametrize(
+    ("overrides", "errcode"),
+    [
+        ({"touser": ""}, 40003),
+        ({"touser": "not an openid!"}, 40003),
+        ({"template_id": "unknown"}, 40037),
+        ({"page": "/pages/index"}, 41030),
+        ({"page": "https://example.com"}, 41030),
+        ({"data": {"thing1": {"value": 3}}}, 47003),
+        ({"data": {"thing1": "bare string"}}, 47003),
+        ({"data": {"thing1": {"value": "字" * 21}}}, 47003),
+        ({"miniprogram_state": "beta"}, 47003),
+    ],
+)
 def test_send_validates_the_message(
     fake_wechat: FakeWeChatServer, overrides: dict[str, Any], errcode: int
 ) -> None:
@@ -160,13 +181,23 @@ def test_reset_forgets_everything(fake_wechat: FakeWeChatServer) -> None:
 def test_runs_standalone_from_the_command_line() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "fake_wechat", "--port", "0", "--appid", "wx1", "--secret", "s"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         base_url = process.stdout.readline().split()[-1]
-        answer = requests.get(f"{base_url}/sns/jscode2session", timeout=5, params={
-            "appid": "wx1", "secret": "s", "js_code": "test-o9",
-            "grant_type": "authorization_code"}).json()
+        answer = requests.get(
+            f"{base_url}/sns/jscode2session",
+            timeout=5,
+            params={
+                "appid": "wx1",
+                "secret": "s",
+                "js_code": "test-o9",
+                "grant_type": "authorization_code",
+            },
+        ).json()
         assert answer["openid"] == "o9"
     finally:
         process.terminate()

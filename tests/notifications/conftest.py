@@ -32,16 +32,26 @@ from tests.factories import World
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/15"  # nothing listens on port 1
 TEST_TOPIC = "test.notice"
-TEST_TEMPLATE = Template("test_notice", "测试通知", "第{n}条测试通知：{title}",
-                         "pages/inbox/detail?n={n}",
-                         (("thing1", "title"), ("number2", "n"), ("time3", "at")))
+TEST_TEMPLATE = Template(
+    "test_notice",
+    "测试通知",
+    "第{n}条测试通知：{title}",
+    "pages/inbox/detail?n={n}",
+    (("thing1", "title"), ("number2", "n"), ("time3", "at")),
+)
 VILLAGE_A1 = "410184001201"
 
 
 def _resolve_test_notice(event: OutboxEvent) -> list[Target]:
     payload = event.payload
-    return [Target("resident", payload["resident_id"], VILLAGE_A1,
-                   {"n": payload["n"], "title": f"测试通知{payload['n']}号"})]
+    return [
+        Target(
+            "resident",
+            payload["resident_id"],
+            VILLAGE_A1,
+            {"n": payload["n"], "title": f"测试通知{payload['n']}号"},
+        )
+    ]
 
 
 def _url_for_this_process() -> str:
@@ -109,8 +119,9 @@ def inline(wire: Callable[..., context.Services], test_topic: str) -> context.Se
 
 
 @pytest.fixture
-def queued(wire: Callable[..., context.Services], test_topic: str, redis_conn: Redis,
-           redis_url: str) -> context.Services:
+def queued(
+    wire: Callable[..., context.Services], test_topic: str, redis_conn: Redis, redis_url: str
+) -> context.Services:
     """Notifications through RQ on the test Redis database."""
     return wire(redis_url=redis_url)
 
@@ -119,12 +130,15 @@ def queued(wire: Callable[..., context.Services], test_topic: str, redis_conn: R
 def grant(world: World) -> Callable[..., SubscriptionCredit]:
     """Give a resident send credits for a template (as accepting the WeChat prompt does)."""
 
-    def give(who: str = "res-owner", count: int = 1,
-             template: Template = TEST_TEMPLATE) -> SubscriptionCredit:
+    def give(
+        who: str = "res-owner", count: int = 1, template: Template = TEST_TEMPLATE
+    ) -> SubscriptionCredit:
         template_id = template.template_id(runtime.settings())
         credit, _ = SubscriptionCredit.get_or_create(
-            resident=world.residents[who], template_id=template_id,
-            defaults={"template_key": template.key})
+            resident=world.residents[who],
+            template_id=template_id,
+            defaults={"template_key": template.key},
+        )
         credit.remaining += count
         credit.granted_total += count
         credit.save()
@@ -175,8 +189,9 @@ def slow_fake_server() -> Iterator[tuple[FakeWeChatServer, SlowSends]]:
 
 
 @pytest.fixture
-def slow_fake(slow_fake_server: tuple[FakeWeChatServer, SlowSends]
-              ) -> tuple[FakeWeChatServer, SlowSends]:
+def slow_fake(
+    slow_fake_server: tuple[FakeWeChatServer, SlowSends],
+) -> tuple[FakeWeChatServer, SlowSends]:
     """The slow fake, reset."""
     server, slow = slow_fake_server
     server.state.reset()

@@ -11,7 +11,8 @@ from tests.conftest import Api
 
 
 def test_a_notification_lands_in_the_residents_inbox(
-        api: Api, inline: context.Services, emit_notice: Callable[..., int]) -> None:
+    api: Api, inline: context.Services, emit_notice: Callable[..., int]
+) -> None:
     emit_notice(1)
     answer = api.get("/api/v1/me/messages", "res-owner")
     assert answer.status_code == 200
@@ -23,15 +24,17 @@ def test_a_notification_lands_in_the_residents_inbox(
     assert answer.headers["X-Pagination"]
 
 
-def test_nobody_else_sees_it(api: Api, inline: context.Services,
-                             emit_notice: Callable[..., int]) -> None:
+def test_nobody_else_sees_it(
+    api: Api, inline: context.Services, emit_notice: Callable[..., int]
+) -> None:
     emit_notice(1)
     assert api.get("/api/v1/me/messages", "res-other").json == []
     assert api.get("/api/v1/me/messages", "ts-a").json == []
 
 
-def test_marking_read_is_kept_and_filtered(api: Api, inline: context.Services,
-                                           emit_notice: Callable[..., int]) -> None:
+def test_marking_read_is_kept_and_filtered(
+    api: Api, inline: context.Services, emit_notice: Callable[..., int]
+) -> None:
     emit_notice(1)
     emit_notice(2)
     newest = api.get("/api/v1/me/messages", "res-owner").json[0]
@@ -41,8 +44,9 @@ def test_marking_read_is_kept_and_filtered(api: Api, inline: context.Services,
     assert [m["id"] for m in unread] != [newest["id"]] and len(unread) == 1
 
 
-def test_someone_elses_message_is_not_found(api: Api, inline: context.Services,
-                                            emit_notice: Callable[..., int]) -> None:
+def test_someone_elses_message_is_not_found(
+    api: Api, inline: context.Services, emit_notice: Callable[..., int]
+) -> None:
     emit_notice(1)
     message = InboxMessage.get()
     answer = api.post(f"/api/v1/me/messages/{message.id}/read", "res-other")
@@ -55,7 +59,8 @@ def test_inbox_needs_a_login(api: Api) -> None:
 
 
 def test_an_event_processed_twice_files_one_message(
-        api: Api, inline: context.Services, emit_notice: Callable[..., int]) -> None:
+    api: Api, inline: context.Services, emit_notice: Callable[..., int]
+) -> None:
     from notifications import jobs
 
     event_id = emit_notice(1)
@@ -67,15 +72,19 @@ def test_each_accept_allows_one_more_send(api: Api, inline: context.Services) ->
     body = {"template_ids": ["tmpl-booking_approved", "tmpl-visit_reminder"]}
     first = api.post("/api/v1/me/subscriptions", "res-owner", json=body)
     assert first.status_code == 201
-    api.post("/api/v1/me/subscriptions", "res-owner",
-             json={"template_ids": ["tmpl-booking_approved"]})
-    credits = {c["template_id"]: c["remaining"]
-               for c in api.get("/api/v1/me/subscriptions", "res-owner").json}
+    api.post(
+        "/api/v1/me/subscriptions", "res-owner", json={"template_ids": ["tmpl-booking_approved"]}
+    )
+    credits = {
+        c["template_id"]: c["remaining"]
+        for c in api.get("/api/v1/me/subscriptions", "res-owner").json
+    }
     assert credits == {"tmpl-booking_approved": 2, "tmpl-visit_reminder": 1}
 
 
 def test_a_repeated_subscription_report_with_the_same_key_counts_once(
-        api: Api, inline: context.Services) -> None:
+    api: Api, inline: context.Services
+) -> None:
     body = {"template_ids": ["tmpl-booking_approved"]}
     headers = {"Idempotency-Key": "sub-1"}
     api.post("/api/v1/me/subscriptions", "res-owner", json=body, headers=headers)
@@ -84,21 +93,27 @@ def test_a_repeated_subscription_report_with_the_same_key_counts_once(
 
 
 def test_unknown_templates_are_rejected(api: Api, inline: context.Services) -> None:
-    answer = api.post("/api/v1/me/subscriptions", "res-owner",
-                      json={"template_ids": ["tmpl-nonsense"]})
+    answer = api.post(
+        "/api/v1/me/subscriptions", "res-owner", json={"template_ids": ["tmpl-nonsense"]}
+    )
     assert answer.status_code == 422
     assert answer.json["code"] == "unknown_template"
 
 
 def test_staff_have_no_subscriptions(api: Api, inline: context.Services) -> None:
-    answer = api.post("/api/v1/me/subscriptions", "ts-a",
-                      json={"template_ids": ["tmpl-booking_approved"]})
+    answer = api.post(
+        "/api/v1/me/subscriptions", "ts-a", json={"template_ids": ["tmpl-booking_approved"]}
+    )
     assert answer.status_code == 403
 
 
 def test_the_send_outcome_is_visible_to_the_offices_in_scope(
-        api: Api, inline: context.Services, emit_notice: Callable[..., int],
-        grant: Callable[..., SubscriptionCredit], fake_wechat: FakeWeChatServer) -> None:
+    api: Api,
+    inline: context.Services,
+    emit_notice: Callable[..., int],
+    grant: Callable[..., SubscriptionCredit],
+    fake_wechat: FakeWeChatServer,
+) -> None:
     grant()
     emit_notice(1)
     emit_notice(2)

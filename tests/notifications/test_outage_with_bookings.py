@@ -36,8 +36,9 @@ def _working_days(count: int) -> list[date]:
 
 
 def _approval_statuses() -> Counter[str]:
-    return Counter(e.status for e in OutboxEvent.select().where(
-        OutboxEvent.topic == "booking.approved"))
+    return Counter(
+        e.status for e in OutboxEvent.select().where(OutboxEvent.topic == "booking.approved")
+    )
 
 
 def _book_for_new_clients(api: Api, count: int) -> list[int]:
@@ -46,29 +47,49 @@ def _book_for_new_clients(api: Api, count: int) -> list[int]:
     slots = [(day, window) for day in _working_days(10) for window in ("morning", "afternoon")]
     booking_ids = []
     for n in range(count):
-        client = clients.create_client({
-            "name": f"对象{n}", "id_number": id_number(300 + n), "village_id": village.id,
-            "address": f"a1村{n}号", "categories": []}, actor=SYSTEM)
+        client = clients.create_client(
+            {
+                "name": f"对象{n}",
+                "id_number": id_number(300 + n),
+                "village_id": village.id,
+                "address": f"a1村{n}号",
+                "categories": [],
+            },
+            actor=SYSTEM,
+        )
         ClientContact.create(resident=api.world.residents["res-owner"], client=client)
         day, window = slots[n // 5]  # five to a half-day: inside the two workers' capacity
-        answer = api.post("/api/v1/bookings", "res-owner", json={
-            "client_id": client.id, "kind": "routine_visit", "reason": "上门看看",
-            "preferred": [{"date": day.isoformat(), "window": window}]})
+        answer = api.post(
+            "/api/v1/bookings",
+            "res-owner",
+            json={
+                "client_id": client.id,
+                "kind": "routine_visit",
+                "reason": "上门看看",
+                "preferred": [{"date": day.isoformat(), "window": window}],
+            },
+        )
         assert answer.status_code == 201, answer.json
         booking_ids.append(answer.json["id"])
     return booking_ids
 
 
 def test_a_hundred_approvals_made_while_redis_is_down_are_delivered_once_each(
-        api: Api, wire: Callable[..., context.Services], grant: Callable[..., SubscriptionCredit],
-        redis_url: str, redis_conn: Redis, fake_wechat: FakeWeChatServer) -> None:
+    api: Api,
+    wire: Callable[..., context.Services],
+    grant: Callable[..., SubscriptionCredit],
+    redis_url: str,
+    redis_conn: Redis,
+    fake_wechat: FakeWeChatServer,
+) -> None:
     booking_ids = _book_for_new_clients(api, APPROVALS)
     grant(count=APPROVALS, template=templates.TEMPLATES["booking.approved"])
 
     wire(redis_url=UNREACHABLE_REDIS_URL)  # Redis is down: every approval must still succeed
     for booking_id in booking_ids:
-        answer = api.post(f"/api/v1/bookings/{booking_id}/decision", "ts-a",
-                          json={"decision": "approve"})
+        answer = api.post(
+            f"/api/v1/bookings/{booking_id}/decision", "ts-a", json={"decision": "approve"}
+        )
         assert answer.status_code == 200, answer.json
     assert _approval_statuses() == {"pending": APPROVALS}
 
@@ -83,6 +104,6 @@ def test_a_hundred_approvals_made_while_redis_is_down_are_delivered_once_each(
     pages = sorted(m["page"] for m in sent)
     assert len(pages) == APPROVALS and len(set(pages)) == APPROVALS  # each booking, once
     assert _approval_statuses() == {"done": APPROVALS}
-    assert InboxMessage.select().where(InboxMessage.topic == "booking.approved").count() \
-        == APPROVALS
-
+    assert (
+        InboxMessage.select().where(InboxMessage.topic == "booking.approved").count() == APPROVALS
+    )

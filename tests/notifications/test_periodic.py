@@ -21,7 +21,8 @@ from tests.factories import World
 
 @pytest.mark.parametrize("periodic", PERIODIC_JOBS, ids=lambda p: p.id)
 def test_every_declared_job_runs_a_real_function_or_names_the_issue_that_brings_it(
-        periodic: PeriodicJob) -> None:
+    periodic: PeriodicJob,
+) -> None:
     assert jobs.resolve(periodic.function) is not None or periodic.issue
     assert bool(periodic.cron) != bool(periodic.interval)
 
@@ -31,14 +32,16 @@ def test_a_task_that_is_not_there_yet_is_a_logged_no_op(inline: context.Services
 
 
 def test_a_domain_task_gets_the_system_actor_and_the_day(
-        inline: context.Services, world: World) -> None:
+    inline: context.Services, world: World
+) -> None:
     outcome = jobs.run_task("backend.services.care_plans.generate_due_care_visits", issue="#4")
     assert outcome == "done"
 
 
 @pytest.mark.redis
 def test_the_scheduler_registers_every_declared_job_and_only_the_leader_enqueues(
-        queued: context.Services, redis_conn: Redis) -> None:
+    queued: context.Services, redis_conn: Redis
+) -> None:
     leader, follower = build_scheduler(redis_conn), build_scheduler(redis_conn)
     assert [job.name for job in leader.get_jobs()] == [p.id for p in PERIODIC_JOBS]
     enqueued = leader.enqueue_jobs()  # interval jobs run at once; cron jobs wait their time
@@ -50,7 +53,8 @@ def test_the_scheduler_registers_every_declared_job_and_only_the_leader_enqueues
 
 @pytest.mark.redis
 def test_nightly_planning_fans_out_one_job_per_township_once_a_day(
-        queued: context.Services, world: World, redis_conn: Redis) -> None:
+    queued: context.Services, world: World, redis_conn: Redis
+) -> None:
     assert jobs.fan_out_townships("backend.tasks.plan_next_day", issue="#5", day_offset=1) == 2
     jobs.fan_out_townships("backend.tasks.plan_next_day", issue="#5", day_offset=1)
     planning = Queue(relay.PLANNING_QUEUE, connection=redis_conn)
@@ -62,15 +66,22 @@ def test_nightly_planning_fans_out_one_job_per_township_once_a_day(
 def _approved_booking(world: World, days_ahead: int) -> Booking:
     client = world.clients["a1"]
     return Booking.create(
-        client=client, area_code=client.area_code, township=world.townships["a"],
-        kind="routine_visit", status="approved", requested_by_kind="resident",
-        requested_by_id=world.residents["res-owner"].id, resident=world.residents["res-owner"],
+        client=client,
+        area_code=client.area_code,
+        township=world.townships["a"],
+        kind="routine_visit",
+        status="approved",
+        requested_by_kind="resident",
+        requested_by_id=world.residents["res-owner"].id,
+        resident=world.residents["res-owner"],
         scheduled_date=jobs.local_today() + timedelta(days=days_ahead),
-        scheduled_window="morning")
+        scheduled_window="morning",
+    )
 
 
 def test_day_before_reminders_go_out_once_per_booking(
-        inline: context.Services, world: World) -> None:
+    inline: context.Services, world: World
+) -> None:
     tomorrow, later = _approved_booking(world, 1), _approved_booking(world, 3)
     assert jobs.emit_visit_reminders() == 1
     assert jobs.emit_visit_reminders() == 0  # the job ran twice: still one reminder

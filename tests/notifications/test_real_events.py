@@ -17,18 +17,22 @@ from tests.visits.conftest import booking_body, working_day
 
 def _book_and_approve(api: Api) -> dict[str, Any]:
     day = working_day(2)
-    booking = api.post("/api/v1/bookings", "res-owner",
-                       json=booking_body(api.world.clients["a1"].id, day)).json
-    decision = api.post(f"/api/v1/bookings/{booking['id']}/decision", "ts-a",
-                        json={"decision": "approve"})
+    booking = api.post(
+        "/api/v1/bookings", "res-owner", json=booking_body(api.world.clients["a1"].id, day)
+    ).json
+    decision = api.post(
+        f"/api/v1/bookings/{booking['id']}/decision", "ts-a", json={"decision": "approve"}
+    )
     assert decision.status_code == 200, decision.json
     return dict(booking)
 
 
 def test_an_approved_booking_notifies_the_resident_inline(
-        api: Api, inline: context.Services, fake_wechat: FakeWeChatServer) -> None:
-    api.post("/api/v1/me/subscriptions", "res-owner",
-             json={"template_ids": ["tmpl-booking_approved"]})
+    api: Api, inline: context.Services, fake_wechat: FakeWeChatServer
+) -> None:
+    api.post(
+        "/api/v1/me/subscriptions", "res-owner", json={"template_ids": ["tmpl-booking_approved"]}
+    )
     booking = _book_and_approve(api)
     message = InboxMessage.get(InboxMessage.topic == "booking.approved")
     assert message.title == "上门探访预约已安排"
@@ -41,10 +45,11 @@ def test_an_approved_booking_notifies_the_resident_inline(
 
 @pytest.mark.redis
 def test_an_approved_booking_is_sent_by_the_worker(
-        api: Api, queued: context.Services, redis_conn: Redis,
-        fake_wechat: FakeWeChatServer) -> None:
-    api.post("/api/v1/me/subscriptions", "res-owner",
-             json={"template_ids": ["tmpl-booking_approved"]})
+    api: Api, queued: context.Services, redis_conn: Redis, fake_wechat: FakeWeChatServer
+) -> None:
+    api.post(
+        "/api/v1/me/subscriptions", "res-owner", json={"template_ids": ["tmpl-booking_approved"]}
+    )
     booking = _book_and_approve(api)
     assert fake_wechat.state.sent == []  # the request only queued the event
     SimpleWorker([relay.NOTIFICATIONS_QUEUE], connection=redis_conn).work(burst=True)

@@ -35,7 +35,8 @@ def _statuses(topic: str = "test.notice") -> dict[str, int]:
 
 
 def test_an_event_becomes_one_job_named_after_it_with_growing_retries(
-        queued: context.Services, emit_notice: Emit, redis_conn: Redis) -> None:
+    queued: context.Services, emit_notice: Emit, redis_conn: Redis
+) -> None:
     event_id = emit_notice(1)
     job = Job.fetch(f"outbox-{event_id}", connection=redis_conn)
     assert job.func_name == "notifications.jobs.process_outbox_event"
@@ -44,8 +45,9 @@ def test_an_event_becomes_one_job_named_after_it_with_growing_retries(
     assert OutboxEvent.get_by_id(event_id).status == "enqueued"
 
 
-def test_handing_an_event_on_twice_queues_it_once(queued: context.Services, emit_notice: Emit,
-                                                  redis_conn: Redis) -> None:
+def test_handing_an_event_on_twice_queues_it_once(
+    queued: context.Services, emit_notice: Emit, redis_conn: Redis
+) -> None:
     event_id = emit_notice(1)
     relay.current_relay().dispatch([event_id])
     OutboxEvent.update(status="pending").where(OutboxEvent.id == event_id).execute()
@@ -55,8 +57,12 @@ def test_handing_an_event_on_twice_queues_it_once(queued: context.Services, emit
 
 
 def test_the_worker_delivers_and_marks_the_event_done(
-        queued: context.Services, emit_notice: Emit, grant: Grant, redis_conn: Redis,
-        fake_wechat: FakeWeChatServer) -> None:
+    queued: context.Services,
+    emit_notice: Emit,
+    grant: Grant,
+    redis_conn: Redis,
+    fake_wechat: FakeWeChatServer,
+) -> None:
     grant()
     event_id = emit_notice(1)
     assert InboxMessage.select().count() == 0  # nothing happens in the request itself
@@ -67,19 +73,33 @@ def test_the_worker_delivers_and_marks_the_event_done(
 
 
 def test_a_request_succeeds_while_redis_is_down_and_its_event_waits(
-        api: Api, wire: Callable[..., context.Services]) -> None:
+    api: Api, wire: Callable[..., context.Services]
+) -> None:
     wire(redis_url=UNREACHABLE_REDIS_URL)
     OutboxEvent.delete().execute()
-    answer = api.post("/api/v1/clients", "ts-a", json={
-        "name": "新对象", "id_number": id_number(77), "village_id": api.world.villages["a1"].id,
-        "address": "a1村2组"})
+    answer = api.post(
+        "/api/v1/clients",
+        "ts-a",
+        json={
+            "name": "新对象",
+            "id_number": id_number(77),
+            "village_id": api.world.villages["a1"].id,
+            "address": "a1村2组",
+        },
+    )
     assert answer.status_code == 201
     assert _statuses("client.created") == {"pending": 1}
 
 
 def test_hundred_events_written_while_redis_is_down_are_delivered_once_it_is_back(
-        wire: Callable[..., context.Services], test_topic: str, emit_notice: Emit,
-        grant: Grant, redis_url: str, redis_conn: Redis, fake_wechat: FakeWeChatServer) -> None:
+    wire: Callable[..., context.Services],
+    test_topic: str,
+    emit_notice: Emit,
+    grant: Grant,
+    redis_url: str,
+    redis_conn: Redis,
+    fake_wechat: FakeWeChatServer,
+) -> None:
     grant(count=100)
     wire(redis_url=UNREACHABLE_REDIS_URL)
     for n in range(100):
@@ -99,15 +119,17 @@ def test_hundred_events_written_while_redis_is_down_are_delivered_once_it_is_bac
 
 
 def test_a_lost_job_is_enqueued_again_by_the_sweep(
-        queued: context.Services, emit_notice: Emit, redis_conn: Redis) -> None:
+    queued: context.Services, emit_notice: Emit, redis_conn: Redis
+) -> None:
     event_id = emit_notice(1)
     redis_conn.flushdb()  # Redis lost its data (restart without persistence)
     assert relay.current_relay().sweep(stale_after=timedelta(0)) == 1
     assert Job.fetch(f"outbox-{event_id}", connection=redis_conn) is not None
 
 
-def test_the_periodic_sweep_is_a_job_too(queued: context.Services, emit_notice: Emit,
-                                         redis_conn: Redis) -> None:
+def test_the_periodic_sweep_is_a_job_too(
+    queued: context.Services, emit_notice: Emit, redis_conn: Redis
+) -> None:
     OutboxEvent.update(status="done").execute()
     left = OutboxEvent.create(topic="test.notice", payload={"resident_id": 1, "n": 1})
     assert jobs.sweep_outbox() == 1
@@ -115,10 +137,15 @@ def test_the_periodic_sweep_is_a_job_too(queued: context.Services, emit_notice: 
 
 
 def test_operations_show_queues_and_failed_jobs_and_retry_them(
-        api: Api, queued: context.Services, redis_conn: Redis) -> None:
+    api: Api, queued: context.Services, redis_conn: Redis
+) -> None:
     queue = Queue(relay.DEFAULT_QUEUE, connection=redis_conn)
-    queue.enqueue(jobs.run_task, args=("notifications.recipients.model",),
-                  kwargs={"name": "Nope"}, job_id="broken-task")
+    queue.enqueue(
+        jobs.run_task,
+        args=("notifications.recipients.model",),
+        kwargs={"name": "Nope"},
+        job_id="broken-task",
+    )
     SimpleWorker([queue], connection=redis_conn).work(burst=True)
 
     overview = api.get("/api/v1/operations/queues", "city-admin").json
@@ -130,14 +157,17 @@ def test_operations_show_queues_and_failed_jobs_and_retry_them(
     answer = api.post("/api/v1/operations/failed-jobs/broken-task/retry", "city-admin")
     assert answer.status_code == 200 and answer.json["status"] == "queued"
     assert queue.count == 1
-    assert api.post("/api/v1/operations/failed-jobs/broken-task/retry",
-                    "city-admin").status_code == 404
+    assert (
+        api.post("/api/v1/operations/failed-jobs/broken-task/retry", "city-admin").status_code
+        == 404
+    )
     assert api.post("/api/v1/operations/failed-jobs/nope/retry", "city-admin").status_code == 404
     assert api.get("/api/v1/operations/queues", "ts-a").status_code == 403
 
 
 def test_operations_answer_503_while_redis_is_down(
-        api: Api, wire: Callable[..., context.Services]) -> None:
+    api: Api, wire: Callable[..., context.Services]
+) -> None:
     wire(redis_url=UNREACHABLE_REDIS_URL)
     answer = api.get("/api/v1/operations/queues", "city-admin")
     assert answer.status_code == 503

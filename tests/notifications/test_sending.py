@@ -19,8 +19,9 @@ def _delivery(event_id: int) -> MessageDelivery:
     return MessageDelivery.get(MessageDelivery.event_id == event_id)
 
 
-def test_one_accept_allows_exactly_one_send(inline: context.Services, emit_notice: Emit,
-                                            grant: Grant, fake_wechat: FakeWeChatServer) -> None:
+def test_one_accept_allows_exactly_one_send(
+    inline: context.Services, emit_notice: Emit, grant: Grant, fake_wechat: FakeWeChatServer
+) -> None:
     grant(count=1)
     first, second = emit_notice(1), emit_notice(2)
     assert _delivery(first).status == "sent"
@@ -33,8 +34,9 @@ def test_one_accept_allows_exactly_one_send(inline: context.Services, emit_notic
     assert SubscriptionCredit.get().remaining == 0
 
 
-def test_an_expired_token_causes_one_refresh(inline: context.Services, emit_notice: Emit,
-                                             grant: Grant, fake_wechat: FakeWeChatServer) -> None:
+def test_an_expired_token_causes_one_refresh(
+    inline: context.Services, emit_notice: Emit, grant: Grant, fake_wechat: FakeWeChatServer
+) -> None:
     grant(count=2)
     emit_notice(1)
     fake_wechat.state.expire_tokens()
@@ -46,8 +48,12 @@ def test_an_expired_token_causes_one_refresh(inline: context.Services, emit_noti
 
 @pytest.mark.parametrize("errcode", [40001, 40014])
 def test_a_refused_token_is_replaced_once_and_the_send_retried_once(
-        inline: context.Services, emit_notice: Emit, grant: Grant,
-        fake_wechat: FakeWeChatServer, errcode: int) -> None:
+    inline: context.Services,
+    emit_notice: Emit,
+    grant: Grant,
+    fake_wechat: FakeWeChatServer,
+    errcode: int,
+) -> None:
     grant()
     fake_wechat.state.fail_next("subscribe_send", errcode)
     assert _delivery(emit_notice(1)).status == "sent"
@@ -55,8 +61,8 @@ def test_a_refused_token_is_replaced_once_and_the_send_retried_once(
 
 
 def test_a_token_refused_twice_fails_without_a_third_try(
-        inline: context.Services, emit_notice: Emit, grant: Grant,
-        fake_wechat: FakeWeChatServer) -> None:
+    inline: context.Services, emit_notice: Emit, grant: Grant, fake_wechat: FakeWeChatServer
+) -> None:
     grant()
     fake_wechat.state.fail_next("subscribe_send", 42001, times=3)
     delivery = _delivery(emit_notice(1))
@@ -65,8 +71,8 @@ def test_a_token_refused_twice_fails_without_a_third_try(
 
 
 def test_43101_is_recorded_as_refused_and_not_retried(
-        inline: context.Services, emit_notice: Emit, grant: Grant,
-        fake_wechat: FakeWeChatServer) -> None:
+    inline: context.Services, emit_notice: Emit, grant: Grant, fake_wechat: FakeWeChatServer
+) -> None:
     grant(count=3)
     fake_wechat.state.fail_next("subscribe_send", 43101)
     event_id = emit_notice(1)
@@ -81,8 +87,12 @@ def test_43101_is_recorded_as_refused_and_not_retried(
 
 @pytest.mark.parametrize("errcode", [40003, 47003, 40037, 41030])
 def test_permanent_errors_fail_once_and_keep_the_credit(
-        inline: context.Services, emit_notice: Emit, grant: Grant,
-        fake_wechat: FakeWeChatServer, errcode: int) -> None:
+    inline: context.Services,
+    emit_notice: Emit,
+    grant: Grant,
+    fake_wechat: FakeWeChatServer,
+    errcode: int,
+) -> None:
     grant()
     fake_wechat.state.fail_next("subscribe_send", errcode)
     event_id = emit_notice(1)
@@ -95,8 +105,12 @@ def test_permanent_errors_fail_once_and_keep_the_credit(
 
 @pytest.mark.parametrize("errcode", [45009, 45011, -1])
 def test_busy_answers_back_off_and_the_retry_delivers(
-        inline: context.Services, emit_notice: Emit, grant: Grant,
-        fake_wechat: FakeWeChatServer, errcode: int) -> None:
+    inline: context.Services,
+    emit_notice: Emit,
+    grant: Grant,
+    fake_wechat: FakeWeChatServer,
+    errcode: int,
+) -> None:
     grant()
     fake_wechat.state.fail_next("subscribe_send", errcode)
     event_id = emit_notice(1)
@@ -111,9 +125,9 @@ def test_busy_answers_back_off_and_the_retry_delivers(
     assert len(fake_wechat.state.sent) == 1
 
 
-def test_a_send_found_half_done_is_not_repeated(inline: context.Services, emit_notice: Emit,
-                                                grant: Grant,
-                                                fake_wechat: FakeWeChatServer) -> None:
+def test_a_send_found_half_done_is_not_repeated(
+    inline: context.Services, emit_notice: Emit, grant: Grant, fake_wechat: FakeWeChatServer
+) -> None:
     grant(count=0)
     event_id = emit_notice(1)  # skipped: no credit; make it look like a worker died mid-send
     MessageDelivery.update(status="sending").where(MessageDelivery.event_id == event_id).execute()

@@ -23,23 +23,51 @@ RULES = {
 }
 LONG = "城乡最低生活保障待遇申请（含家庭经济状况核对与入户调查）附加说明文字很长很长"
 CONTEXTS: dict[str, dict[str, Any]] = {
-    "worst": {key: LONG + " ABC 123 ！" for key in (
-        "service", "number", "status", "stage", "note", "result", "client", "kind", "window",
-        "title", "n")} | {"at": "not a time", "due": "soon", "day": "", "arrival": None},
-    "typical": {"service": "城乡低保", "number": "SQ2026112500012", "status": "已提交",
-                "stage": "核查", "note": "请补交户口簿", "result": "已批准", "client": "张三",
-                "kind": "日常探访", "window": "上午", "at": datetime(2026, 11, 25, 6, 30),
-                "due": date(2026, 12, 1), "day": date(2026, 11, 26),
-                "arrival": datetime(2026, 11, 26, 1, 15), "application_id": 7, "booking_id": 9,
-                "plan_id": 3, "stops": 12},
+    "worst": {
+        key: LONG + " ABC 123 ！"
+        for key in (
+            "service",
+            "number",
+            "status",
+            "stage",
+            "note",
+            "result",
+            "client",
+            "kind",
+            "window",
+            "title",
+            "n",
+        )
+    }
+    | {"at": "not a time", "due": "soon", "day": "", "arrival": None},
+    "typical": {
+        "service": "城乡低保",
+        "number": "SQ2026112500012",
+        "status": "已提交",
+        "stage": "核查",
+        "note": "请补交户口簿",
+        "result": "已批准",
+        "client": "张三",
+        "kind": "日常探访",
+        "window": "上午",
+        "at": datetime(2026, 11, 25, 6, 30),
+        "due": date(2026, 12, 1),
+        "day": date(2026, 11, 26),
+        "arrival": datetime(2026, 11, 26, 1, 15),
+        "application_id": 7,
+        "booking_id": 9,
+        "plan_id": 3,
+        "stops": 12,
+    },
     "empty": {},
 }
 
 
 @pytest.mark.parametrize("context_name", sorted(CONTEXTS))
 @pytest.mark.parametrize("topic", sorted(TEMPLATES))
-def test_every_template_fits_wechats_limits_whatever_it_is_given(topic: str,
-                                                                   context_name: str) -> None:
+def test_every_template_fits_wechats_limits_whatever_it_is_given(
+    topic: str, context_name: str
+) -> None:
     body, page, data = TEMPLATES[topic].render(CONTEXTS[context_name])
     assert body and page.startswith("pages/")
     for keyword, value in data.items():

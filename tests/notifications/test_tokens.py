@@ -17,8 +17,9 @@ pytestmark = pytest.mark.redis
 
 def _getter(fake: FakeWeChatServer, redis_url: str) -> RedisTokenGetter:
     # Each "worker" has its own Redis connection and HTTP client, as separate processes would.
-    return RedisTokenGetter(Redis.from_url(redis_url),
-                            WeChatClient(fake.base_url, fake.appid, fake.secret))
+    return RedisTokenGetter(
+        Redis.from_url(redis_url), WeChatClient(fake.base_url, fake.appid, fake.secret)
+    )
 
 
 def _together(count: int, work: object) -> list[str]:
@@ -33,7 +34,8 @@ def _together(count: int, work: object) -> list[str]:
 
 
 def test_twenty_concurrent_workers_cause_one_upstream_fetch(
-        fake_wechat: FakeWeChatServer, redis_conn: Redis, redis_url: str) -> None:
+    fake_wechat: FakeWeChatServer, redis_conn: Redis, redis_url: str
+) -> None:
     getters = [_getter(fake_wechat, redis_url) for _ in range(20)]
     tokens = _together(20, lambda i: getters[i].get())
     assert len(set(tokens)) == 1
@@ -41,7 +43,8 @@ def test_twenty_concurrent_workers_cause_one_upstream_fetch(
 
 
 def test_twenty_workers_seeing_the_token_refused_refresh_it_once(
-        fake_wechat: FakeWeChatServer, redis_conn: Redis, redis_url: str) -> None:
+    fake_wechat: FakeWeChatServer, redis_conn: Redis, redis_url: str
+) -> None:
     getters = [_getter(fake_wechat, redis_url) for _ in range(20)]
     stale = getters[0].get()
     fake_wechat.state.expire_tokens()
@@ -51,15 +54,18 @@ def test_twenty_workers_seeing_the_token_refused_refresh_it_once(
 
 
 def test_the_cached_token_expires_before_wechats_does(
-        fake_wechat: FakeWeChatServer, redis_conn: Redis, redis_url: str) -> None:
+    fake_wechat: FakeWeChatServer, redis_conn: Redis, redis_url: str
+) -> None:
     _getter(fake_wechat, redis_url).get()
     ttl = redis_conn.ttl("wechat:access_token:wx-test-appid")
     assert 7200 - 300 - 5 <= ttl <= 7200 - 300
 
 
 def test_without_redis_threads_of_one_process_share_one_fetch(
-        fake_wechat: FakeWeChatServer) -> None:
-    getter = LocalTokenGetter(WeChatClient(fake_wechat.base_url, fake_wechat.appid,
-                                           fake_wechat.secret))
+    fake_wechat: FakeWeChatServer,
+) -> None:
+    getter = LocalTokenGetter(
+        WeChatClient(fake_wechat.base_url, fake_wechat.appid, fake_wechat.secret)
+    )
     assert len(set(_together(20, lambda i: getter.get()))) == 1
     assert fake_wechat.state.token_fetches == 1

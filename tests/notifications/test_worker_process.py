@@ -29,17 +29,30 @@ Grant = Callable[..., SubscriptionCredit]
 
 def _worker_env(redis_url: str, wechat_base: str, instance: Path) -> dict[str, str]:
     settings = runtime.settings()
-    return {**os.environ, "APP_ENV": "test", "INSTANCE_PATH": str(instance),
-            "DATABASE_URL": settings.database_url, "REDIS_URL": redis_url,
-            "WECHAT_API_BASE": wechat_base, "WECHAT_APPID": settings.wechat_appid,
-            "WECHAT_SECRET": "test-secret", "SECRET_KEY": settings.secret_key,
-            "DATA_KEY": settings.data_key, "PYTHONPATH": str(PROJECT_ROOT)}
+    return {
+        **os.environ,
+        "APP_ENV": "test",
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": redis_url,
+        "WECHAT_API_BASE": wechat_base,
+        "WECHAT_APPID": settings.wechat_appid,
+        "WECHAT_SECRET": "test-secret",
+        "SECRET_KEY": settings.secret_key,
+        "DATA_KEY": settings.data_key,
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
 
 
 def test_a_worker_killed_in_the_middle_of_a_send_delivers_exactly_one_message(
-        wire: Callable[..., context.Services], emit_notice: Emit, grant: Grant,
-        slow_fake: tuple[FakeWeChatServer, SlowSends], redis_url: str, redis_conn: Redis,
-        tmp_path: Path) -> None:
+    wire: Callable[..., context.Services],
+    emit_notice: Emit,
+    grant: Grant,
+    slow_fake: tuple[FakeWeChatServer, SlowSends],
+    redis_url: str,
+    redis_conn: Redis,
+    tmp_path: Path,
+) -> None:
     fake, slow = slow_fake
     wire(redis_url=redis_url, wechat_api_base=fake.base_url)
     grant(count=2)
@@ -52,8 +65,11 @@ def test_a_worker_killed_in_the_middle_of_a_send_delivers_exactly_one_message(
         # (RQ's forked work horse would start its own session and outlive a group kill).
         [sys.executable, "-m", "notifications", "worker", "--burst", "--simple"],
         cwd=PROJECT_ROOT,
-        env=_worker_env(redis_url, fake.base_url, tmp_path), start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=_worker_env(redis_url, fake.base_url, tmp_path),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert slow.arrived.wait(timeout=60), "the worker never reached WeChat"
     finally:
@@ -81,8 +97,12 @@ def test_a_worker_killed_in_the_middle_of_a_send_delivers_exactly_one_message(
 
 
 def test_messages_per_second_through_one_worker(
-        queued: context.Services, emit_notice: Emit, grant: Grant, redis_conn: Redis,
-        fake_wechat: FakeWeChatServer) -> None:
+    queued: context.Services,
+    emit_notice: Emit,
+    grant: Grant,
+    redis_conn: Redis,
+    fake_wechat: FakeWeChatServer,
+) -> None:
     count = 200
     grant(count=count)
     for n in range(count):
@@ -91,5 +111,7 @@ def test_messages_per_second_through_one_worker(
     SimpleWorker([relay.NOTIFICATIONS_QUEUE], connection=redis_conn).work(burst=True)
     elapsed = time.perf_counter() - started
     assert len(fake_wechat.state.sent) == count
-    print(f"\n{count} events -> {count} inbox messages + WeChat sends in {elapsed:.2f} s: "
-          f"{count / elapsed:.0f} messages/s through one in-process worker")
+    print(
+        f"\n{count} events -> {count} inbox messages + WeChat sends in {elapsed:.2f} s: "
+        f"{count / elapsed:.0f} messages/s through one in-process worker"
+    )

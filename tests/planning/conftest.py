@@ -32,8 +32,9 @@ CARE_VISITS = 18
 def quick_planner(app: Flask) -> Iterator[None]:
     """One solver process and a one-second budget: enough for twenty visits."""
     before = runtime.settings()
-    runtime.configure(replace(before, extra={**before.extra, "planning_time_limit": 1.0,
-                                             "planning_processes": 1}))
+    runtime.configure(
+        replace(before, extra={**before.extra, "planning_time_limit": 1.0, "planning_processes": 1})
+    )
     yield
     runtime.configure(before)
 
@@ -63,8 +64,9 @@ def approve_booking(api: Api, who: str, client_id: int, day: date, window: str) 
     """Book and approve a visit for ``day`` through the API; answer its id."""
     booked = api.post("/api/v1/bookings", who, json=booking_body(client_id, day, window=window))
     assert booked.status_code == 201, booked.json
-    decided = api.post(f"/api/v1/bookings/{booked.json['id']}/decision", "ts-a",
-                       json={"decision": "approve"})
+    decided = api.post(
+        f"/api/v1/bookings/{booked.json['id']}/decision", "ts-a", json={"decision": "approve"}
+    )
     assert decided.status_code == 200, decided.json
     return int(booked.json["id"])
 
@@ -73,11 +75,18 @@ def _care_visit(client: Client, township_id: int, day: date, n: int) -> CareVisi
     # Overdue, due and optional visits; a few need the counsellor or a woman (sw-a1).
     due = day + timedelta(days=(-9, 0, 0, 3)[n % 4])
     skills = [["counselling"], ["female"], [], [], [], []][n % 6]
-    return CareVisit.create(client=client, area_code=client.area_code, township=township_id,
-                            rule="left_behind_elder", kind="routine_visit", due_date=due,
-                            earliest_date=due - timedelta(days=3),
-                            latest_date=due + timedelta(days=5), duration_minutes=30,
-                            required_skills=skills)
+    return CareVisit.create(
+        client=client,
+        area_code=client.area_code,
+        township=township_id,
+        rule="left_behind_elder",
+        kind="routine_visit",
+        due_date=due,
+        earliest_date=due - timedelta(days=3),
+        latest_date=due + timedelta(days=5),
+        duration_minutes=30,
+        required_skills=skills,
+    )
 
 
 @pytest.fixture
@@ -89,15 +98,23 @@ def township_day(api: Api, plan_day: date) -> TownshipDay:
     result = TownshipDay(township_id=township.id, day=plan_day)
     for n in range(CARE_VISITS):
         village = world.villages[f"a{n % 2 + 1}"]
-        client = clients.create_client({
-            "name": f"探访对象{n}", "id_number": id_number(100 + n), "village_id": village.id,
-            "address": f"{village.name}{n}号", "phone": f"1390000{n:04d}",
-            "lat": township.lat + rng.uniform(-0.015, 0.015),
-            "lng": township.lng + rng.uniform(-0.02, 0.02),
-            "categories": [{"category": "left_behind_elder"}]}, actor=SYSTEM)
+        client = clients.create_client(
+            {
+                "name": f"探访对象{n}",
+                "id_number": id_number(100 + n),
+                "village_id": village.id,
+                "address": f"{village.name}{n}号",
+                "phone": f"1390000{n:04d}",
+                "lat": township.lat + rng.uniform(-0.015, 0.015),
+                "lng": township.lng + rng.uniform(-0.02, 0.02),
+                "categories": [{"category": "left_behind_elder"}],
+            },
+            actor=SYSTEM,
+        )
         result.care_keys.append(f"care:{_care_visit(client, township.id, plan_day, n).id}")
-    result.booking_ids.append(approve_booking(api, "res-owner", world.clients["a1"].id, plan_day,
-                                              "morning"))
+    result.booking_ids.append(
+        approve_booking(api, "res-owner", world.clients["a1"].id, plan_day, "morning")
+    )
     return result
 
 
@@ -108,8 +125,9 @@ def worker_name(api: Api, worker_id: int) -> str:
 
 def planned(api: Api, who: str, township_id: int, day: date) -> dict[str, Any]:
     """Plan a day through the API (inline: done on return) and read the plan."""
-    created = api.post("/api/v1/plans", who, json={"township_id": township_id,
-                                                   "date": day.isoformat()})
+    created = api.post(
+        "/api/v1/plans", who, json={"township_id": township_id, "date": day.isoformat()}
+    )
     assert created.status_code == 201, created.json
     detail = api.get(f"/api/v1/plans/{created.json['id']}", who)
     assert detail.status_code == 200, detail.json

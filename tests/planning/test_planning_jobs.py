@@ -24,7 +24,8 @@ def _work_off(connection: redis.Redis) -> None:
 
 
 def test_with_redis_a_plan_waits_on_the_planning_queue_until_a_worker_runs_it(
-        api: Api, township_day: TownshipDay, redis_planner: redis.Redis) -> None:
+    api: Api, township_day: TownshipDay, redis_planner: redis.Redis
+) -> None:
     body = {"township_id": township_day.township_id, "date": township_day.day.isoformat()}
     created = api.post("/api/v1/plans", "ts-a", json=body)
     assert created.status_code == 201, created.json
@@ -33,7 +34,10 @@ def test_with_redis_a_plan_waits_on_the_planning_queue_until_a_worker_runs_it(
     assert Queue("planning", connection=redis_planner).job_ids == [f"plan-{plan_id}"]
     waiting = api.get(f"/api/v1/plans/{plan_id}", "ts-a").json
     assert (waiting["plan"]["progress"], waiting["routes"], waiting["dropped"]) == (
-        "queued", [], [])
+        "queued",
+        [],
+        [],
+    )
     busy = api.post("/api/v1/plans", "ts-a", json=body)
     assert busy.status_code == 409 and busy.json["code"] == "plan_in_progress"
     _work_off(redis_planner)
@@ -42,37 +46,49 @@ def test_with_redis_a_plan_waits_on_the_planning_queue_until_a_worker_runs_it(
     assert detail["plan"]["visit_count"] >= 15
 
 
-def test_a_city_day_enqueues_one_job_per_township(api: Api, township_day: TownshipDay,
-                                                  redis_planner: redis.Redis) -> None:
-    response = api.post("/api/v1/plans/city", "city-admin",
-                        json={"date": township_day.day.isoformat()})
+def test_a_city_day_enqueues_one_job_per_township(
+    api: Api, township_day: TownshipDay, redis_planner: redis.Redis
+) -> None:
+    response = api.post(
+        "/api/v1/plans/city", "city-admin", json={"date": township_day.day.isoformat()}
+    )
     assert response.status_code == 201, response.json
     plans = response.json
     assert sorted(p["township_id"] for p in plans) == sorted(
-        t.id for t in api.world.townships.values())
+        t.id for t in api.world.townships.values()
+    )
     queued = Queue("planning", connection=redis_planner).job_ids
     assert sorted(queued) == sorted(f"plan-{p['id']}" for p in plans)
     _work_off(redis_planner)
     assert {Plan.get_by_id(p["id"]).status for p in plans} == {"done"}
-    assert api.post("/api/v1/plans/city", "ts-a",
-                    json={"date": township_day.day.isoformat()}).status_code == 403
+    assert (
+        api.post(
+            "/api/v1/plans/city", "ts-a", json={"date": township_day.day.isoformat()}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_plan_fails_visibly_when_the_queue_is_unreachable(
-        api: Api, township_day: TownshipDay) -> None:
+    api: Api, township_day: TownshipDay
+) -> None:
     before = runtime.settings()
     runtime.configure(replace(before, redis_url="redis://127.0.0.1:1/0"))
     try:
-        created = api.post("/api/v1/plans", "ts-a", json={
-            "township_id": township_day.township_id, "date": township_day.day.isoformat()})
+        created = api.post(
+            "/api/v1/plans",
+            "ts-a",
+            json={"township_id": township_day.township_id, "date": township_day.day.isoformat()},
+        )
     finally:
         runtime.configure(before)
     assert created.status_code == 201
     assert created.json["status"] == "failed" and created.json["error"]
 
 
-def test_progress_is_visible_while_the_solver_runs(api: Api, township_day: TownshipDay,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_is_visible_while_the_solver_runs(
+    api: Api, township_day: TownshipDay, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[tuple[str, str]] = []
     solve = scheduler.solve
 
@@ -82,14 +98,18 @@ def test_progress_is_visible_while_the_solver_runs(api: Api, township_day: Towns
         return solve(problem, **kwargs)
 
     monkeypatch.setattr(scheduler, "solve", watched)
-    created = api.post("/api/v1/plans", "ts-a", json={
-        "township_id": township_day.township_id, "date": township_day.day.isoformat()})
+    created = api.post(
+        "/api/v1/plans",
+        "ts-a",
+        json={"township_id": township_day.township_id, "date": township_day.day.isoformat()},
+    )
     assert seen == [("running", "solving")]
     assert (created.json["status"], created.json["progress"]) == ("done", "done")
 
 
 def test_ten_staff_planning_the_same_day_at_once_get_one_plan_and_nine_409s(
-        app: Flask, api: Api, township_day: TownshipDay, redis_planner: redis.Redis) -> None:
+    app: Flask, api: Api, township_day: TownshipDay, redis_planner: redis.Redis
+) -> None:
     from tests.visits.test_capacity_races import race
 
     body = {"township_id": township_day.township_id, "date": township_day.day.isoformat()}

@@ -26,28 +26,38 @@ def today_visits(api: Api) -> int:
     township = api.world.townships["a"]
     rng = random.Random(7)
     for n in range(10):
-        client = clients.create_client({
-            "name": f"今日对象{n}", "id_number": id_number(300 + n),
-            "village_id": api.world.villages["a1"].id, "address": f"今日{n}号",
-            "lat": township.lat + rng.uniform(-0.01, 0.01),
-            "lng": township.lng + rng.uniform(-0.01, 0.01),
-            "categories": [{"category": "left_behind_elder"}]}, actor=SYSTEM)
+        client = clients.create_client(
+            {
+                "name": f"今日对象{n}",
+                "id_number": id_number(300 + n),
+                "village_id": api.world.villages["a1"].id,
+                "address": f"今日{n}号",
+                "lat": township.lat + rng.uniform(-0.01, 0.01),
+                "lng": township.lng + rng.uniform(-0.01, 0.01),
+                "categories": [{"category": "left_behind_elder"}],
+            },
+            actor=SYSTEM,
+        )
         _care_visit(client, township.id, today, 2 + n % 2)  # due today: no skills needed
     return township.id
 
 
 def test_re_planning_today_schedules_nothing_before_now(
-        api: Api, today_visits: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    api: Api, today_visits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(planning, "_now_seconds", lambda: ELEVEN)
     plan = planning.request_plan(today_visits, local_today(), actor=SYSTEM)
     assert plan.status == "done" and plan.feasible
-    starts = [s.start_s for s in PlanStop.select().where(PlanStop.plan == plan,
-                                                         PlanStop.worker.is_null(False))]
+    starts = [
+        s.start_s
+        for s in PlanStop.select().where(PlanStop.plan == plan, PlanStop.worker.is_null(False))
+    ]
     assert starts and min(starts) >= ELEVEN
 
 
-def test_a_plan_job_that_runs_twice_does_its_work_once(api: Api, today_visits: int,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plan_job_that_runs_twice_does_its_work_once(
+    api: Api, today_visits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(planning, "_now_seconds", lambda: ELEVEN)
     plan = planning.request_plan(today_visits, local_today(), actor=SYSTEM)
     stops = PlanStop.select().where(PlanStop.plan == plan).count()

@@ -204,3 +204,10 @@ def test_or_tools_iterated_local_search_gives_a_valid_plan(two_worker_day: Probl
     plan = assemble(two_worker_day, routes)
     assert plan.is_feasible()
     assert {"a", "d"} <= plan.served()  # urgent and overdue
+
+
+def test_a_day_without_visits_gives_empty_routes(make_problem: MakeProblem) -> None:
+    plan = plan_of(make_problem([worker("w1"), worker("w2")], []))
+
+    assert [r.stops for r in plan.routes] == [[], []]
+    assert plan.dropped == []

@@ -17,7 +17,8 @@ from backend.services.supervision import seed_demo_profiles
 # backend/db.py passes peewee's deprecated ``autorollback`` for PostgreSQL; until the foundation
 # drops it, that one warning must not turn every PostgreSQL run of these tests into an error.
 _AUTOROLLBACK = pytest.mark.filterwarnings(
-    'ignore:Peewee no longer uses the "autorollback" option:DeprecationWarning')
+    'ignore:Peewee no longer uses the "autorollback" option:DeprecationWarning'
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,9 +32,12 @@ YEAR = 2026
 PERIOD = "2026-11"
 # Which standard each of the fixture's deviation kinds breaks.
 DEVIATION_BREAKS = {
-    "understaffed": "full_time_staff", "office_too_small": "office_area",
-    "missing_equipment": "equipment", "underfunded": "funds",
-    "station_incomplete": "station_elements", "training_short": "training_days",
+    "understaffed": "full_time_staff",
+    "office_too_small": "office_area",
+    "missing_equipment": "equipment",
+    "underfunded": "funds",
+    "station_incomplete": "station_elements",
+    "training_short": "training_days",
 }
 
 
@@ -74,8 +78,11 @@ def seed_city(clean_db: None) -> Callable[[dict[str, list[str]]], dict[str, Any]
     return lambda deviations: seed(fixture_with(deviations))
 
 
-def workbook(profiles: list[list[Any]], homes: list[list[Any]] | None = None,
-             profile_header: list[str] | None = None) -> bytes:
+def workbook(
+    profiles: list[list[Any]],
+    homes: list[list[Any]] | None = None,
+    profile_header: list[str] | None = None,
+) -> bytes:
     """An import workbook with the template's headers and these rows."""
     from backend.services.profiles_import import HOME_COLUMNS, PROFILE_COLUMNS
 
@@ -95,7 +102,14 @@ def workbook(profiles: list[list[Any]], homes: list[list[Any]] | None = None,
     return buffer.getvalue()
 
 
-def profile_row(code: str, *, funds: Any = 200000, last: Any = 180000, training: Any = 8,
-                assessment: Any = "是", equipment: int = 2) -> list[Any]:
+def profile_row(
+    code: str,
+    *,
+    funds: Any = 200000,
+    last: Any = 180000,
+    training: Any = 8,
+    assessment: Any = "是",
+    equipment: int = 2,
+) -> list[Any]:
     """A full profile row: office, elderly, ten items, funds (yuan), training, assessment."""
     return [code, YEAR, 60, 6000, *([equipment] * 10), funds, last, training, assessment, 60000]

@@ -20,10 +20,13 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def test_the_bulletin_ranks_townships_and_names_the_late_ones(
-        client: FlaskClient, seed_city: Callable[..., Any]) -> None:
+    client: FlaskClient, seed_city: Callable[..., Any]
+) -> None:
     seed_city(CHOSEN)
-    response = client.get("/api/v1/supervision/reports/monthly_bulletin?period=2026-11",
-                          headers=_as(client, "city-admin"))
+    response = client.get(
+        "/api/v1/supervision/reports/monthly_bulletin?period=2026-11",
+        headers=_as(client, "city-admin"),
+    )
     assert response.status_code == 200, response.json
     body = response.json
     assert body["kind_label"] == "月通报" and len(body["ranking"]) == 12
@@ -34,18 +37,25 @@ def test_the_bulletin_ranks_townships_and_names_the_late_ones(
     assert body["changes"]["available"] is False
 
 
-def test_the_next_period_shows_what_changed(client: FlaskClient,
-                                             seed_city: Callable[..., Any]) -> None:
+def test_the_next_period_shows_what_changed(
+    client: FlaskClient, seed_city: Callable[..., Any]
+) -> None:
     seed_city({"410184100": ["office_too_small"]})
     headers = _as(client, "city-admin")
-    first = client.post("/api/v1/supervision/reports/weekly", json={"period": "2026-W47"},
-                        headers=headers)
+    first = client.post(
+        "/api/v1/supervision/reports/weekly", json={"period": "2026-W47"}, headers=headers
+    )
     assert first.status_code == 201, first.json
     Township.update(office_area_m2=48).where(Township.code == "410184100").execute()
-    assert client.post("/api/v1/supervision/reports/weekly", json={"period": "2026-W48"},
-                       headers=headers).status_code == 201
-    body = client.get("/api/v1/supervision/reports/weekly_supervision?period=2026-W48",
-                      headers=headers).json
+    assert (
+        client.post(
+            "/api/v1/supervision/reports/weekly", json={"period": "2026-W48"}, headers=headers
+        ).status_code
+        == 201
+    )
+    body = client.get(
+        "/api/v1/supervision/reports/weekly_supervision?period=2026-W48", headers=headers
+    ).json
     assert body["changes"]["available"] and body["changes"]["previous_period"] == "2026-W47"
     moved = {c["township_code"]: c for c in body["changes"]["townships"]}
     assert moved["410184100"]["newly_passed"] == ["office_area"]
@@ -53,19 +63,24 @@ def test_the_next_period_shows_what_changed(client: FlaskClient,
     assert body["late_units"] == []
 
 
-def test_only_the_city_generates_reports(client: FlaskClient,
-                                         seed_city: Callable[..., Any]) -> None:
+def test_only_the_city_generates_reports(
+    client: FlaskClient, seed_city: Callable[..., Any]
+) -> None:
     seed_city({})
-    response = client.post("/api/v1/supervision/reports/monthly", json={},
-                           headers=_as(client, "ts-410184001-1"))
+    response = client.post(
+        "/api/v1/supervision/reports/monthly", json={}, headers=_as(client, "ts-410184001-1")
+    )
     assert response.status_code == 403
 
 
 def test_the_workbook_opens_with_the_expected_sheets(
-        client: FlaskClient, seed_city: Callable[..., Any]) -> None:
+    client: FlaskClient, seed_city: Callable[..., Any]
+) -> None:
     seed_city(CHOSEN)
-    response = client.get("/api/v1/supervision/reports/monthly?period=2026-11&format=xlsx",
-                          headers=_as(client, "city-admin"))
+    response = client.get(
+        "/api/v1/supervision/reports/monthly?period=2026-11&format=xlsx",
+        headers=_as(client, "city-admin"),
+    )
     assert response.status_code == 200
     assert response.mimetype == xlsx.MEDIA_TYPE
     book = load_workbook(io.BytesIO(response.get_data()))
@@ -80,14 +95,17 @@ def test_the_workbook_opens_with_the_expected_sheets(
 def test_the_charts_render_as_png(client: FlaskClient, seed_city: Callable[..., Any]) -> None:
     seed_city(CHOSEN)
     for chart in ("ranking", "standards"):
-        response = client.get(f"/api/v1/supervision/reports/monthly?period=2026-11&format=png"
-                              f"&chart={chart}", headers=_as(client, "city-admin"))
+        response = client.get(
+            f"/api/v1/supervision/reports/monthly?period=2026-11&format=png&chart={chart}",
+            headers=_as(client, "city-admin"),
+        )
         assert response.status_code == 200 and response.mimetype == "image/png"
         assert response.get_data().startswith(PNG) and len(response.get_data()) > 10_000
 
 
 def test_the_periodic_job_keeps_the_report_and_writes_its_files(
-        seed_city: Callable[..., Any]) -> None:
+    seed_city: Callable[..., Any],
+) -> None:
     seed_city(CHOSEN)
     result = supervision.generate_periodic_report("monthly", "2026-10")
     assert SupervisionReport.get_by_id(result["report_id"]).period == "2026-10"
@@ -101,20 +119,24 @@ def test_the_periodic_job_keeps_the_report_and_writes_its_files(
 
 
 def test_charts_still_render_without_a_chinese_font(
-        seed_city: Callable[..., Any], tmp_path: Path, monkeypatch: Any) -> None:
+    seed_city: Callable[..., Any], tmp_path: Path, monkeypatch: Any
+) -> None:
     from backend.reports import charts
 
     seed_city(CHOSEN)
     monkeypatch.setattr(charts, "cjk_family", lambda: None)  # a server with no CJK font
     data = supervision.build_report("weekly", supervision.parse_period("2026-W48"))
     files = charts.write_charts(data, tmp_path)
-    assert [f.name for f in files] == ["weekly_supervision-2026-W48-ranking.png",
-                                       "weekly_supervision-2026-W48-standards.png"]
+    assert [f.name for f in files] == [
+        "weekly_supervision-2026-W48-ranking.png",
+        "weekly_supervision-2026-W48-standards.png",
+    ]
     assert all(f.read_bytes().startswith(PNG) for f in files)
 
 
 def test_the_scheduled_jobs_report_the_period_that_just_ended(
-        seed_city: Callable[..., Any]) -> None:
+    seed_city: Callable[..., Any],
+) -> None:
     from datetime import date
 
     seed_city({})

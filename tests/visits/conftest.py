@@ -34,19 +34,26 @@ def day2(day1: date) -> date:
     return working_day((day1 - local_today()).days + 1)
 
 
-def booking_body(client_id: int, day: date, kind: str = "routine_visit",
-                 window: str = "morning") -> dict[str, Any]:
+def booking_body(
+    client_id: int, day: date, kind: str = "routine_visit", window: str = "morning"
+) -> dict[str, Any]:
     """A booking request for one preferred date."""
-    return {"client_id": client_id, "kind": kind, "reason": "老人独居，想请社工上门看看",
-            "contact_name": "业主", "contact_phone": "13800001111",
-            "preferred": [{"date": day.isoformat(), "window": window}]}
+    return {
+        "client_id": client_id,
+        "kind": kind,
+        "reason": "老人独居，想请社工上门看看",
+        "contact_name": "业主",
+        "contact_phone": "13800001111",
+        "preferred": [{"date": day.isoformat(), "window": window}],
+    }
 
 
 @pytest.fixture
 def pending_booking(api: Api, day1: date) -> dict[str, Any]:
     """A routine-visit booking the resident made for client a1."""
-    response = api.post("/api/v1/bookings", "res-owner",
-                        json=booking_body(api.world.clients["a1"].id, day1))
+    response = api.post(
+        "/api/v1/bookings", "res-owner", json=booking_body(api.world.clients["a1"].id, day1)
+    )
     assert response.status_code == 201, response.json
     return dict(response.json)
 

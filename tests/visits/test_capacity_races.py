@@ -51,24 +51,41 @@ def pending_for_thirty_clients(api: Api, day1: date) -> list[int]:
     coordinator = Actor(kind="staff", id=staff.id, role="coordinator", area_code=staff.area_code)
     ids = []
     for n in range(RACERS):
-        client = clients.create_client({
-            "name": f"对象{n}", "id_number": id_number(100 + n),
-            "village_id": world.villages["a1"].id, "address": f"a1村2组{n}号",
-            "categories": []}, actor=SYSTEM)
-        request = {**booking_body(client.id, day1), "preferred": [{"date": day1,
-                                                                   "window": "morning"}]}
+        client = clients.create_client(
+            {
+                "name": f"对象{n}",
+                "id_number": id_number(100 + n),
+                "village_id": world.villages["a1"].id,
+                "address": f"a1村2组{n}号",
+                "categories": [],
+            },
+            actor=SYSTEM,
+        )
+        request = {
+            **booking_body(client.id, day1),
+            "preferred": [{"date": day1, "window": "morning"}],
+        }
         ids.append(bookings.create_booking(request, actor=coordinator).id)
     return ids
 
 
 def test_thirty_approvals_for_the_last_place_give_one_success(
-        app: Flask, api: Api, day1: date, pending_for_thirty_clients: list[int]) -> None:
+    app: Flask, api: Api, day1: date, pending_for_thirty_clients: list[int]
+) -> None:
     township = api.world.townships["a"]
     VisitCapacity.create(township=township, day=day1, window="morning", capacity=5, used=4)
     token = api.token("ts-a")
-    statuses = race(app, [(f"/api/v1/bookings/{booking_id}/decision", token,
-                           {"decision": "approve", "date": day1.isoformat(), "window": "morning"})
-                          for booking_id in pending_for_thirty_clients])
+    statuses = race(
+        app,
+        [
+            (
+                f"/api/v1/bookings/{booking_id}/decision",
+                token,
+                {"decision": "approve", "date": day1.isoformat(), "window": "morning"},
+            )
+            for booking_id in pending_for_thirty_clients
+        ],
+    )
     assert statuses == Counter({200: 1, 409: RACERS - 1})
     row = VisitCapacity.get(VisitCapacity.township == township, VisitCapacity.day == day1)
     assert row.used == row.capacity == 5
@@ -84,12 +101,15 @@ def test_thirty_identical_bookings_give_one_booking(app: Flask, api: Api, day1: 
 
 
 def test_the_database_itself_refuses_overbooking_and_a_second_active_booking(
-        api: Api, pending_booking: dict[str, Any], day1: date) -> None:
-    row = VisitCapacity.create(township=api.world.townships["a"], day=day1, window="morning",
-                               capacity=1, used=1)
+    api: Api, pending_booking: dict[str, Any], day1: date
+) -> None:
+    row = VisitCapacity.create(
+        township=api.world.townships["a"], day=day1, window="morning", capacity=1, used=1
+    )
     with pytest.raises(pw.IntegrityError), db.atomic():
-        VisitCapacity.update(used=VisitCapacity.used + 1).where(VisitCapacity.id == row.id
-                                                                ).execute()
+        VisitCapacity.update(used=VisitCapacity.used + 1).where(
+            VisitCapacity.id == row.id
+        ).execute()
     first = Booking.get_by_id(pending_booking["id"])
     with pytest.raises(pw.IntegrityError), db.atomic():
         Booking.create(**{**first.__data__, "id": None})

@@ -14,8 +14,11 @@ from tests.factories import id_number
 
 
 def _enrolled_days_ago(api: Api, key: str, days: int) -> None:
-    (ClientCategory.update(since=local_today() - timedelta(days=days))
-     .where(ClientCategory.client == api.world.clients[key]).execute())
+    (
+        ClientCategory.update(since=local_today() - timedelta(days=days))
+        .where(ClientCategory.client == api.world.clients[key])
+        .execute()
+    )
 
 
 def test_a_care_visit_falls_due_on_its_earliest_date_and_only_once(api: Api) -> None:
@@ -48,8 +51,9 @@ def test_a_care_visit_goes_overdue_after_its_latest_date(api: Api) -> None:
     assert CareVisit.get().is_overdue is False
     generate_due_care_visits(latest + timedelta(days=1), actor=SYSTEM)
     assert CareVisit.get().is_overdue is True
-    [candidate] = list_visit_candidates(api.world.townships["a"].id, latest + timedelta(days=1),
-                                        actor=SYSTEM)
+    [candidate] = list_visit_candidates(
+        api.world.townships["a"].id, latest + timedelta(days=1), actor=SYSTEM
+    )
     assert candidate.priority == "overdue"
 
 
@@ -62,16 +66,24 @@ def test_staff_see_overdue_visits_in_their_scope(api: Api) -> None:
     assert overdue.json[0]["is_overdue"] is True
     assert api.get("/api/v1/care-visits", "ts-b", query_string={"status": "overdue"}).json == []
     assert api.get("/api/v1/care-visits", "co-a1").status_code == 403
-    assert api.get("/api/v1/care-visits", "ts-a",
-                   query_string={"status": "late"}).status_code == 422
+    assert (
+        api.get("/api/v1/care-visits", "ts-a", query_string={"status": "late"}).status_code == 422
+    )
 
 
 def test_a_left_behind_woman_needs_a_female_worker(api: Api) -> None:
-    client = clients.create_client({
-        "name": "留守妇女", "id_number": id_number(50, date(1985, 5, 5), "female"),
-        "village_id": api.world.villages["a2"].id, "address": "a2村3组1号",
-        "categories": [{"category": "left_behind_woman",
-                        "since": local_today() - timedelta(days=30)}]}, actor=SYSTEM)
+    client = clients.create_client(
+        {
+            "name": "留守妇女",
+            "id_number": id_number(50, date(1985, 5, 5), "female"),
+            "village_id": api.world.villages["a2"].id,
+            "address": "a2村3组1号",
+            "categories": [
+                {"category": "left_behind_woman", "since": local_today() - timedelta(days=30)}
+            ],
+        },
+        actor=SYSTEM,
+    )
     generate_due_care_visits(local_today(), actor=SYSTEM)
     care = CareVisit.get(CareVisit.client == client.id)
     assert care.required_skills == ["female"]
@@ -87,11 +99,16 @@ def _next_monday() -> date:
 
 
 def test_special_care_clients_get_a_condolence_visit_before_spring_festival(api: Api) -> None:
-    client = clients.create_client({
-        "name": "老兵", "id_number": id_number(60, date(1950, 8, 1)),
-        "village_id": api.world.villages["a1"].id, "address": "a1村5组1号",
-        "categories": [{"category": "special_care", "subtype": "rural_veteran_60"}]},
-        actor=SYSTEM)
+    client = clients.create_client(
+        {
+            "name": "老兵",
+            "id_number": id_number(60, date(1950, 8, 1)),
+            "village_id": api.world.villages["a1"].id,
+            "address": "a1村5组1号",
+            "categories": [{"category": "special_care", "subtype": "rural_veteran_60"}],
+        },
+        actor=SYSTEM,
+    )
     festival = date(2027, 2, 6)  # 春节 2027 in care_rules.json; visits start 15 days before
     generate_due_care_visits(festival - timedelta(days=16), actor=SYSTEM)
     assert not CareVisit.select().where(CareVisit.kind == "condolence_visit").exists()
