@@ -101,13 +101,13 @@ RECREATE_SHARE = {"day": 0.7, "fleet": 0.5}
 # Shares (seconds) too short to split: measured on a busy machine, a 0.3 s Solomon 50 solve
 # gave OR-Tools 25 ms and every run ended before its first solution.
 MIN_RECREATE_SHARE = 0.3
-# Rounds per second times visits squared, set a little below what one core of an idle
-# 2-core machine does, so that the count, not the clock, ends a run there: two long routes
-# (township days: 0.2 ms a round at 20 visits, 1.6 ms at 40) cost more per visit than many
-# short ones (Solomon 100 on its best-known fleet: 3-4 ms). Calibrated first on a machine
-# other suites kept busy, these counts ended 1 s township solves at 0.2-0.4 s once it was
-# idle; now they end at 0.55-0.8 s, and a busier machine hits the clock instead.
-RECREATE_ROUNDS_PER_SECOND_VISIT2 = {"day": 1_000_000, "fleet": 2_500_000}
+# Ruin-and-recreate rounds per second, as (rate, exponent): rate / visits ** exponent, set
+# a little below what one core of an idle 2-core machine does so that the count, not the
+# clock, ends a run there. Measured (rounds/s): township days 7300 at 20 visits, 2200 at 40,
+# 410 at 60 (an overfull day re-inserts its many left-out visits every round); Solomon with
+# a fleet of 13-25 routes 3350 at 25 customers, 1320 at 50, 1250 at 100 (many short routes:
+# the cost grows with the visits, not their square). A busier machine hits the clock.
+RECREATE_ROUNDS = {"day": (2_000_000, 2), "fleet": (80_000, 1)}
 # On fixed fleets, the part of the recreate time the ejection pool (`ejection`) may take
 # first to serve the visits OR-Tools left out (it stops as soon as all are in), and its
 # ejections per second times visits (measured: about 190 a second at 100 visits, 14 routes,
@@ -220,8 +220,8 @@ def _run(
     search = share - recreate
     moves = SOLUTIONS_PER_SECOND_NODE[kind] * config.speed * search / nodes
     moves = max_moves if max_moves is not None else max(20, int(moves))
-    rate = RECREATE_ROUNDS_PER_SECOND_VISIT2[kind]
-    rounds = int(rate * recreate / max(1, len(problem.visits)) ** 2)
+    rate, exponent = RECREATE_ROUNDS[kind]
+    rounds = int(rate * recreate / max(1, len(problem.visits)) ** exponent)
     ejections = 0
     if kind == "fleet":
         per_second = EJECTIONS_PER_SECOND_VISIT / max(1, len(problem.visits))
