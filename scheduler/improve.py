@@ -40,6 +40,8 @@ BLINK = 0.05
 # linearly to nothing over the rounds (threshold accepting): a fixed 0.5% kept a 20-visit day
 # 2.2% above its best plan, which needs a detour through plans some 2-5% worse.
 ACCEPT_ABOVE_BEST = 0.03
+# Share of ruin-and-recreate rounds whose ruin is SISR's strings through nearby routes.
+STRING_SHARE = 0.3
 # Share of ruin-and-recreate rounds on days that leave the removed optional visits out.
 REST_SHARE = 0.3
 
@@ -580,16 +582,45 @@ def _nearest(problem: Problem, timer: Timer, i: int) -> list[int]:
 def _ruin(
     routes: list[list[int]], near: list[list[int]], served: set[int], rng: random.Random
 ) -> list[int]:
-    """Visits to take out: a whole route (rarely), a string of one route, or a neighbourhood."""
+    """Visits to take out: a whole route (rarely), a string of one route, strings of the
+    routes nearest a visit (SISR's removal), or a visit's neighbourhood."""
     draw = rng.random()
     busy = [order for order in routes if order]
     if draw < 0.1:
         return list(rng.choice(busy))
-    if draw < 0.4:
+    if draw < 0.3:
         order = rng.choice(busy)
         size = rng.randint(1, min(8, len(order)))
         start = rng.randint(0, len(order) - size)
         return order[start : start + size]
+    if draw < 0.3 + STRING_SHARE:
+        return _strings(routes, near, served, rng)
     seed_visit = rng.choice(sorted(served))
     size = rng.randint(2, max(2, min(10, len(served) // 3)))
     return [j for j in near[seed_visit] if j in served][:size]
+
+
+def _strings(
+    routes: list[list[int]], near: list[list[int]], served: set[int], rng: random.Random
+) -> list[int]:
+    """One string through each of the routes that serve a visit's nearest neighbours, as in
+    SISR (Christiaens and Vanden Berghe, 2020): about 10 visits in all, strings of at most
+    10 and at most the average route's length, so long routes lose a stretch, not a point."""
+    route_of = {i: k for k, order in enumerate(routes) for i in order}
+    busy = [order for order in routes if order]
+    longest = min(10, max(1, len(served) // len(busy)))
+    strings = min(len(busy), int(rng.uniform(1, 4 * 10 / (1 + longest))))
+    removed: list[int] = []
+    ruined: set[int] = set()
+    for j in near[rng.choice(sorted(served))]:
+        if j not in served or route_of[j] in ruined:
+            continue
+        order = routes[route_of[j]]
+        size = rng.randint(1, min(longest, len(order)))
+        at = order.index(j)
+        start = rng.randint(max(0, at - size + 1), min(at, len(order) - size))
+        removed += order[start : start + size]
+        ruined.add(route_of[j])
+        if len(ruined) >= strings:
+            break
+    return removed

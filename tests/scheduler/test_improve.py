@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 from scheduler import Priority, Problem, TimeWindow
-from scheduler.improve import DayCost, Timer, exchange_dropped, ruin_and_recreate
+from scheduler.improve import DayCost, Timer, _strings, exchange_dropped, ruin_and_recreate
 from scheduler.schedule import time_route
 from scheduler.solver import assemble
 from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
@@ -142,3 +143,17 @@ def test_an_optional_visit_whose_detour_costs_more_than_its_penalty_stays_out(
     assert not day.insert(routes, timer.index["far"])
     assert routes == [[timer.index["near"]]]
     assert day.insert(routes, timer.index["far_urgent"])  # mandatory: in wherever it fits
+
+
+def test_string_removal_takes_one_stretch_from_each_route_near_a_visit() -> None:
+    routes = [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14]]
+    served = {i for order in routes for i in order}
+    near = [sorted(served, key=lambda j, i=i: (abs(i - j), j)) for i in range(15)]
+    for seed in range(50):
+        removed = _strings(routes, near, served, random.Random(seed))
+        assert removed
+        for order in routes:
+            taken = [p for p, i in enumerate(order) if i in removed]
+            if taken:  # one unbroken stretch, no longer than the average route (5)
+                assert taken == list(range(taken[0], taken[-1] + 1))
+                assert len(taken) <= 5
