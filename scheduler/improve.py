@@ -6,13 +6,16 @@ unserved visit in only where it fits at the same place, and its guided local sea
 the basin of its first solution. Two remedies, both on integer arrays with timing checked
 exactly by the rules of `schedule.time_route`:
 
-- `ruin_and_recreate` (run by each search process after OR-Tools): take out a neighbourhood,
-  a string of a route or a whole route, re-insert every unserved visit most penalised first,
-  keep the result by record-to-record acceptance; seeded, so the same input gives the same
-  routes;
+- `ruin_and_recreate` (run by each search process after OR-Tools, in the manner of SISR):
+  take out a neighbourhood, strings of nearby routes, a string of one route or a whole
+  route, re-insert the unserved visits most penalised first where each adds least cost
+  (with blinks, and leaving out optional visits not worth their detour), keep the result by
+  a shrinking threshold; seeded, so the same input gives the same routes;
 - `exchange_dropped` (run on the chosen plan): every unserved visit at every position, alone,
   in place of a served visit of lower priority, or pushing one visit to another route; a
   move is kept only when `solver.assemble` and the validator confirm that it is better.
+
+On fixed fleets `ejection.serve_left_out` runs first: it serves what OR-Tools left out.
 """
 
 from __future__ import annotations
