@@ -72,7 +72,7 @@ class SearchConfig:
 # parallel insertion with only the fast moves, the best pair on Solomon 25/50.
 DAY_PORTFOLIO = (
     SearchConfig("LOCAL_CHEAPEST_INSERTION", bandit=True),
-    SearchConfig("LOCAL_CHEAPEST_INSERTION", iterated=True, recreate_share=0.2),
+    SearchConfig("LOCAL_CHEAPEST_INSERTION", iterated=True, recreate_share=0.3),
     SearchConfig("SAVINGS"),
     SearchConfig("PARALLEL_CHEAPEST_INSERTION", bandit=True),
     SearchConfig("SEQUENTIAL_CHEAPEST_INSERTION", bandit=True),
