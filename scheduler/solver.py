@@ -311,38 +311,37 @@ def search_chain(problem: Problem, runs: list[_Run]) -> list[list[list[str]] | N
         # OR-Tools overshooting its clock eats into the recreate time, not past the share.
         deadline = time.perf_counter() + run.seconds + run.recreate_seconds
         routes = search_routes(problem, run.config, run.seconds, run.moves)
-        if routes is not None and run.ejections:
-            routes = ejection.serve_left_out(
-                problem,
-                routes,
-                seed=run.seed,
-                iterations=run.ejections,
-                deadline=time.perf_counter() + EJECTION_SHARE * run.recreate_seconds,
-            )
-        if routes is not None and run.recreate_rounds:
-            routes = improve.ruin_and_recreate(
-                problem,
-                routes,
-                seed=run.seed,
-                iterations=run.recreate_rounds,
-                deadline=deadline,
-            )
+        if routes is not None:
+            eject_until = time.perf_counter() + EJECTION_SHARE * run.recreate_seconds
+            routes = _improve(problem, routes, run, run.seed, eject_until, deadline)
         if routes is not None and run.ejections and time.perf_counter() < deadline:
             # Ruin and recreate may end with time to spare: spend most of it on any visits
             # still left out, the rest on polishing what the ejections leave behind.
             polish = deadline - 0.3 * (deadline - time.perf_counter())
-            routes = ejection.serve_left_out(
-                problem, routes, seed=run.seed + 1, iterations=run.ejections, deadline=polish
-            )
-            routes = improve.ruin_and_recreate(
-                problem,
-                routes,
-                seed=run.seed + 1,
-                iterations=run.recreate_rounds,
-                deadline=deadline,
-            )
+            routes = _improve(problem, routes, run, run.seed + 1, polish, deadline)
         found.append(routes)
     return found
+
+
+def _improve(
+    problem: Problem,
+    routes: list[list[str]],
+    run: _Run,
+    seed: int,
+    eject_until: float,
+    deadline: float,
+) -> list[list[str]]:
+    """Our moves after OR-Tools: the ejection pool on fixed fleets (until `eject_until`),
+    then ruin and recreate (until `deadline`), each within the run's budget."""
+    if run.ejections:
+        routes = ejection.serve_left_out(
+            problem, routes, seed=seed, iterations=run.ejections, deadline=eject_until
+        )
+    if run.recreate_rounds:
+        routes = improve.ruin_and_recreate(
+            problem, routes, seed=seed, iterations=run.recreate_rounds, deadline=deadline
+        )
+    return routes
 
 
 def search_routes(
