@@ -5,25 +5,14 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from backend.models import AuditEntry
+from tests.backend.test_fixtures import SERVICE_CODES
 from tests.conftest import Api
-
-SERVICES = {
-    "subsistence_allowance",
-    "extreme_poverty_support",
-    "temporary_relief",
-    "medical_relief",
-    "special_care_veteran_test_or_war",
-    "special_care_rural_veteran_60",
-    "special_care_martyr_child",
-    "home_care",
-    "nursing_home_admission",
-}
 
 
 def test_anyone_reads_every_service_guide_without_logging_in(client: FlaskClient) -> None:
     response = client.get("/api/v1/services")
     assert response.status_code == 200
-    assert {s["code"] for s in response.json} == SERVICES
+    assert {s["code"] for s in response.json} == SERVICE_CODES
     guide = next(s for s in response.json if s["code"] == "subsistence_allowance")
     assert guide["fee"]["label"] == "免费" and guide["complaint_phone"]
     assert guide["legal_basis"] and guide["eligibility"] and guide["sample_form"]["fields"]
