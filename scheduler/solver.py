@@ -119,11 +119,13 @@ MIN_RECREATE_SHARE = 0.3
 RECREATE_ROUNDS = {"day": (2_000_000, 2), "fleet": (80_000, 1)}
 # On fixed fleets, the part of the recreate time the ejection pool (`ejection`) may take
 # first to serve the visits OR-Tools left out (it stops as soon as all are in), and its
-# ejections per second times visits (measured: 190-270 a second at 100 visits, 14 routes,
-# with the other core partly busy; 250 a second is budgeted). Measured on Solomon 100 RC105
-# at its best-known fleet: 2 customers left out after OR-Tools, none after 318 ejections.
+# ejections per second times visits (measured with the depth-first ejection search: 400-1100
+# a second at 100 visits on R1/RC1 routes of 8-15 stops, 30-100 on R2/RC2 routes of 25-50,
+# where the clock ends the pool first; 800 a second is budgeted). Giving the pool all of the
+# recreate time served no more customers on the 12 hardest instances at 10 s (5 of 12 all
+# served either way) and left their distances 3-7% longer.
 EJECTION_SHARE = 0.7
-EJECTIONS_PER_SECOND_VISIT = 25_000
+EJECTIONS_PER_SECOND_VISIT = 80_000
 
 # Solutions per second times nodes that OR-Tools goes through on one core of an idle 2-core
 # machine (measured on township days of 10-60 visits, 0.5 s runs: 12 000-19 000 for guided

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler import Priority, TimeWindow
+from scheduler import Priority, TimeWindow, Visit
 from scheduler.ejection import serve_left_out
 from scheduler.solver import assemble
 from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
@@ -75,3 +75,49 @@ def test_a_visit_no_worker_can_serve_alone_leaves_the_routes_as_they_were(
     routes = serve_left_out(problem, [["a"]], seed=0, iterations=100, deadline=float("inf"))
 
     assert routes == [["a"]]
+
+
+def test_an_ejection_frees_capacity_by_taking_out_a_visit_heavy_enough(
+    make_problem: MakeProblem,
+) -> None:
+    # w1 carries 3 of 3 (a: 2, b: 1); p needs w1's skill and 2 of room. Ejecting b frees only
+    # 1, so a must go (to w2, which has room); b may follow it in the random relocations.
+    skill = frozenset({"counselling"})
+    visits = [
+        visit("a", 1, priority=Priority.URGENT, load=2),
+        visit("b", 2, priority=Priority.URGENT, load=1),
+        visit("p", 3, priority=Priority.URGENT, load=2, skills=skill),
+    ]
+    problem = make_problem(
+        [worker("w1", capacity=3, skills=skill), worker("w2", capacity=5)], visits
+    )
+
+    routes = serve_left_out(problem, [["a", "b"], []], seed=0, iterations=50, deadline=float("inf"))
+
+    plan = assemble(problem, routes)
+    assert plan.is_feasible()
+    assert plan.served() == {"a", "b", "p"}
+    assert "p" in routes[0] and "a" in routes[1]
+
+
+def test_an_ejection_before_the_new_visit_makes_its_fixed_time_reachable(
+    make_problem: MakeProblem,
+) -> None:
+    # x fills w1's 9:00-11:00; p needs w1's skill at exactly 10:00, so x, which comes before
+    # p's place, is the one to eject, and w2 takes it.
+    skill = frozenset({"grief"})
+    x = visit("x", 1, priority=Priority.URGENT, windows=(TimeWindow(9 * HOUR, 9 * HOUR),))
+    p = visit(
+        "p",
+        2,
+        priority=Priority.URGENT,
+        windows=(TimeWindow(10 * HOUR, 10 * HOUR),),
+        skills=skill,
+    )
+    x = Visit(x.id, x.location, x.windows, 2 * HOUR, x.priority)
+    problem = make_problem([worker("w1", skills=skill), worker("w2")], [x, p])
+
+    routes = serve_left_out(problem, [["x"], []], seed=0, iterations=50, deadline=float("inf"))
+
+    assert routes == [["p"], ["x"]]
+    assert assemble(problem, routes).is_feasible()
