@@ -31,8 +31,9 @@ from scheduler.plan import Plan
 from scheduler.problem import Problem
 
 Routes = list[list[str]]
-# Per route, for insertions: earliest free times, latest starts, working seconds, locations.
-RouteBounds = tuple[list[int], list[float], int, list[int]]
+# Per route, for insertions: earliest free times, latest starts, working seconds, locations
+# (start and end included) and load.
+RouteBounds = tuple[list[int], list[float], int, list[int], int]
 
 # Share of ruin-and-recreate rounds on fixed fleets (every visit mandatory) that re-insert
 # by regret (`DayCost.insert_by_regret`) rather than greedily, cheapest first (`DayCost.insert`).
@@ -392,30 +393,56 @@ class DayCost:
             total += COST_SCALE * w.balance * busiest
         return total + sum(timer.penalty) - served
 
+    def bounds(self, k: int, order: list[int]) -> RouteBounds:
+        """What insertions into route k are tested against (see `RouteBounds`)."""
+        timer, worker = self.timer, self.problem.workers[k]
+        stops = [worker.start_location, *(timer.location[i] for i in order)]
+        stops.append(worker.end_location)
+        return (
+            timer.earliest_frees(k, order),
+            timer.latest_starts(k, order),
+            self.work(k, order),
+            stops,
+            sum(timer.load[i] for i in order),
+        )
+
+    def fits(self, k: int, order: list[int], p: int, new: int, bounds: RouteBounds) -> bool:
+        """Exact check of `new` at position p of route k, once the lunch-free time test has
+        passed: that test is exact without lunch (an earlier start never hurts the rest), so
+        only the load and the visit count are left to check then."""
+        worker = self.problem.workers[k]
+        if worker.lunch is not None:
+            return self.timer.feasible(k, [*order[:p], new, *order[p:]], bounds[0], p)
+        if worker.max_visits is not None and len(order) >= worker.max_visits:
+            return False
+        return worker.capacity is None or bounds[4] + self.timer.load[new] <= worker.capacity
+
     def cheapest(
-        self,
-        routes: list[list[int]],
-        k: int,
-        new: int,
-        bounds: tuple[list[int], list[float]],
+        self, routes: list[list[int]], k: int, new: int, bounds: RouteBounds
     ) -> tuple[float, int] | None:
         """(added cost, position) of the cheapest feasible place for `new` in route k."""
-        timer, problem = self.timer, self.problem
-        here, durations = timer.location[new], problem.durations
-        order, worker = routes[k], problem.workers[k]
-        frees, latest = bounds
+        timer, durations, arc = self.timer, self.problem.durations, self.arc
+        here, service, single = timer.location[new], timer.service[new], timer.single[new]
+        frees, latest, _, stops, _ = bounds
+        wish = self.wish[k][new]
         options = []
-        for p in range(min(len(order) + 1, len(frees))):
-            a = worker.start_location if p == 0 else timer.location[order[p - 1]]
-            b = worker.end_location if p == len(order) else timer.location[order[p]]
-            start = earliest(timer.windows[new], frees[p] + durations[a][here])
-            if start is None or start + timer.service[new] + durations[here][b] > latest[p]:
+        for p in range(min(len(stops) - 1, len(frees))):
+            a, b = stops[p], stops[p + 1]
+            arrival = frees[p] + durations[a][here]
+            if single is None:
+                start = earliest(timer.windows[new], arrival)
+                if start is None:
+                    continue
+            elif arrival > single[1]:
                 continue
-            added = self.arc[a][here] + self.arc[here][b] - self.arc[a][b] + self.wish[k][new]
-            options.append((added, p))
+            else:
+                start = arrival if arrival > single[0] else single[0]
+            if start + service + durations[here][b] > latest[p]:
+                continue
+            options.append((arc[a][here] + arc[here][b] - arc[a][b] + wish, p))
         options.sort()
         for added, p in options:
-            if timer.feasible(k, [*order[:p], new, *order[p:]]):
+            if self.fits(k, routes[k], p, new, bounds):
                 return added, p
         return None
 
@@ -427,10 +454,7 @@ class DayCost:
         """
         timer = self.timer
         workers = range(len(routes))
-        bounds = {
-            k: (timer.earliest_frees(k, routes[k]), timer.latest_starts(k, routes[k]))
-            for k in workers
-        }
+        bounds = {k: self.bounds(k, routes[k]) for k in workers}
         best = {
             i: {k: self.cheapest(routes, k, i, bounds[k]) for k in sorted(timer.allowed[i])}
             for i in pending
@@ -454,7 +478,7 @@ class DayCost:
             routes[k].insert(best[chosen][k][1], chosen)
             left.remove(chosen)
             del best[chosen]
-            bounds[k] = (timer.earliest_frees(k, routes[k]), timer.latest_starts(k, routes[k]))
+            bounds[k] = self.bounds(k, routes[k])
             for i in left:
                 if k in best[i]:
                     best[i][k] = self.cheapest(routes, k, i, bounds[k])
@@ -483,15 +507,7 @@ class DayCost:
         cache = {} if cache is None else cache
         for k, order in enumerate(routes):
             if k not in cache:
-                worker = problem.workers[k]
-                stops = [worker.start_location, *(timer.location[i] for i in order)]
-                stops.append(worker.end_location)
-                cache[k] = (
-                    timer.earliest_frees(k, order),
-                    timer.latest_starts(k, order),
-                    self.work(k, order),
-                    stops,
-                )
+                cache[k] = self.bounds(k, order)
         busiest = max((c[2] for c in cache.values()), default=0)
         balance = COST_SCALE * problem.weights.balance if len(routes) > 1 else 0.0
         windows, service, single = timer.windows[new], timer.service[new], timer.single[new]
@@ -499,7 +515,7 @@ class DayCost:
         arc_from = arc[here]
         options = []
         for k in sorted(timer.allowed[new]):
-            frees, latest, work, stops = cache[k]
+            frees, latest, work, stops, _ = cache[k]
             slack = busiest - work - service
             wish = self.wish[k][new]
             for p in range(min(len(stops) - 1, len(frees))):
@@ -527,9 +543,8 @@ class DayCost:
                 return False
             if rng is not None and rng.random() < BLINK:
                 continue
-            order = routes[k]
-            if timer.feasible(k, [*order[:p], new, *order[p:]], cache[k][0], p):
-                order.insert(p, new)
+            if self.fits(k, routes[k], p, new, cache[k]):
+                routes[k].insert(p, new)
                 del cache[k]
                 return True
         return False
@@ -575,9 +590,16 @@ def ruin_and_recreate(
     # it re-ranks the many left-out visits every round (one run on township seeds 1 and 3,
     # days 30 and 40, with regret in half the rounds: worse on 3 of the 4 days).
     fleet = all(v.priority.mandatory for v in problem.visits)
+    began = time.perf_counter()
+    span = max(deadline - began, 1e-9)
     for round_ in range(iterations):
-        if time.perf_counter() > deadline:
+        now = time.perf_counter()
+        if now > deadline:
             break
+        # How far the run is, by rounds or by the clock, whichever ends it first: on a
+        # machine slower than the calibration the clock does, and a schedule by rounds
+        # alone would then never reach its strict end.
+        progress = max(round_ / iterations, (now - began) / span)
         trial = [list(o) for o in current]
         served = [i for o in trial for i in o]
         if not served:
@@ -604,7 +626,7 @@ def ruin_and_recreate(
         cost = day.cost(trial)
         if cost < best_cost:
             best, best_cost = trial, cost
-        threshold = ACCEPT_ABOVE_BEST * (1 - round_ / iterations)
+        threshold = ACCEPT_ABOVE_BEST * (1 - progress)
         if cost <= current_cost or cost <= best_cost * (1 + threshold):
             current, current_cost = trial, cost
     ids = [v.id for v in problem.visits]
