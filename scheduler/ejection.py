@@ -109,16 +109,15 @@ class _Pool:
     def insert(self, visit: int) -> bool:
         """Insert the visit at a random feasible place (Nagata and Bräysy: the cheapest place
         fills the slack the next visits need); False when none exists."""
-        timer = self.timer
-        places = [
-            (k, q) for k in sorted(timer.allowed[visit]) for q in range(len(self.routes[k]) + 1)
-        ]
+        day, routes = self.day, self.routes
+        places = []
+        for k in sorted(self.timer.allowed[visit]):
+            bounds = day.bounds(k, routes[k])
+            places += [(k, p, bounds) for _, p in day.places(k, visit, bounds)]
         self.rng.shuffle(places)
-        for k, q in places:
-            order = self.routes[k]
-            new = [*order[:q], visit, *order[q:]]
-            if timer.feasible(k, new):
-                self.routes[k] = new
+        for k, p, bounds in places:
+            if day.fits(k, routes[k], p, visit, bounds):
+                routes[k].insert(p, visit)
                 return True
         return False
 

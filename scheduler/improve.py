@@ -421,6 +421,14 @@ class DayCost:
         self, routes: list[list[int]], k: int, new: int, bounds: RouteBounds
     ) -> tuple[float, int] | None:
         """(added cost, position) of the cheapest feasible place for `new` in route k."""
+        for added, p in sorted(self.places(k, new, bounds)):
+            if self.fits(k, routes[k], p, new, bounds):
+                return added, p
+        return None
+
+    def places(self, k: int, new: int, bounds: RouteBounds) -> list[tuple[float, int]]:
+        """(added cost, position) of every place in route k that passes the lunch-free time
+        test (all of them feasible when `fits` also says so)."""
         timer, durations, arc = self.timer, self.problem.durations, self.arc
         here, service, single = timer.location[new], timer.service[new], timer.single[new]
         frees, latest, _, stops, _ = bounds
@@ -440,11 +448,7 @@ class DayCost:
             if start + service + durations[here][b] > latest[p]:
                 continue
             options.append((arc[a][here] + arc[here][b] - arc[a][b] + wish, p))
-        options.sort()
-        for added, p in options:
-            if self.fits(k, routes[k], p, new, bounds):
-                return added, p
-        return None
+        return options
 
     def insert_by_regret(self, routes: list[list[int]], pending: list[int], k_regret: int) -> None:
         """Insert the pending visits, most penalised first and, among equals, the one that
