@@ -594,16 +594,9 @@ def ruin_and_recreate(
     # it re-ranks the many left-out visits every round (one run on township seeds 1 and 3,
     # days 30 and 40, with regret in half the rounds: worse on 3 of the 4 days).
     fleet = all(v.priority.mandatory for v in problem.visits)
-    began = time.perf_counter()
-    span = max(deadline - began, 1e-9)
     for round_ in range(iterations):
-        now = time.perf_counter()
-        if now > deadline:
+        if time.perf_counter() > deadline:
             break
-        # How far the run is, by rounds or by the clock, whichever ends it first: on a
-        # machine slower than the calibration the clock does, and a schedule by rounds
-        # alone would then never reach its strict end.
-        progress = max(round_ / iterations, (now - began) / span)
         trial = [list(o) for o in current]
         served = [i for o in trial for i in o]
         if not served:
@@ -630,7 +623,11 @@ def ruin_and_recreate(
         cost = day.cost(trial)
         if cost < best_cost:
             best, best_cost = trial, cost
-        threshold = ACCEPT_ABOVE_BEST * (1 - progress)
+        # By rounds, not the clock: where the clock ends a run first (a slower machine) the
+        # threshold stays high and the search keeps exploring, which measured better than
+        # settling by the clock (Solomon 25 R2/RC2 at 2 s, two runs each: 0.01% and 0.04%
+        # mean gap against 0.16% and 0.11%; township days no different).
+        threshold = ACCEPT_ABOVE_BEST * (1 - round_ / iterations)
         if cost <= current_cost or cost <= best_cost * (1 + threshold):
             current, current_cost = trial, cost
     ids = [v.id for v in problem.visits]
