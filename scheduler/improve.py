@@ -20,11 +20,12 @@ On fixed fleets `ejection.serve_left_out` runs first: it serves what OR-Tools le
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scheduler.model import COST_SCALE, allowed_workers, drop_penalty
 from scheduler.plan import Plan
@@ -370,6 +371,33 @@ class DayCost:
             ]
             for wid in ids
         ]
+        # Workers alike in every rule and wish: of their empty routes only the first need be
+        # tried, since the others offer the very same places (Solomon's 25 identical vehicles
+        # made each insertion cost and regret-rank 15-20 copies of one empty route).
+        kinds: dict[tuple[object, ...], int] = {}
+        self.kind = [
+            kinds.setdefault(
+                (
+                    *dataclasses.astuple(replace(wk, id="")),
+                    tuple(self.wish[k]),
+                ),
+                len(kinds),
+            )
+            for k, wk in enumerate(problem.workers)
+        ]
+
+    def candidates(self, routes: list[list[int]], allowed: set[int]) -> list[int]:
+        """The routes worth trying for a visit its rules allow on `allowed`: every busy one
+        and the first empty one of each kind of worker."""
+        seen: set[int] = set()
+        found = []
+        for k in sorted(allowed):
+            if not routes[k]:
+                if self.kind[k] in seen:
+                    continue
+                seen.add(self.kind[k])
+            found.append(k)
+        return found
 
     def cost(self, routes: list[list[int]]) -> float:
         """Travel, wishes, balance, fixed costs and drop penalties of these routes."""
@@ -460,7 +488,10 @@ class DayCost:
         workers = range(len(routes))
         bounds = {k: self.bounds(k, routes[k]) for k in workers}
         best = {
-            i: {k: self.cheapest(routes, k, i, bounds[k]) for k in sorted(timer.allowed[i])}
+            i: {
+                k: self.cheapest(routes, k, i, bounds[k])
+                for k in self.candidates(routes, timer.allowed[i])
+            }
             for i in pending
         }
         left = list(pending)
@@ -483,9 +514,13 @@ class DayCost:
             left.remove(chosen)
             del best[chosen]
             bounds[k] = self.bounds(k, routes[k])
+            opened = len(routes[k]) == 1  # the next empty route of its kind is now a candidate
             for i in left:
                 if k in best[i]:
                     best[i][k] = self.cheapest(routes, k, i, bounds[k])
+                for other in self.candidates(routes, timer.allowed[i]) if opened else ():
+                    if other not in best[i]:
+                        best[i][other] = self.cheapest(routes, other, i, bounds[other])
 
     def insert(
         self,
@@ -518,7 +553,7 @@ class DayCost:
         arc, to_here, from_here = self.arc, [row[here] for row in durations], durations[here]
         arc_from = arc[here]
         options = []
-        for k in sorted(timer.allowed[new]):
+        for k in self.candidates(routes, timer.allowed[new]):
             frees, latest, work, stops, _ = cache[k]
             slack = busiest - work - service
             wish = self.wish[k][new]

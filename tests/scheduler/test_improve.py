@@ -157,3 +157,17 @@ def test_string_removal_takes_one_stretch_from_each_route_near_a_visit() -> None
             if taken:  # one unbroken stretch, no longer than the average route (5)
                 assert taken == list(range(taken[0], taken[-1] + 1))
                 assert len(taken) <= 5
+
+
+def test_insertions_try_one_empty_route_per_kind_of_worker(make_problem: MakeProblem) -> None:
+    # w1-w3 are alike; w4 has a skill and w5 a wish pointing at it, so each is its own kind.
+    skill = frozenset({"grief"})
+    workers = [worker(w) for w in ("w1", "w2", "w3")]
+    workers += [worker("w4", skills=skill), worker("w5")]
+    visits = [visit("a", 1), visit("b", 2, preferred_worker="w5")]
+    problem = make_problem(workers, visits)
+    day = DayCost(problem, Timer(problem))
+
+    assert day.candidates([[], [], [], [], []], {0, 1, 2, 3, 4}) == [0, 3, 4]
+    assert day.candidates([[], [0], [], [], []], {0, 1, 2, 3, 4}) == [0, 1, 3, 4]
+    assert day.candidates([[0], [], [], [], []], {1, 2}) == [1]
