@@ -556,29 +556,14 @@ class DayCost:
                 cache[k] = self.bounds(k, order)
         busiest = max((c[2] for c in cache.values()), default=0)
         balance = COST_SCALE * problem.weights.balance if len(routes) > 1 else 0.0
-        windows, service, single = timer.windows[new], timer.service[new], timer.single[new]
-        arc, to_here, from_here = self.arc, [row[here] for row in durations], durations[here]
-        arc_from = arc[here]
+        service = timer.service[new]
         options = []
         for k in self.candidates(routes, timer.allowed[new]):
-            frees, latest, work, stops, _ = cache[k]
+            _, _, work, stops, _ = cache[k]
             slack = busiest - work - service
-            wish = self.wish[k][new]
-            for p in range(min(len(stops) - 1, len(frees))):
+            for added, p in self.places(k, new, cache[k]):
                 a, b = stops[p], stops[p + 1]
-                arrival = frees[p] + to_here[a]
-                if single is None:
-                    start = earliest(windows, arrival)
-                    if start is None:
-                        continue
-                elif arrival > single[1]:
-                    continue
-                else:
-                    start = arrival if arrival > single[0] else single[0]
-                if start + service + from_here[b] > latest[p]:
-                    continue
-                added = arc[a][here] + arc_from[b] - arc[a][b] + wish
-                longer = to_here[a] + from_here[b] - durations[a][b]
+                longer = durations[a][here] + durations[here][b] - durations[a][b]
                 if longer > slack:
                     added += balance * (longer - slack)
                 options.append((added, k, p))
