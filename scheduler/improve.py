@@ -20,12 +20,11 @@ On fixed fleets `ejection.serve_left_out` runs first: it serves what OR-Tools le
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 
 from scheduler.model import COST_SCALE, allowed_workers, drop_penalty
 from scheduler.plan import Plan
@@ -88,11 +87,8 @@ class Timer:
     def feasible(
         self, k: int, order: list[int], prefix: list[int] | None = None, same: int = 0
     ) -> bool:
-        """True when worker k can serve `order` (visit indices) within every hard rule.
-
-        `prefix`, the `earliest_frees` of an order whose first `same` visits are order's
-        (an insertion at position `same`), saves walking them again.
-        """
+        """True when worker k can serve `order` (visit indices) within every hard rule;
+        `prefix` and `same` as in `earliest_frees`."""
         worker = self.problem.workers[k]
         if worker.max_visits is not None and len(order) > worker.max_visits:
             return False
@@ -103,26 +99,11 @@ class Timer:
             return self._forward(k, order, 0, worker.start_location, worker.shift.start, None)
         ws, we, duration = lunch.window.start, lunch.window.end, lunch.duration
         # Lunch-free prefix: when the worker is free before each leg, while it stays feasible.
-        if prefix is None:
-            same = 0
-        free = [worker.shift.start] if prefix is None else prefix[: same + 1]
-        location = worker.start_location if same == 0 else self.location[order[same - 1]]
-        at = free[-1]
-        durations, locations, single = self.problem.durations, self.location, self.single
-        for i in order[same:]:
-            arrival = at + durations[location][locations[i]]
-            window = single[i]
-            if window is None:
-                start = earliest(self.windows[i], arrival)
-                if start is None:
-                    break
-            elif arrival > window[1]:
-                break
-            else:
-                start = arrival if arrival > window[0] else window[0]
-            location, at = locations[i], start + self.service[i]
-            free.append(at)
+        free = self.earliest_frees(k, order, prefix, same)
+        durations, locations = self.problem.durations, self.location
         if len(free) == len(order) + 1:
+            at = free[-1]
+            location = locations[order[-1]] if order else worker.start_location
             back = at + durations[location][worker.end_location]
             after = max(back, ws)
             if back <= worker.shift.end and after <= we and after + duration <= worker.shift.end:
@@ -138,13 +119,22 @@ class Timer:
                 return True
         return False
 
-    def earliest_frees(self, k: int, order: list[int]) -> list[int]:
-        """When worker k is free before each leg without lunch, up to the first late stop."""
+    def earliest_frees(
+        self, k: int, order: list[int], prefix: list[int] | None = None, same: int = 0
+    ) -> list[int]:
+        """When worker k is free before each leg without lunch, up to the first late stop.
+
+        `prefix`, the `earliest_frees` of an order whose first `same` visits are order's
+        (an insertion at position `same`), saves walking them again.
+        """
         worker = self.problem.workers[k]
         durations, locations, single = self.problem.durations, self.location, self.single
-        frees = [worker.shift.start]
-        location, at = worker.start_location, worker.shift.start
-        for i in order:
+        if prefix is None:
+            same = 0
+        frees = [worker.shift.start] if prefix is None else prefix[: same + 1]
+        location = worker.start_location if same == 0 else locations[order[same - 1]]
+        at = frees[-1]
+        for i in order[same:]:
             arrival = at + durations[location][locations[i]]
             window = single[i]
             if window is None:
@@ -385,7 +375,7 @@ class DayCost:
         self.kind = [
             kinds.setdefault(
                 (
-                    *dataclasses.astuple(replace(wk, id="")),
+                    *astuple(replace(wk, id="")),
                     tuple(self.wish[k]),
                 ),
                 len(kinds),
