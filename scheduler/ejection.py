@@ -110,16 +110,16 @@ class _Pool:
         """Insert the visit at a random feasible place (Nagata and Bräysy: the cheapest place
         fills the slack the next visits need); False when none exists."""
         day, routes = self.day, self.routes
-        places = []
-        for k in sorted(self.timer.allowed[visit]):
-            bounds = day.bounds(k, routes[k])
-            places += [(k, p, bounds) for _, p in day.places(k, visit, bounds)]
-        self.rng.shuffle(places)
-        for k, p, bounds in places:
-            if day.fits(k, routes[k], p, visit, bounds):
-                routes[k].insert(p, visit)
-                return True
-        return False
+        places = [
+            (k, p)
+            for k in sorted(self.timer.allowed[visit])
+            for _, p in day.places(k, visit, day.bounds(k, routes[k]))
+        ]
+        if not places:
+            return False
+        k, p = self.rng.choice(places)
+        routes[k].insert(p, visit)
+        return True
 
     def eject_for(self, visit: int) -> list[int] | None:
         """Put `visit` in the place that ejects the least total weight (up to MAX_EJECTED

@@ -25,15 +25,29 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import astuple, dataclass, replace
+from typing import NamedTuple
 
 from scheduler.model import COST_SCALE, allowed_workers, drop_penalty
 from scheduler.plan import Plan
-from scheduler.problem import Problem
+from scheduler.problem import Break, Problem
 
 Routes = list[list[str]]
-# Per route, for insertions: earliest free times, latest starts, working seconds, locations
-# (start and end included) and load.
-RouteBounds = tuple[list[int], list[float], int, list[int], int]
+INFINITY = float("inf")
+
+
+class RouteBounds(NamedTuple):
+    """What an insertion into one route is tested against, in O(1) a place."""
+
+    frees: list[int]  # when the worker is free before each leg, lunch not yet taken
+    latest: list[float]  # latest start at each stop (home last) with no lunch left to take
+    work: int  # seconds travelling and serving
+    stops: list[int]  # locations, start and end included
+    load: int
+    # With a lunch break: when the worker is free before each leg with lunch taken (inf where
+    # it cannot have been), and the latest start at each stop with lunch still to take.
+    lunched: list[float]
+    latest_lunch: list[float]
+
 
 # Share of ruin-and-recreate rounds on fixed fleets (every visit mandatory) that re-insert
 # by regret (`DayCost.insert_by_regret`) rather than greedily, cheapest first (`DayCost.insert`).
@@ -169,6 +183,73 @@ class Timer:
             bound_next, after = fit, locations[i]
         latest.reverse()
         return latest
+
+    def lunched_frees(self, k: int, order: list[int], frees: list[int]) -> list[float]:
+        """When worker k is free before each leg with lunch already taken in an earlier leg
+        (inf where it cannot be), given the lunch-free `frees` of the same order.
+
+        Lunch in a leg leaving at f with travel t makes the worker ready at max(f + t, lunch
+        window start) + its length, and needs f within the window (as `schedule.time_route`
+        places it); being free earlier never hurts, so the earlier of "lunch in this leg" and
+        "lunch before" is the one to carry forward.
+        """
+        worker = self.problem.workers[k]
+        assert worker.lunch is not None
+        ws, we, length = worker.lunch.window.start, worker.lunch.window.end, worker.lunch.duration
+        durations, locations, single = self.problem.durations, self.location, self.single
+        lunched: list[float] = [INFINITY]
+        at, location = INFINITY, worker.start_location
+        for j in range(1, len(frees)):
+            i = order[j - 1]
+            travel = durations[location][locations[i]]
+            ready = at + travel
+            free = frees[j - 1]
+            if free <= we:
+                now = (free + travel if free + travel > ws else ws) + length
+                if now < ready:
+                    ready = now
+            window = single[i]
+            if ready == INFINITY:
+                at = INFINITY
+            elif window is None:
+                start = earliest(self.windows[i], int(ready))
+                at = INFINITY if start is None else start + self.service[i]
+            elif ready > window[1]:
+                at = INFINITY
+            else:
+                at = (ready if ready > window[0] else window[0]) + self.service[i]
+            lunched.append(at)
+            location = locations[i]
+        return lunched
+
+    def latest_lunch_starts(self, k: int, order: list[int], latest: list[float]) -> list[float]:
+        """Latest start at each stop (home last: -inf) that still leaves room for lunch in a
+        later leg and keeps the rest feasible, given the lunch-free `latest_starts`."""
+        worker = self.problem.workers[k]
+        assert worker.lunch is not None
+        ws, we, length = worker.lunch.window.start, worker.lunch.window.end, worker.lunch.duration
+        durations, locations, single = self.problem.durations, self.location, self.single
+        result = [float("-inf")] * (len(order) + 1)
+        after = worker.end_location
+        for p in range(len(order) - 1, -1, -1):
+            i = order[p]
+            travel = durations[locations[i]][after]
+            # Leave by: lunch later, or lunch in the next leg (then it must still start in time).
+            leave = result[p + 1] - travel
+            if ws + length <= latest[p + 1]:
+                here = latest[p + 1] - travel - length
+                here = we if we < here else here
+                leave = here if here > leave else leave
+            bound = leave - self.service[i]
+            window = single[i]
+            if window is not None:
+                fit = float("-inf") if window[0] > bound else min(window[1], bound)
+            else:
+                fits = [min(end, bound) for start, end in self.windows[i] if start <= bound]
+                fit = max(fits) if fits else float("-inf")
+            result[p] = fit
+            after = locations[i]
+        return result
 
     def _forward(
         self,
@@ -423,57 +504,103 @@ class DayCost:
         timer, worker = self.timer, self.problem.workers[k]
         stops = [worker.start_location, *(timer.location[i] for i in order)]
         stops.append(worker.end_location)
-        return (
-            timer.earliest_frees(k, order),
-            timer.latest_starts(k, order),
-            self.work(k, order),
-            stops,
-            sum(timer.load[i] for i in order),
-        )
-
-    def fits(self, k: int, order: list[int], p: int, new: int, bounds: RouteBounds) -> bool:
-        """Exact check of `new` at position p of route k, once the lunch-free time test has
-        passed: that test is exact without lunch (an earlier start never hurts the rest), so
-        only the load and the visit count are left to check then."""
-        worker = self.problem.workers[k]
+        frees, latest = timer.earliest_frees(k, order), timer.latest_starts(k, order)
+        lunched: list[float] = []
+        latest_lunch: list[float] = []
         if worker.lunch is not None:
-            return self.timer.feasible(k, [*order[:p], new, *order[p:]], bounds[0], p)
-        if worker.max_visits is not None and len(order) >= worker.max_visits:
-            return False
-        return worker.capacity is None or bounds[4] + self.timer.load[new] <= worker.capacity
+            lunched = timer.lunched_frees(k, order, frees)
+            latest_lunch = timer.latest_lunch_starts(k, order, latest)
+        load = sum(timer.load[i] for i in order) if worker.capacity is not None else 0
+        durations = self.problem.durations
+        work = 0
+        if order:
+            work = sum(durations[a][b] for a, b in itertools.pairwise(stops))
+            work += sum(timer.service[i] for i in order)
+        return RouteBounds(frees, latest, work, stops, load, lunched, latest_lunch)
 
-    def cheapest(
-        self, routes: list[list[int]], k: int, new: int, bounds: RouteBounds
-    ) -> tuple[float, int] | None:
+    def cheapest(self, k: int, new: int, bounds: RouteBounds) -> tuple[float, int] | None:
         """(added cost, position) of the cheapest feasible place for `new` in route k."""
-        for added, p in sorted(self.places(k, new, bounds)):
-            if self.fits(k, routes[k], p, new, bounds):
-                return added, p
-        return None
+        return min(self.places(k, new, bounds), default=None)
 
     def places(self, k: int, new: int, bounds: RouteBounds) -> list[tuple[float, int]]:
-        """(added cost, position) of every place in route k that passes the lunch-free time
-        test (all of them feasible when `fits` also says so)."""
-        timer, durations, arc = self.timer, self.problem.durations, self.arc
+        """(added cost, position) of every feasible place for `new` in route k.
+
+        Exact in O(1) a place: being free earlier never hurts what follows (waiting is
+        allowed), so a place fits when the visit can start in its window after the earliest
+        free time before it and the next stop is still reached by its latest start; with a
+        lunch break, the break goes before the place, into one of its two legs, or after it,
+        each checked against the bounds of that case.
+        """
+        worker, timer = self.problem.workers[k], self.timer
+        frees, latest, _, stops, load, lunched, latest_lunch = bounds
+        if worker.max_visits is not None and len(stops) - 2 >= worker.max_visits:
+            return []
+        if worker.capacity is not None and load + timer.load[new] > worker.capacity:
+            return []
+        durations, arc, lunch = self.problem.durations, self.arc, worker.lunch
         here, service, single = timer.location[new], timer.service[new], timer.single[new]
-        frees, latest, _, stops, _ = bounds
+        windows = timer.windows[new]
         wish = self.wish[k][new]
         options = []
         for p in range(min(len(stops) - 1, len(frees))):
             a, b = stops[p], stops[p + 1]
             arrival = frees[p] + durations[a][here]
             if single is None:
-                start = earliest(timer.windows[new], arrival)
+                start = earliest(windows, arrival)
                 if start is None:
                     continue
             elif arrival > single[1]:
                 continue
             else:
                 start = arrival if arrival > single[0] else single[0]
-            if start + service + durations[here][b] > latest[p]:
+            leave, onward = start + service, durations[here][b]
+            # Lunch only delays: a place too late without it is too late with it.
+            if leave + onward > latest[p]:
+                continue
+            if (
+                lunch is not None
+                and leave + onward > latest_lunch[p]
+                and not self._lunch_fits(
+                    lunch, frees[p], lunched[p], durations[a][here], leave, onward, latest[p], new
+                )
+            ):
                 continue
             options.append((arc[a][here] + arc[here][b] - arc[a][b] + wish, p))
         return options
+
+    def _lunch_fits(
+        self,
+        lunch: Break,
+        free: int,
+        lunched: float,
+        inward: int,
+        leave: int,
+        onward: int,
+        latest: float,
+        new: int,
+    ) -> bool:
+        """Whether lunch fits before a place, in the leg into it or in the leg out of it (the
+        case "after it" is the caller's): `free` and `lunched` are the earliest free times
+        before the place without and with lunch, `leave` when the visit ends without lunch
+        before it, and `latest` the latest start at the next stop with no lunch left."""
+        ws, we, length = lunch.window.start, lunch.window.end, lunch.duration
+        timer, single = self.timer, self.timer.single[new]
+        for ready in (lunched + inward, max(free + inward, ws) + length if free <= we else None):
+            if ready is None or ready == INFINITY:
+                continue
+            window = single
+            if window is None:
+                start = earliest(timer.windows[new], int(ready))
+                if start is None:
+                    continue
+            elif ready > window[1]:
+                continue
+            else:
+                start = max(ready, window[0])
+            if start + timer.service[new] + onward <= latest:
+                return True
+        # In the leg out of the visit.
+        return leave <= we and max(leave + onward, ws) + length <= latest
 
     def insert_by_regret(self, routes: list[list[int]], pending: list[int], k_regret: int) -> None:
         """Insert the pending visits, most penalised first and, among equals, the one that
@@ -486,8 +613,7 @@ class DayCost:
         bounds = {k: self.bounds(k, routes[k]) for k in workers}
         best = {
             i: {
-                k: self.cheapest(routes, k, i, bounds[k])
-                for k in self.candidates(routes, timer.allowed[i])
+                k: self.cheapest(k, i, bounds[k]) for k in self.candidates(routes, timer.allowed[i])
             }
             for i in pending
         }
@@ -514,10 +640,10 @@ class DayCost:
             opened = len(routes[k]) == 1  # the next empty route of its kind is now a candidate
             for i in left:
                 if k in best[i]:
-                    best[i][k] = self.cheapest(routes, k, i, bounds[k])
+                    best[i][k] = self.cheapest(k, i, bounds[k])
                 for other in self.candidates(routes, timer.allowed[i]) if opened else ():
                     if other not in best[i]:
-                        best[i][other] = self.cheapest(routes, other, i, bounds[other])
+                        best[i][other] = self.cheapest(other, i, bounds[other])
 
     def insert(
         self,
@@ -532,11 +658,9 @@ class DayCost:
         The added cost is the detour, the wish and the rise in the busiest worker's hours
         (balance), so a long optional visit that would cost more than its drop penalty stays
         out (measured on a 20-visit day: greedy insertion served one more visit than the best
-        plan, at 2.2% more cost). A lunch-free test (earliest starts forward, latest starts
-        backward) rules most places out in O(1), since lunch only adds delay; the survivors
-        are tried cheapest first with the exact check until one fits. `cache` keeps each
-        route's bounds between insertions into other routes (callers drop nothing: the
-        route that takes the visit is dropped from it here).
+        plan, at 2.2% more cost). Every place is tested exactly in O(1) (`places`). `cache`
+        keeps each route's bounds between insertions into other routes (callers drop
+        nothing: the route that takes the visit is dropped from it here).
         """
         timer, problem = self.timer, self.problem
         here, durations = timer.location[new], problem.durations
@@ -544,12 +668,12 @@ class DayCost:
         for k, order in enumerate(routes):
             if k not in cache:
                 cache[k] = self.bounds(k, order)
-        busiest = max((c[2] for c in cache.values()), default=0)
+        busiest = max((c.work for c in cache.values()), default=0)
         balance = COST_SCALE * problem.weights.balance if len(routes) > 1 else 0.0
         service = timer.service[new]
         options = []
         for k in self.candidates(routes, timer.allowed[new]):
-            _, _, work, stops, _ = cache[k]
+            work, stops = cache[k].work, cache[k].stops
             slack = busiest - work - service
             for added, p in self.places(k, new, cache[k]):
                 a, b = stops[p], stops[p + 1]
@@ -564,20 +688,10 @@ class DayCost:
                 return False
             if rng is not None and rng.random() < BLINK:
                 continue
-            if self.fits(k, routes[k], p, new, cache[k]):
-                routes[k].insert(p, new)
-                del cache[k]
-                return True
+            routes[k].insert(p, new)
+            del cache[k]
+            return True
         return False
-
-    def work(self, k: int, order: list[int]) -> int:
-        """Seconds worker k spends travelling and serving on this order (lunch excluded)."""
-        worker, timer = self.problem.workers[k], self.timer
-        if not order:
-            return 0
-        stops = [worker.start_location, *(timer.location[i] for i in order), worker.end_location]
-        travel = sum(self.problem.durations[a][b] for a, b in itertools.pairwise(stops))
-        return travel + sum(timer.service[i] for i in order)
 
 
 def ruin_and_recreate(

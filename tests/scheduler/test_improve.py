@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 import random
 
-from scheduler import Priority, Problem, TimeWindow
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from scheduler import Break, Priority, Problem, TimeWindow
 from scheduler.improve import DayCost, Timer, _strings, exchange_dropped, ruin_and_recreate
 from scheduler.schedule import time_route
 from scheduler.solver import assemble
-from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
+from tests.scheduler.conftest import DAY, HOUR, MakeProblem, road, visit, worker
 
 
 def test_its_timing_agrees_with_the_schedule_on_every_short_order(
@@ -171,3 +174,64 @@ def test_insertions_try_one_empty_route_per_kind_of_worker(make_problem: MakePro
     assert day.candidates([[], [], [], [], []], {0, 1, 2, 3, 4}) == [0, 3, 4]
     assert day.candidates([[], [0], [], [], []], {0, 1, 2, 3, 4}) == [0, 1, 3, 4]
     assert day.candidates([[0], [], [], [], []], {1, 2}) == [1]
+
+
+@st.composite
+def _routes_to_insert_into(draw: st.DrawFn) -> tuple[Problem, list[int]]:
+    """One worker (a shift ending 13-17 h, a lunch break or not, a visit cap, a capacity),
+    visits with one or two windows along the road, and a feasible order of some of them."""
+    lunch, earliest_end = None, 13
+    if draw(st.booleans()):
+        start = draw(st.integers(10, 13)) * HOUR + draw(st.sampled_from((0, 1800)))
+        lunch = Break(TimeWindow(start, start + draw(st.sampled_from((0, 1800, 3600)))), 3600)
+        earliest_end = -(-(lunch.window.end + lunch.duration) // HOUR)
+    the_worker = worker(
+        shift=TimeWindow(8 * HOUR, draw(st.integers(earliest_end, 17)) * HOUR),
+        lunch=lunch,
+        max_visits=draw(st.none() | st.integers(2, 6)),
+        capacity=draw(st.none() | st.integers(2, 8)),
+    )
+    windows = st.integers(8, 16).flatmap(
+        lambda h: st.sampled_from(
+            (
+                (DAY,),
+                (TimeWindow(h * HOUR, h * HOUR + 3600),),
+                (TimeWindow(h * HOUR, h * HOUR + 1800), TimeWindow(15 * HOUR, 16 * HOUR)),
+            )
+        )
+    )
+    visits = [
+        visit(
+            f"v{n}",
+            draw(st.integers(1, 8)),
+            windows=draw(windows),
+            service=draw(st.sampled_from((900, 1800, 2700))),
+            load=draw(st.integers(0, 3)),
+        )
+        for n in range(draw(st.integers(2, 9)))
+    ]
+    durations, distances = road(9)
+    problem = Problem([the_worker], visits, durations, distances)
+    # Long orders: the places that need lunch several stops later are what the bounds get
+    # wrong if anything.
+    size = draw(st.integers(0, len(visits) - 1) | st.just(len(visits) - 1))
+    order = draw(st.permutations(range(len(visits))))[:size]
+    return problem, order
+
+
+@given(_routes_to_insert_into())
+@settings(max_examples=400, deadline=None)
+def test_the_places_offered_for_a_visit_are_exactly_the_feasible_ones(
+    case: tuple[Problem, list[int]],
+) -> None:
+    problem, order = case
+    timer = Timer(problem)
+    assume(timer.feasible(0, order))
+    day = DayCost(problem, timer)
+    bounds = day.bounds(0, order)
+    for new in set(range(len(problem.visits))) - set(order):
+        offered = sorted(p for _, p in day.places(0, new, bounds))
+        feasible = [
+            p for p in range(len(order) + 1) if timer.feasible(0, [*order[:p], new, *order[p:]])
+        ]
+        assert offered == feasible, (order, new)
