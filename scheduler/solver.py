@@ -127,6 +127,11 @@ RECREATE_ROUNDS = {"day": (2_000_000, 2), "fleet": (80_000, 1)}
 EJECTION_SHARE = 0.7
 EJECTIONS_PER_SECOND_VISIT = 80_000
 
+# Seconds of a solve kept for choosing among the processes' plans and the exchange pass,
+# and the seconds before a process starts searching (forking it and building the model).
+SEARCH_RESERVE = 0.1
+STARTUP = 0.03
+
 # Solutions per second times nodes that OR-Tools goes through on one core of an idle 2-core
 # machine (measured on township days of 10-60 visits, 0.5 s runs: 12 000-19 000 for guided
 # local search with bandit-ordered moves, 15 000-27 000 for its iterated local search; the
@@ -172,9 +177,12 @@ def solve(
     if len(problem.visits) > ITERATED_MAX_VISITS:
         portfolio = tuple(c for c in portfolio if not c.iterated)
     rounds = 2 if nodes <= RESTART_NODES[kind] else 1
-    # Leave room for forking, model building, OR-Tools overshooting its own clock, timing and
-    # validating the plans and the exchange pass: measured 0.15-0.3 s at 1 s on a busy machine.
-    share = max(0.05, time_limit * 0.95 - 0.25) / rounds
+    # The processes stop by one wall-clock moment (forking, or spawning beside threads, comes
+    # out of their time, not on top of it), leaving room to time and validate their plans
+    # and for the exchange pass: measured at 1 s, 0.01-0.03 s from the processes' end to the
+    # choice and 0-0.1 s of exchanges on days of 10-40 visits, which their deadline cuts.
+    finish = time.time() + time_limit * 0.95 - SEARCH_RESERVE
+    share = max(0.05, time_limit * 0.95 - SEARCH_RESERVE - STARTUP) / rounds
     chains = [
         [
             _run(portfolio, seed + i + processes * r, share, problem, kind, max_moves)
@@ -183,9 +191,9 @@ def solve(
         for i in range(processes)
     ]
     if processes == 1:
-        found = search_chain(problem, chains[0])
+        found = search_chain(problem, chains[0], finish)
     else:
-        jobs = [(problem, chain) for chain in chains]
+        jobs = [(problem, chain, finish) for chain in chains]
         with ProcessPoolExecutor(len(jobs), mp_context=_context()) as pool:
             found = [r for chain in pool.map(search_chain, *zip(*jobs, strict=True)) for r in chain]
     plans = [assemble(problem, routes) for routes in found if routes is not None]
@@ -306,12 +314,14 @@ def _iterated_local_search(params: object) -> None:
     ils.improve_perturbed_solution = True
 
 
-def search_chain(problem: Problem, runs: list[_Run]) -> list[list[list[str]] | None]:
-    """Run configurations one after the other (restarts), each with its own budget."""
+def search_chain(problem: Problem, runs: list[_Run], finish: float) -> list[list[list[str]] | None]:
+    """Run configurations one after the other (restarts), each with its own budget, all
+    done by `finish` (a `time.time()`: the one clock every process reads alike)."""
     found = []
+    finish = time.perf_counter() + finish - time.time()
     for run in runs:
         # OR-Tools overshooting its clock eats into the recreate time, not past the share.
-        deadline = time.perf_counter() + run.seconds + run.recreate_seconds
+        deadline = min(finish, time.perf_counter() + run.seconds + run.recreate_seconds)
         routes = search_routes(problem, run.config, run.seconds, run.moves)
         if routes is not None:
             eject_until = time.perf_counter() + EJECTION_SHARE * run.recreate_seconds

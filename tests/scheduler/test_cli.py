@@ -90,7 +90,7 @@ def test_a_search_that_finds_no_first_solution_still_answers_a_valid_plan(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # What a tiny limit on a busy machine does: every OR-Tools run stops before a first plan.
-    monkeypatch.setattr(solver, "search_chain", lambda problem, chain: [None for _ in chain])
+    monkeypatch.setattr(solver, "search_chain", lambda problem, chain, finish: [None] * len(chain))
     problem = solomon.to_problem(solomon.parse(SOLOMON / "50/RC105.txt"), distances="trunc1")
     plan = solve(problem, time_limit=0.5, seed=0, processes=1)
     assert plan.is_feasible(), plan.violations()
