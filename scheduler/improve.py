@@ -438,6 +438,8 @@ class DayCost:
     def __init__(self, problem: Problem, timer: Timer) -> None:
         self.problem, self.timer = problem, timer
         self._bounds: dict[tuple[int, ...], RouteBounds] = {}
+        self._sums: dict[tuple[int, ...], tuple[float, int, int]] = {}
+        self.all_penalties = sum(timer.penalty)
         w = problem.weights
         self.arc = [
             [
@@ -487,25 +489,34 @@ class DayCost:
 
     def cost(self, routes: list[list[int]]) -> float:
         """Travel, wishes, balance, fixed costs and drop penalties of these routes."""
-        problem, timer = self.problem, self.timer
-        w = problem.weights
-        total, busiest = 0.0, 0
-        served = 0
+        total, busiest, served = 0.0, 0, 0
         for k, order in enumerate(routes):
-            if not order:
-                continue
-            worker = problem.workers[k]
+            if order:
+                cost, work, penalties = self.route_sums(k, order)
+                total += cost
+                busiest = max(busiest, work)
+                served += penalties
+        if len(self.problem.workers) > 1:
+            total += COST_SCALE * self.problem.weights.balance * busiest
+        return total + self.all_penalties - served
+
+    def route_sums(self, k: int, order: list[int]) -> tuple[float, int, int]:
+        """(Travel, wish and fixed cost units; seconds travelling and serving; drop penalties
+        served) of a busy route k, remembered by its visits like `bounds`."""
+        key = (k, *order)
+        found = self._sums.get(key)
+        if found is None:
+            timer, worker, durations = self.timer, self.problem.workers[k], self.problem.durations
             stops = [worker.start_location, *(timer.location[i] for i in order)]
             stops.append(worker.end_location)
-            seconds = sum(problem.durations[a][b] for a, b in itertools.pairwise(stops))
-            total += sum(self.arc[a][b] for a, b in itertools.pairwise(stops))
-            total += sum(self.wish[k][i] for i in order)
-            total += COST_SCALE * worker.fixed_cost
-            busiest = max(busiest, seconds + sum(timer.service[i] for i in order))
-            served += sum(timer.penalty[i] for i in order)
-        if len(problem.workers) > 1:
-            total += COST_SCALE * w.balance * busiest
-        return total + sum(timer.penalty) - served
+            legs = list(itertools.pairwise(stops))
+            cost = sum(self.arc[a][b] for a, b in legs) + sum(self.wish[k][i] for i in order)
+            work = sum(durations[a][b] for a, b in legs) + sum(timer.service[i] for i in order)
+            served = sum(timer.penalty[i] for i in order)
+            if len(self._sums) >= BOUNDS_MEMORY:
+                self._sums.clear()
+            found = self._sums[key] = (cost + COST_SCALE * worker.fixed_cost, work, served)
+        return found
 
     def bounds(self, k: int, order: list[int]) -> RouteBounds:
         """What insertions into route k are tested against (see `RouteBounds`), remembered
@@ -531,12 +542,8 @@ class DayCost:
             lunched = timer.lunched_frees(k, order, frees)
             latest_lunch = timer.latest_lunch_starts(k, order, latest)
         load = sum(timer.load[i] for i in order) if worker.capacity is not None else 0
-        durations, arc = self.problem.durations, self.arc
-        work = 0
-        if order:
-            work = sum(durations[a][b] for a, b in itertools.pairwise(stops))
-            work += sum(timer.service[i] for i in order)
-        legs = [arc[a][b] for a, b in itertools.pairwise(stops)]
+        work = self.route_sums(k, order)[1] if order else 0
+        legs = [self.arc[a][b] for a, b in itertools.pairwise(stops)]
         return RouteBounds(frees, latest, work, stops, load, lunched, latest_lunch, legs)
 
     def cheapest(self, k: int, new: int, bounds: RouteBounds) -> tuple[float, int] | None:
