@@ -116,7 +116,11 @@ MIN_RECREATE_SHARE = 0.3
 # 410 at 60 (an overfull day re-inserts its many left-out visits every round); Solomon with
 # a fleet of 13-25 routes 3350 at 25 customers, 1320 at 50, 1250 at 100 (many short routes:
 # the cost grows with the visits, not their square). A busier machine hits the clock.
-RECREATE_ROUNDS = {"day": (2_000_000, 2), "fleet": (80_000, 1)}
+# Exact lunch bounds and remembered route bounds and sums (2026-12-02) made rounds 25-35%
+# faster (township 20/40 visits, Solomon R101 50/100), so both rates rose by a quarter; on
+# the slower machine of that day (3560 rounds/s at 20 visits, 1070-1220 at 40, 640-1470 on
+# Solomon 50, 780 at 100) the clock ends the runs.
+RECREATE_ROUNDS = {"day": (2_500_000, 2), "fleet": (100_000, 1)}
 # On fixed fleets, the part of the recreate time the ejection pool (`ejection`) may take
 # first to serve the visits OR-Tools left out (it stops as soon as all are in), and its
 # ejections per second times visits (measured with the depth-first ejection search: 400-1100
