@@ -235,3 +235,15 @@ def test_the_places_offered_for_a_visit_are_exactly_the_feasible_ones(
             p for p in range(len(order) + 1) if timer.feasible(0, [*order[:p], new, *order[p:]])
         ]
         assert offered == feasible, (order, new)
+
+
+def test_the_acceptance_margin_leaves_out_only_mandatory_penalties(
+    two_worker_day: Problem,
+) -> None:
+    timer = Timer(two_worker_day)
+    day = DayCost(two_worker_day, timer)
+    a, d, e = (timer.index[v] for v in ("a", "d", "e"))  # urgent, overdue, optional
+    routes: list[list[int]] = [[], [e]]
+
+    assert day.mandatory_left_out(routes) == timer.penalty[a] + timer.penalty[d]
+    assert day.mandatory_left_out([[a], [d, e]]) == 0
