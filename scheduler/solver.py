@@ -325,10 +325,10 @@ def search_chain(problem: Problem, runs: list[_Run], finish: float) -> list[list
     """Run configurations one after the other (restarts), each with its own budget, all
     done by `finish` (a `time.time()`: the one clock every process reads alike)."""
     found = []
-    finish = time.perf_counter() + finish - time.time()
+    last = time.perf_counter() + finish - time.time()
     for run in runs:
         # OR-Tools overshooting its clock eats into the recreate time, not past the share.
-        deadline = min(finish, time.perf_counter() + run.seconds + run.recreate_seconds)
+        deadline = min(last, time.perf_counter() + run.seconds + run.recreate_seconds)
         routes = search_routes(problem, run.config, run.seconds, run.moves)
         if routes is not None:
             eject_until = time.perf_counter() + EJECTION_SHARE * run.recreate_seconds
