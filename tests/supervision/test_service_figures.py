@@ -77,7 +77,9 @@ def busy_city(seed_city: Callable[..., Any]) -> None:
         submitted_at=datetime(2026, 11, 2, 9),
         decided_at=datetime(2026, 11, 12, 9),
     )
-    m.ApplicationEvaluation.create(application=decided, rating=2)
+    m.ApplicationEvaluation.create(
+        application=decided, rating=2, created_at=datetime(2026, 11, 12, 10)
+    )
     for n, status in enumerate(("done", "due")):
         m.CareVisit.create(
             client=first,
