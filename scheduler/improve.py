@@ -178,22 +178,25 @@ class Timer:
         """Latest start at each stop (and return home last) that keeps the rest feasible,
         without lunch; -inf where none does."""
         worker = self.problem.workers[k]
-        durations, locations, single = self.problem.durations, self.location, self.single
+        durations, locations = self.problem.durations, self.location
         bound_next: float = worker.shift.end
         latest: list[float] = [bound_next]
         after = worker.end_location
         for i in reversed(order):
             bound = bound_next - self.service[i] - durations[locations[i]][after]
-            window = single[i]
-            if window is not None:
-                fit = float("-inf") if window[0] > bound else min(window[1], bound)
-            else:
-                fits = [min(end, bound) for start, end in self.windows[i] if start <= bound]
-                fit = max(fits) if fits else float("-inf")
+            fit = self._latest_start(i, bound)
             latest.append(fit)
             bound_next, after = fit, locations[i]
         latest.reverse()
         return latest
+
+    def _latest_start(self, i: int, bound: float) -> float:
+        """The latest start of visit i inside its windows and no later than `bound`, or -inf."""
+        window = self.single[i]
+        if window is not None:
+            return float("-inf") if window[0] > bound else min(window[1], bound)
+        fits = [min(end, bound) for start, end in self.windows[i] if start <= bound]
+        return max(fits) if fits else float("-inf")
 
     def lunched_frees(self, k: int, order: list[int], frees: list[int]) -> list[float]:
         """When worker k is free before each leg with lunch already taken in an earlier leg
@@ -239,7 +242,7 @@ class Timer:
         worker = self.problem.workers[k]
         assert worker.lunch is not None
         ws, we, length = worker.lunch.window.start, worker.lunch.window.end, worker.lunch.duration
-        durations, locations, single = self.problem.durations, self.location, self.single
+        durations, locations = self.problem.durations, self.location
         result = [float("-inf")] * (len(order) + 1)
         after = worker.end_location
         for p in range(len(order) - 1, -1, -1):
@@ -251,14 +254,7 @@ class Timer:
                 here = latest[p + 1] - travel - length
                 here = we if we < here else here
                 leave = here if here > leave else leave
-            bound = leave - self.service[i]
-            window = single[i]
-            if window is not None:
-                fit = float("-inf") if window[0] > bound else min(window[1], bound)
-            else:
-                fits = [min(end, bound) for start, end in self.windows[i] if start <= bound]
-                fit = max(fits) if fits else float("-inf")
-            result[p] = fit
+            result[p] = self._latest_start(i, leave - self.service[i])
             after = locations[i]
         return result
 
