@@ -109,11 +109,8 @@ class Timer:
             {workers.index(w.id) for w in allowed_workers(problem, v)} for v in problem.visits
         ]
 
-    def feasible(
-        self, k: int, order: list[int], prefix: list[int] | None = None, same: int = 0
-    ) -> bool:
-        """True when worker k can serve `order` (visit indices) within every hard rule;
-        `prefix` and `same` as in `earliest_frees`."""
+    def feasible(self, k: int, order: list[int]) -> bool:
+        """True when worker k can serve `order` (visit indices) within every hard rule."""
         worker = self.problem.workers[k]
         if worker.max_visits is not None and len(order) > worker.max_visits:
             return False
@@ -124,7 +121,7 @@ class Timer:
             return self._forward(k, order, 0, worker.start_location, worker.shift.start, None)
         ws, we, duration = lunch.window.start, lunch.window.end, lunch.duration
         # Lunch-free prefix: when the worker is free before each leg, while it stays feasible.
-        free = self.earliest_frees(k, order, prefix, same)
+        free = self.earliest_frees(k, order)
         durations, locations = self.problem.durations, self.location
         if len(free) == len(order) + 1:
             at = free[-1]
@@ -144,22 +141,13 @@ class Timer:
                 return True
         return False
 
-    def earliest_frees(
-        self, k: int, order: list[int], prefix: list[int] | None = None, same: int = 0
-    ) -> list[int]:
-        """When worker k is free before each leg without lunch, up to the first late stop.
-
-        `prefix`, the `earliest_frees` of an order whose first `same` visits are order's
-        (an insertion at position `same`), saves walking them again.
-        """
+    def earliest_frees(self, k: int, order: list[int]) -> list[int]:
+        """When worker k is free before each leg without lunch, up to the first late stop."""
         worker = self.problem.workers[k]
         durations, locations, single = self.problem.durations, self.location, self.single
-        if prefix is None:
-            same = 0
-        frees = [worker.shift.start] if prefix is None else prefix[: same + 1]
-        location = worker.start_location if same == 0 else locations[order[same - 1]]
-        at = frees[-1]
-        for i in order[same:]:
+        frees = [worker.shift.start]
+        location, at = worker.start_location, worker.shift.start
+        for i in order:
             arrival = at + durations[location][locations[i]]
             window = single[i]
             if window is None:
@@ -190,6 +178,17 @@ class Timer:
         latest.reverse()
         return latest
 
+    def start_at(self, i: int, ready: float) -> float | None:
+        """The earliest start of visit i at or after `ready` (inf: never ready), or None."""
+        if ready == INFINITY:
+            return None
+        window = self.single[i]
+        if window is None:
+            return earliest(self.windows[i], int(ready))
+        if ready > window[1]:
+            return None
+        return ready if ready > window[0] else window[0]
+
     def _latest_start(self, i: int, bound: float) -> float:
         """The latest start of visit i inside its windows and no later than `bound`, or -inf."""
         window = self.single[i]
@@ -210,7 +209,7 @@ class Timer:
         worker = self.problem.workers[k]
         assert worker.lunch is not None
         ws, we, length = worker.lunch.window.start, worker.lunch.window.end, worker.lunch.duration
-        durations, locations, single = self.problem.durations, self.location, self.single
+        durations, locations = self.problem.durations, self.location
         lunched: list[float] = [INFINITY]
         at, location = INFINITY, worker.start_location
         for j in range(1, len(frees)):
@@ -222,16 +221,8 @@ class Timer:
                 now = (free + travel if free + travel > ws else ws) + length
                 if now < ready:
                     ready = now
-            window = single[i]
-            if ready == INFINITY:
-                at = INFINITY
-            elif window is None:
-                start = earliest(self.windows[i], int(ready))
-                at = INFINITY if start is None else start + self.service[i]
-            elif ready > window[1]:
-                at = INFINITY
-            else:
-                at = (ready if ready > window[0] else window[0]) + self.service[i]
+            start = self.start_at(i, ready)
+            at = INFINITY if start is None else start + self.service[i]
             lunched.append(at)
             location = locations[i]
         return lunched
@@ -634,20 +625,10 @@ class DayCost:
         before the place without and with lunch, `leave` when the visit ends without lunch
         before it, and `latest` the latest start at the next stop with no lunch left."""
         ws, we, length = lunch.window.start, lunch.window.end, lunch.duration
-        timer, single = self.timer, self.timer.single[new]
+        timer = self.timer
         for ready in (lunched + inward, max(free + inward, ws) + length if free <= we else None):
-            if ready is None or ready == INFINITY:
-                continue
-            window = single
-            if window is None:
-                start = earliest(timer.windows[new], int(ready))
-                if start is None:
-                    continue
-            elif ready > window[1]:
-                continue
-            else:
-                start = max(ready, window[0])
-            if start + timer.service[new] + onward <= latest:
+            start = None if ready is None else timer.start_at(new, ready)
+            if start is not None and start + timer.service[new] + onward <= latest:
                 return True
         # In the leg out of the visit.
         return leave <= we and max(leave + onward, ws) + length <= latest
