@@ -38,6 +38,8 @@ class Settings:
     wechat_secret: str = "demo-secret"
     wechat_api_base: str = OFFICIAL_API_BASE
     wechat_miniprogram_state: str = "formal"
+    # An OSRM server (osrm-routed) for road travel times; empty = straight-line estimates.
+    osrm_url: str = ""
     access_token_ttl_seconds: int = 2 * 3600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     login_failures_before_lockout: int = 5
@@ -80,6 +82,7 @@ _ENV_NAMES = {
     "wechat_secret": "WECHAT_SECRET",
     "wechat_api_base": "WECHAT_API_BASE",
     "wechat_miniprogram_state": "WECHAT_MINIPROGRAM_STATE",
+    "osrm_url": "OSRM_URL",
     "standards_file": "STANDARDS_FILE",
     "wechat_templates": "WECHAT_TEMPLATES",
 }

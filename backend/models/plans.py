@@ -20,6 +20,12 @@ PLAN_PROGRESS = {
 }
 # Why a stop is held in place when the day is re-planned.
 STOP_FIXED = {"finished": "已完成", "started": "已签到", "locked": "已锁定"}
+# Where a plan's travel times came from.
+TRAVEL_SOURCES = {
+    "osrm": "道路网络（OSRM）",
+    "straight_line": "直线距离估算",
+    "straight_line_fallback": "直线距离估算（OSRM 不可用）",
+}
 DROP_REASONS = {
     "no_worker_has_skill": "无社工具备所需技能",
     "no_time_window_fits": "时间窗口无法满足",
@@ -50,6 +56,7 @@ class Plan(TimestampedModel):
     visit_count = pw.IntegerField(default=0)
     dropped_count = pw.IntegerField(default=0)
     solve_seconds = pw.FloatField(null=True)
+    travel_source = pw.CharField(max_length=24, null=True)  # TRAVEL_SOURCES; null until solved
     started_at = pw.DateTimeField(null=True)
     finished_at = pw.DateTimeField(null=True)
 

@@ -39,7 +39,7 @@ from backend.permissions import SYSTEM, Actor, get_scoped, require, scoped
 from backend.services import visits
 from backend.services.care_plans import LOCAL_TZ, local_today
 from backend.services.visits import VisitCandidate, WorkerDay
-from scheduler.travel import straight_line_matrices
+from scheduler.travel import OsrmError, osrm_matrices, straight_line_matrices
 
 _log = logging.getLogger(__name__)
 
@@ -296,6 +296,7 @@ class GatheredDay:
     fixed: dict[str, str] = field(default_factory=dict)  # key -> finished | started | locked
     points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lng) by location
     depot: dict[str, int] = field(default_factory=dict)  # worker id -> location
+    travel_source: str = "straight_line"  # models.plans.TRAVEL_SOURCES
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,8 @@ class _Held:
 
 
 def gather_day(plan: Plan) -> GatheredDay:
-    """Candidates, shifts and a straight-line (e-bike) matrix as a scheduler problem."""
+    """Candidates, shifts and the travel matrix (OSRM's roads, or straight lines by e-bike)
+    as a scheduler problem."""
     workers = visits.list_workers_for_day(plan.township_id, plan.day)
     if not workers:
         raise ValidationFailed("当日没有在岗社工", code="no_workers_on_duty")
@@ -331,14 +333,33 @@ def gather_day(plan: Plan) -> GatheredDay:
         problem_visits.append(_problem_visit(candidate, len(points) - 1, held.get(key),
                                              positions.get(key), plan.locks.get(key),
                                              worker_ids, earliest))
-    durations, distances = straight_line_matrices(points, mode=TRAVEL_MODE)
+    durations, distances, travel_source = travel_matrices(points)
     problem = scheduler.Problem(
         workers=[_problem_worker(w, depot[str(w.worker_id)]) for w in workers],
         visits=problem_visits, durations=durations, distances=distances)
     fixed = {key: stop.reason for key, stop in held.items()}
     fixed.update({key: "locked" for key in plan.locks if key in candidates and key not in held})
     return GatheredDay(problem=problem, candidates=candidates, fixed=fixed, points=points,
-                       depot=depot)
+                       depot=depot, travel_source=travel_source)
+
+
+def travel_matrices(points: list[tuple[float, float]]
+                    ) -> tuple[list[list[int]], list[list[int]], str]:
+    """Durations, distances and their source: OSRM's road network when ``OSRM_URL`` is set,
+    straight-line estimates otherwise.
+
+    An OSRM server that is down or refuses the table does not stop the day's plan: it is made
+    on estimates and says so (``straight_line_fallback``), so staff know to re-plan later.
+    """
+    url = runtime.settings().osrm_url
+    if url:
+        try:
+            durations, distances = osrm_matrices(points, base_url=url)
+            return durations, distances, "osrm"
+        except OsrmError as exc:  # its message names the failure, never the coordinates
+            _log.warning("OSRM unavailable, planning on straight-line estimates: %s", exc)
+    durations, distances = straight_line_matrices(points, mode=TRAVEL_MODE)
+    return durations, distances, "straight_line_fallback" if url else "straight_line"
 
 
 def _positions(held: dict[str, _Held]) -> dict[str, int]:
@@ -499,6 +520,7 @@ def store_plan(plan_id: int, day: GatheredDay, result: scheduler.Plan) -> None:
         plan.visit_count = len(result.served())
         plan.dropped_count = len(result.dropped)
         plan.solve_seconds = round(result.solve_seconds, 3)
+        plan.travel_source = day.travel_source
         plan.status, plan.progress, plan.finished_at = "done", "done", utcnow()
         plan.touch()
         plan.save()

@@ -32,3 +32,13 @@ def test_upgrading_a_database_that_holds_data_keeps_it(tmp_path: Path) -> None:
     with City.bind_ctx(database):
         assert [(c.code, c.name) for c in City.select()] == [("410184", "测试市")]
     assert migrate.pending_migrations(database) == []
+
+
+def test_the_migrated_schema_has_every_column_the_models_name(tmp_path: Path) -> None:
+    database = pw.SqliteDatabase(str(tmp_path / "fresh.db"))
+    migrate.upgrade(database)
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        columns = {c.name for c in database.get_columns(table)}
+        missing = {f.column_name for f in model._meta.sorted_fields} - columns
+        assert not missing, f"{table} lacks {sorted(missing)}: a model change without migration"

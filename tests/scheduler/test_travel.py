@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import threading
+import math
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -18,51 +14,17 @@ from scheduler.travel import (
     osrm_matrices,
     straight_line_matrices,
 )
+from tests.fake_osrm import FakeOsrm
 
 TOWNSHIP = [(34.40, 113.74), (34.41, 113.74), (34.40, 113.76)]
 
 
-class FakeOsrm(BaseHTTPRequestHandler):
-    """Answers /table/v1/driving like OSRM: 100 s and 1000 m per unit of index difference."""
-
-    requests: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        """Serve one table request (or OSRM's error shape for a bad profile)."""
-        url = urlsplit(self.path)  # urlparse would cut ";..." off as "params"
-        FakeOsrm.requests.append(self.path)
-        if not url.path.startswith("/table/v1/driving/"):
-            return self._send(400, {"code": "InvalidService", "message": "unknown service"})
-        coords = url.path.rsplit("/", 1)[1].split(";")
-        assert parse_qs(url.query)["annotations"] == ["duration,distance"]
-        n = len(coords)
-        durations = [[100.4 * abs(i - j) for j in range(n)] for i in range(n)]
-        distances = [[1000.0 * abs(i - j) for j in range(n)] for i in range(n)]
-        durations[0][n - 1] = None  # type: ignore[call-overload]
-        self._send(200, {"code": "Ok", "durations": durations, "distances": distances})
-
-    def _send(self, status: int, body: dict[str, object]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep test output quiet."""
-
-
 @pytest.fixture
-def osrm_url() -> Iterator[str]:
-    """Base URL of a fake OSRM server on loopback, stopped after the test."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOsrm)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+def osrm() -> Iterator[FakeOsrm]:
+    """A fake OSRM server on loopback whose roads are 1.5 times the straight line, at 5 m/s;
+    the third township point is an island no road reaches."""
+    with FakeOsrm(islands=(TOWNSHIP[2],)) as fake:
+        yield fake
 
 
 def test_one_degree_of_latitude_is_about_111_km() -> None:
@@ -82,17 +44,44 @@ def test_walking_is_slower_than_an_e_bike() -> None:
     assert walking[0][2] > e_bike[0][2]
 
 
-def test_osrm_table_is_read_as_integer_matrices(osrm_url: str) -> None:
-    durations, distances = osrm_matrices(TOWNSHIP, base_url=osrm_url)
-    assert durations[1][2] == 101  # rounded up: never promise a faster trip than OSRM
-    assert distances[2][0] == 2000
-    assert durations[0][2] == UNREACHABLE
-    assert "113.740000,34.400000;113.740000,34.410000" in FakeOsrm.requests[-1]
+def test_osrm_table_is_read_as_integer_matrices(osrm: FakeOsrm) -> None:
+    durations, distances = osrm_matrices(TOWNSHIP, base_url=osrm.url)
+    road = osrm.road_m(TOWNSHIP[0], TOWNSHIP[1])
+    assert road is not None
+    assert distances[1][0] == math.ceil(road)
+    # Rounded up: never promise a faster trip than OSRM's.
+    assert durations[0][1] == math.ceil(road / osrm.speed) > road / osrm.speed
+    assert [durations[i][i] for i in range(3)] == [0, 0, 0]
+    assert "113.740000,34.400000;113.740000,34.410000" in osrm.requests[-1]
 
 
-def test_osrm_errors_raise_osrm_error(osrm_url: str) -> None:
-    with pytest.raises(OsrmError):
-        osrm_matrices(TOWNSHIP, base_url=osrm_url + "/wrong-prefix")
+def test_points_no_road_reaches_are_unreachable(osrm: FakeOsrm) -> None:
+    durations, distances = osrm_matrices(TOWNSHIP, base_url=osrm.url)
+    assert durations[0][2] == durations[2][1] == distances[2][0] == UNREACHABLE
+
+
+def test_a_table_above_the_servers_size_is_asked_for_block_by_block() -> None:
+    points = [(34.40 + 0.001 * i, 113.74 + 0.002 * (i % 7)) for i in range(23)]
+    with FakeOsrm(max_table=10) as small, FakeOsrm() as large:
+        blocks = osrm_matrices(points, base_url=small.url, max_table=10)
+        whole = osrm_matrices(points, base_url=large.url)
+    assert blocks == whole
+    assert len(small.requests) == 25  # 5 blocks of 5 rows and columns, every pair of them
+    assert len(large.requests) == 1
+
+
+def test_a_table_too_big_for_the_server_raises_osrm_error(osrm: FakeOsrm) -> None:
+    osrm.max_table = 2
+    with pytest.raises(OsrmError, match="TooBig"):
+        osrm_matrices(TOWNSHIP, base_url=osrm.url)
+
+
+def test_osrm_errors_raise_osrm_error(osrm: FakeOsrm) -> None:
+    with pytest.raises(OsrmError, match="InvalidService"):
+        osrm_matrices(TOWNSHIP, base_url=osrm.url + "/wrong-prefix")
+    osrm.down = True
+    with pytest.raises(OsrmError, match="ServiceUnavailable"):
+        osrm_matrices(TOWNSHIP, base_url=osrm.url)
 
 
 def test_an_unreachable_osrm_server_raises_osrm_error() -> None:

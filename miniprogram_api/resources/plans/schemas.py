@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from backend.models.plans import DROP_REASONS, PLAN_PROGRESS, PLAN_STATUSES, STOP_FIXED
+from backend.models.plans import (
+    DROP_REASONS,
+    PLAN_PROGRESS,
+    PLAN_STATUSES,
+    STOP_FIXED,
+    TRAVEL_SOURCES,
+)
 from backend.models.visits import VISIT_KINDS
 from miniprogram_api.extensions import Int, QueryInt, Schema
 
@@ -13,6 +19,7 @@ _PROGRESS_HELP = "；".join(f"{code} {label}" for code, label in PLAN_PROGRESS.i
 _FIXED_HELP = "；".join(f"{code} {label}" for code, label in STOP_FIXED.items())
 _DROP_HELP = "；".join(f"{code} {label}" for code, label in DROP_REASONS.items())
 _KIND_HELP = "；".join(f"{code} {label}" for code, label in VISIT_KINDS.items())
+_TRAVEL_SOURCE_HELP = "；".join(f"{code} {label}" for code, label in TRAVEL_SOURCES.items())
 
 
 class PlanCreateSchema(Schema):
@@ -73,6 +80,8 @@ class PlanSchema(Schema):
     objective = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
         "description": "目标函数各部分（以行程秒计）：travel 行程、dropped 未排入罚分、not_preferred_worker 更换常访社工、balance 工作量均衡、fixed 出车固定成本"})
     solve_seconds = fields.Float(allow_none=True, metadata={"description": "求解用时（秒）"})
+    travel_source = fields.String(allow_none=True, metadata={
+        "description": f"行程时间来源（计算完成前为空）：{_TRAVEL_SOURCE_HELP}"})
     created_at = fields.DateTime(metadata={"description": "提交时间（UTC）"})
     started_at = fields.DateTime(allow_none=True, metadata={"description": "开始计算时间（UTC）"})
     finished_at = fields.DateTime(allow_none=True, metadata={"description": "完成时间（UTC）"})
