@@ -166,15 +166,27 @@ class Timer:
         """Latest start at each stop (and return home last) that keeps the rest feasible,
         without lunch; -inf where none does."""
         worker = self.problem.workers[k]
-        durations, locations = self.problem.durations, self.location
+        durations, locations, service, single = (
+            self.problem.durations,
+            self.location,
+            self.service,
+            self.single,
+        )
         bound_next: float = worker.shift.end
         latest: list[float] = [bound_next]
         after = worker.end_location
         for i in reversed(order):
-            bound = bound_next - self.service[i] - durations[locations[i]][after]
-            fit = self._latest_start(i, bound)
+            here = locations[i]
+            bound = bound_next - service[i] - durations[here][after]
+            window = single[i]
+            if window is None:
+                fit = self._latest_start(i, bound)
+            elif window[0] > bound:
+                fit = float("-inf")
+            else:
+                fit = window[1] if window[1] < bound else bound
             latest.append(fit)
-            bound_next, after = fit, locations[i]
+            bound_next, after = fit, here
         latest.reverse()
         return latest
 
@@ -508,18 +520,30 @@ class DayCost:
         key = (k, *order)
         found = self._sums.get(key)
         if found is None:
-            timer, worker, durations = self.timer, self.problem.workers[k], self.problem.durations
-            stops = [worker.start_location, *(timer.location[i] for i in order)]
-            stops.append(worker.end_location)
-            legs = list(itertools.pairwise(stops))
-            cost = sum(self.arc[a][b] for a, b in legs) + sum(self.wish[k][i] for i in order)
-            work = sum(durations[a][b] for a, b in legs) + sum(timer.service[i] for i in order)
-            served = sum(timer.penalty[i] for i in order)
-            mandatory = sum(timer.penalty[i] for i in order if self.mandatory[i])
+            # One pass over the stops (this runs for every route a round changes).
+            timer, worker = self.timer, self.problem.workers[k]
+            durations, arc, wish = self.problem.durations, self.arc, self.wish[k]
+            locations, service, penalty, mandatory = (
+                timer.location,
+                timer.service,
+                timer.penalty,
+                self.mandatory,
+            )
+            before = worker.start_location
+            cost, work, served, required = COST_SCALE * worker.fixed_cost, 0, 0, 0
+            for i in order:
+                here = locations[i]
+                cost += arc[before][here] + wish[i]
+                work += durations[before][here] + service[i]
+                served += penalty[i]
+                if mandatory[i]:
+                    required += penalty[i]
+                before = here
+            cost += arc[before][worker.end_location]
+            work += durations[before][worker.end_location]
             if len(self._sums) >= BOUNDS_MEMORY:
                 self._sums.clear()
-            cost += COST_SCALE * worker.fixed_cost
-            found = self._sums[key] = (cost, work, served, mandatory)
+            found = self._sums[key] = (cost, work, served, required)
         return found
 
     def bounds(self, k: int, order: list[int]) -> RouteBounds:
