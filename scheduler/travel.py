@@ -46,7 +46,16 @@ def straight_line_matrices(
 
 
 class OsrmError(RuntimeError):
-    """The OSRM server answered with an error or an unusable table."""
+    """The OSRM server answered with an error or an unusable table.
+
+    `code` is OSRM's own code ("TooBig", "NoTable"...) or the kind of failure ("unreachable",
+    "http_503", "bad_table"): safe to log, unlike OSRM's message, which may quote the request
+    and with it the coordinates.
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def osrm_matrices(
@@ -102,11 +111,12 @@ def _osrm_table(
         # OSRM explains a refusal (TooBig, InvalidQuery...) in a JSON body with the 4xx.
         body = _error_body(exc)
         if body is None:
-            raise OsrmError(f"OSRM table request failed: {exc}") from exc
+            raise OsrmError(f"OSRM table request failed: {exc}", f"http_{exc.code}") from exc
     except (OSError, ValueError) as exc:  # URLError is an OSError
-        raise OsrmError(f"OSRM table request failed: {exc}") from exc
+        raise OsrmError(f"OSRM table request failed: {exc}", "unreachable") from exc
     if body.get("code") != "Ok":
-        raise OsrmError(f"OSRM answered {body.get('code')}: {body.get('message', '')}")
+        code = str(body.get("code"))
+        raise OsrmError(f"OSRM answered {code}: {body.get('message', '')}", code)
     shape = (len(rows), len(columns))
     return _int_matrix(body, "durations", shape), _int_matrix(body, "distances", shape)
 
@@ -127,7 +137,7 @@ def _int_matrix(body: dict[str, object], key: str, shape: tuple[int, int]) -> li
         or len(rows) != shape[0]
         or any(not isinstance(row, list) or len(row) != shape[1] for row in rows)
     ):
-        raise OsrmError(f"OSRM table lacks a {shape[0]}x{shape[1]} '{key}' matrix")
+        raise OsrmError(f"OSRM table lacks a {shape[0]}x{shape[1]} '{key}' matrix", "bad_table")
     # OSRM answers null for unreachable pairs; no plan may use such an arc.
     return [[math.ceil(x) if x is not None else UNREACHABLE for x in row] for row in rows]
 

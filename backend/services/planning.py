@@ -356,8 +356,8 @@ def travel_matrices(points: list[tuple[float, float]]
         try:
             durations, distances = osrm_matrices(points, base_url=url)
             return durations, distances, "osrm"
-        except OsrmError as exc:  # its message names the failure, never the coordinates
-            _log.warning("OSRM unavailable, planning on straight-line estimates: %s", exc)
+        except OsrmError as exc:  # its code only: OSRM's message may quote the coordinates
+            _log.warning("OSRM unavailable (%s), planning on straight-line estimates", exc.code)
     durations, distances = straight_line_matrices(points, mode=TRAVEL_MODE)
     return durations, distances, "straight_line_fallback" if url else "straight_line"
 

@@ -72,8 +72,9 @@ def test_a_table_above_the_servers_size_is_asked_for_block_by_block() -> None:
 
 def test_a_table_too_big_for_the_server_raises_osrm_error(osrm: FakeOsrm) -> None:
     osrm.max_table = 2
-    with pytest.raises(OsrmError, match="TooBig"):
+    with pytest.raises(OsrmError, match="TooBig") as raised:
         osrm_matrices(TOWNSHIP, base_url=osrm.url)
+    assert raised.value.code == "TooBig"
 
 
 def test_osrm_errors_raise_osrm_error(osrm: FakeOsrm) -> None:
@@ -85,5 +86,6 @@ def test_osrm_errors_raise_osrm_error(osrm: FakeOsrm) -> None:
 
 
 def test_an_unreachable_osrm_server_raises_osrm_error() -> None:
-    with pytest.raises(OsrmError):
+    with pytest.raises(OsrmError) as raised:
         osrm_matrices(TOWNSHIP, base_url="http://127.0.0.1:9", timeout=1.0)
+    assert raised.value.code == "unreachable"
