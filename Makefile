@@ -27,10 +27,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy backend scheduler miniprogram_api notifications
 
-## bench: the scheduler benchmark table (needs requirements-bench.txt) and API latency
+## bench: the scheduler benchmark table (needs requirements-bench.txt), a city's day, API latency
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m benchmarks.scheduler --quick
+	$(BIN)/python -m benchmarks.city
 	$(BIN)/python -m benchmarks.api
 
 clean:

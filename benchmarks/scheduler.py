@@ -3,6 +3,9 @@
     python -m benchmarks.scheduler --quick                  # a representative subset
     python -m benchmarks.scheduler --suite solomon100 --time-limit 10
     python -m benchmarks.scheduler --suite township --instances 10,20,40
+    python -m benchmarks.scheduler --suite scaling        # solve time against visits
+
+A whole city's day through the planning service is `python -m benchmarks.city`.
 
 Every plan (ours and theirs) is timed, priced and validated by our own code, so columns
 compare like with like. Prints a Markdown table per suite and a summary.
@@ -29,6 +32,9 @@ QUICK = ["C101", "C201", "R101", "R201", "RC101", "RC201"]
 SUITES = {"solomon25": 25, "solomon50": 50, "solomon100": 100}
 DEFAULT_LIMITS = {"solomon25": 2.0, "solomon50": 2.0, "solomon100": 10.0, "township": 1.0}
 TOWNSHIP_SIZES = [10, 20, 30, 40, 60]
+# Solve time against the number of visits: township days of these sizes at these budgets.
+SCALING_SIZES = [10, 20, 40, 60, 80, 100]
+SCALING_BUDGETS = [0.25, 0.5, 1.0, 2.0, 5.0]
 
 
 @dataclass
@@ -143,6 +149,37 @@ def township_rows(
     return rows
 
 
+def scaling_table(sizes: list[int], budgets: list[float], seed: int) -> list[str]:
+    """Ours on township days of growing size at growing budgets: each plan's gap to the best
+    of that day's budgets, and the least budget within 0.1% of it (solve time against the
+    number of visits)."""
+    lines = [
+        "| visits | "
+        + " | ".join(f"{b:g} s" for b in budgets)
+        + " | best cost | within 0.1% from |",
+        "|---|" + "---|" * (len(budgets) + 2),
+    ]
+    for n in sizes:
+        problem = township_day(n, seed)
+        plans = [run(problem, solvers(False)["ours"], budget) for budget in budgets]
+        feasible = [plan.cost() for plan, _ in plans if plan.is_feasible()]
+        best = min(feasible) if feasible else None
+        cells, first = [], "-"
+        for budget, (plan, seconds) in zip(budgets, plans, strict=True):
+            if best is None or not plan.is_feasible():
+                cells.append(f"NO ({seconds:.2f} s)")
+                continue
+            gap = 100 * (plan.cost() / best - 1)
+            cells.append(f"+{gap:.2f}% ({seconds:.2f} s, {len(plan.dropped)} out)")
+            if gap <= 0.1 and first == "-":
+                first = f"{budget:g} s"
+        lines.append(
+            f"| {n} | " + " | ".join(cells) + f" | {best if best is not None else '-'} | {first} |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
 def _line(row: Row) -> str:
     gap = "" if row.gap is None else f"{row.gap:+.2f}%"
     return (
@@ -186,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help=f"only {', '.join(QUICK)}; township 10-40"
     )
-    parser.add_argument("--suite", default="solomon25,solomon50,solomon100,township")
+    parser.add_argument(
+        "--suite",
+        default="solomon25,solomon50,solomon100,township,scaling",
+        help="scaling: ours on township days of 10-100 visits at budgets of 0.25-5 s",
+    )
     parser.add_argument("--instances", help="comma-separated names (Solomon) or sizes (township)")
     parser.add_argument("--time-limit", type=float, help="seconds per solve (default per suite)")
     parser.add_argument("--no-competitors", action="store_true")
@@ -201,9 +242,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rows: list[Row] = []
+    scaling: list[str] = []
     print("| suite | instance | solver | distance/cost | gap | unserved | feasible | s |")
     print("|---|---|---|---|---|---|---|---|")
     for suite in args.suite.split(","):
+        if suite == "scaling":
+            print("\nSolve time against the number of visits (township days, ours):\n")
+            sizes = [n for n in SCALING_SIZES if n <= 40] if args.quick else SCALING_SIZES
+            seed = int(args.seeds.split(",")[0])
+            scaling = scaling_table(sizes, SCALING_BUDGETS, seed)
+            continue
         limit = args.time_limit or DEFAULT_LIMITS[suite]
         if suite == "township":
             sizes = (
@@ -227,7 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows += solomon_rows(suite, names, limit, not args.no_competitors)
     print()
-    print("\n".join(summary(rows)))
+    if rows:
+        print("\n".join(summary(rows)))
+    if scaling:
+        print("\nSolve time against the number of visits (township days, ours):\n")
+        print("\n".join(scaling))
     return 0
 
 

@@ -1,0 +1,161 @@
+"""A whole city's day: every township of the demo city planned through the planning service.
+
+    python -m benchmarks.city                       # SQLite, jobs inline, one after another
+    python -m benchmarks.city --rq-workers 2 \\
+        --database-url postgresql://postgres@127.0.0.1:5432/bench_city \\
+        --redis-url redis://127.0.0.1:6379/13       # one RQ job per township, 2 workers
+
+Seeds the demo city into a fresh database, asks for a plan of every township for the next
+day with social workers on duty (`planning.plan_city_day`, as the nightly job does), and
+waits until every plan is done. Each plan runs the real path: gathering the day from the
+database, the solver with the production budget, storing and publishing. Prints a table per
+township and the wall time of the whole city. The RQ mode needs PostgreSQL (several worker
+processes write at once) and an empty Redis database; it starts the workers itself
+(`python -m notifications worker --queues planning --no-cron --burst`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+POLL_S = 0.5
+
+
+def _planning_day() -> date:
+    """The first day from tomorrow on which the first township has social workers on duty."""
+    from backend.models import Township
+    from backend.services import visits
+    from backend.services.care_plans import local_today
+
+    first = Township.select().order_by(Township.id).first()
+    day = local_today() + timedelta(days=1)
+    while not visits.list_workers_for_day(first.id, day):
+        day += timedelta(days=1)
+    return day
+
+
+def _start_workers(
+    count: int, instance: Path, database_url: str, redis_url: str
+) -> list[subprocess.Popen[bytes]]:
+    """RQ workers on the planning queue that stop once it is empty."""
+    env = {
+        **os.environ,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "notifications",
+        "worker",
+        "--queues",
+        "planning",
+        "--no-cron",
+        "--burst",
+    ]
+    return [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(count)
+    ]
+
+
+def run(rq_workers: int, database_url: str | None, redis_url: str | None) -> str:
+    """Seed, plan the city's day, answer the table."""
+    from backend import demo
+    from backend.models import Plan, PlanStop, Township
+    from backend.permissions import SYSTEM
+    from backend.services import planning
+    from miniprogram_api import create_app
+
+    instance = Path(tempfile.mkdtemp(prefix="bench-city-"))
+    url = database_url or f"sqlite:///{instance / 'bench.db'}"
+    create_app(
+        {
+            "instance_path": instance,
+            "database_url": url,
+            "redis_url": redis_url if rq_workers else "",
+        }
+    )
+    demo.seed_demo_city(reset=bool(database_url))
+    day = _planning_day()
+    started = time.perf_counter()
+    plans = planning.plan_city_day(day, actor=SYSTEM)
+    workers = _start_workers(rq_workers, instance, url, redis_url or "") if rq_workers else []
+    ids = [p.id for p in plans]
+    while Plan.select().where(Plan.id.in_(ids), Plan.status.in_(("queued", "running"))).exists():
+        if workers and all(w.poll() is not None for w in workers):
+            break  # the workers stopped with plans left: reported below as not done
+        time.sleep(POLL_S)
+    wall = time.perf_counter() - started
+    for worker in workers:
+        worker.wait(timeout=60)
+
+    lines = [
+        f"City day {day.isoformat()}: {len(ids)} townships, "
+        + (f"{rq_workers} RQ workers" if rq_workers else "jobs inline, one after another")
+        + f", {planning.DEFAULT_TIME_LIMIT_S:g} s solver budget each",
+        "",
+        "| township | status | visits asked | served | left out | feasible | travel | "
+        "solve s | job s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    names = {t.id: t.name for t in Township.select()}
+    served = asked = 0
+    for plan in Plan.select().where(Plan.id.in_(ids)).order_by(Plan.id):
+        stops = PlanStop.select().where(PlanStop.plan == plan).count()
+        job = (
+            (plan.finished_at - plan.started_at).total_seconds()
+            if plan.finished_at and plan.started_at
+            else None
+        )
+        served += plan.visit_count
+        asked += stops
+        lines.append(
+            f"| {names[plan.township_id]} | {plan.status} | {stops} | {plan.visit_count} | "
+            f"{plan.dropped_count} | {'yes' if plan.feasible else 'NO'} | "
+            f"{plan.travel_source or '-'} | {plan.solve_seconds or 0:.2f} | "
+            f"{job if job is not None else float('nan'):.2f} |"
+        )
+    lines += [
+        "",
+        f"Whole city: {served} of {asked} visits planned, {wall:.1f} s wall time "
+        f"from the request to the last plan done.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Command line entry."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rq-workers",
+        type=int,
+        default=0,
+        help="plan through RQ with this many workers (0: jobs inline)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="this (emptied!) database instead of a temporary SQLite",
+    )
+    parser.add_argument("--redis-url", default=None, help="Redis for --rq-workers")
+    args = parser.parse_args()
+    if args.rq_workers and not (
+        args.redis_url and args.database_url and args.database_url.startswith("postgres")
+    ):
+        parser.error("--rq-workers needs --redis-url and a PostgreSQL --database-url")
+    print(run(args.rq_workers, args.database_url, args.redis_url))
+
+
+if __name__ == "__main__":
+    main()
