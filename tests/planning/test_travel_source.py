@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from backend import runtime
+from scheduler.travel import DEFAULT_CIRCUITY, haversine_m
 from tests.conftest import Api
 from tests.fake_osrm import FakeOsrm
 from tests.planning.conftest import TownshipDay, planned
@@ -56,7 +57,7 @@ def test_a_plan_without_osrm_uses_straight_line_estimates(
     detail = planned(api, "ts-a", township_day.township_id, township_day.day)
     assert detail["plan"]["travel_source"] == "straight_line"
     for a, b, stop in _legs(detail):
-        assert stop["distance_m"] == pytest.approx(FakeOsrm().road_m(a, b) / 1.5 * 1.35, abs=1)
+        assert stop["distance_m"] == pytest.approx(haversine_m(a, b) * DEFAULT_CIRCUITY, abs=1)
 
 
 def test_an_osrm_outage_still_plans_the_day_on_estimates_and_says_so(
