@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -75,6 +76,18 @@ def test_ruin_and_recreate_is_deterministic_for_a_seed(two_worker_day: Problem) 
         for _ in range(2)
     ]
     assert runs[0] == runs[1]
+
+
+def test_ruin_and_recreate_stops_once_no_round_finds_a_better_plan(
+    two_worker_day: Problem,
+) -> None:
+    # Without the stall this would run a billion rounds or a minute, whichever came first.
+    deadline = time.perf_counter() + 60
+    start = [["a"], []]
+    routes = ruin_and_recreate(two_worker_day, start, seed=7, iterations=10**9, deadline=deadline)
+    assert time.perf_counter() < deadline
+    after = assemble(two_worker_day, routes)
+    assert after.is_feasible() and after.cost() < assemble(two_worker_day, start).cost()
 
 
 def test_regret_insertion_serves_first_the_visit_with_one_place_left(
