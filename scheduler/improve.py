@@ -81,9 +81,9 @@ REST_SHARE = 0.3
 # 0.3 it was 1.78-1.79%.
 RETRY_LEFT_OUT = 0.5
 # Rounds without a new best, times the visits squared, after which ruin and recreate stops
-# early (a stall). Only small days reach it: a 1 s solve of 20 visits does about 3 000
-# rounds in all, where the stall is 8 000; a 7-visit day used to spend its whole 5 s on
-# 150 000 rounds for the plan it had after a few hundred.
+# early (a stall). Only small days reach it: a 1 s solve of 20 visits does about 4 000
+# rounds a run (its `RECREATE_ROUNDS` count) against a stall of 8 000, while a 7-visit day
+# used to spend its whole 5 s on 150 000 rounds for the plan it had after a few hundred.
 STALL_ROUNDS = 20
 
 
