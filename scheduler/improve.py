@@ -80,10 +80,11 @@ REST_SHARE = 0.3
 # as many days within 0.1% (12-13 of 24), and the three 60-visit days gained 0.2-2.9%; at
 # 0.3 it was 1.78-1.79%.
 RETRY_LEFT_OUT = 0.5
-# Rounds without a new best, times the visits squared, after which ruin and recreate stops early (a
-# stall). Only small days reach it: a 1 s solve of 20 visits does about 4 000 rounds a run (its
-# count from `solver.ROUND_MICROSECONDS_PER_VISIT`) against a stall of 8 000, while a 7-visit day
-# used to spend its whole 5 s on 150 000 rounds for the plan it had after a few hundred.
+# Rounds without a new best, times the visits squared, after which ruin and recreate stops
+# early (a stall). Only small days reach it: a 1 s solve of 20 visits does about 4 000
+# rounds a run (its count from `solver.ROUND_MICROSECONDS_PER_VISIT`) against a stall of
+# 8 000, while a 7-visit day used to spend its whole 5 s on 150 000 rounds for the plan it
+# had after a few hundred.
 STALL_ROUNDS = 20
 
 
