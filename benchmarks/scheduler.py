@@ -35,6 +35,7 @@ TOWNSHIP_SIZES = [10, 20, 30, 40, 60]
 # Solve time against the number of visits: township days of these sizes at these budgets.
 SCALING_SIZES = [10, 20, 40, 60, 80, 100]
 SCALING_BUDGETS = [0.25, 0.5, 1.0, 2.0, 5.0]
+SCALING_TITLE = "\nSolve time against the number of visits (township days, ours):\n"
 
 
 @dataclass
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     for suite in args.suite.split(","):
         if suite == "scaling":
-            print("\nSolve time against the number of visits (township days, ours):\n")
+            print(SCALING_TITLE)
             sizes = [n for n in SCALING_SIZES if n <= 40] if args.quick else SCALING_SIZES
             seed = int(args.seeds.split(",")[0])
             scaling = scaling_table(sizes, SCALING_BUDGETS, seed)
@@ -278,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     if rows:
         print("\n".join(summary(rows)))
     if scaling:
-        print("\nSolve time against the number of visits (township days, ours):\n")
+        print(SCALING_TITLE)
         print("\n".join(scaling))
     return 0
 
