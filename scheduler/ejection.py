@@ -113,7 +113,7 @@ class _Pool:
         places = [
             (k, p)
             for k in sorted(self.timer.allowed[visit])
-            for _, p in day.places(k, visit, day.bounds(k, routes[k]))
+            for _, p, _ in day.places(k, visit, day.bounds(k, routes[k]))
         ]
         if not places:
             return False

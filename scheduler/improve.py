@@ -49,6 +49,10 @@ class RouteBounds(NamedTuple):
     lunched: list[float]
     latest_lunch: list[float]
     legs: list[float]  # cost units of each leg
+    # Each visit's places in this route, as `DayCost.places` found them: a round rebuilds
+    # routes it has seen before (their bounds are found remembered most of the time), and
+    # the places of a visit in a route never change.
+    places: dict[int, list[tuple[float, int, int]]]
 
 
 # Route bounds `DayCost` remembers before it starts afresh (a few MB at 100 visits).
@@ -147,13 +151,27 @@ class Timer:
                 return True
         return False
 
-    def earliest_frees(self, k: int, order: list[int]) -> list[int]:
-        """When worker k is free before each leg without lunch, up to the first late stop."""
+    def earliest_frees(
+        self, k: int, order: list[int], grown: tuple[int, list[int]] | None = None
+    ) -> list[int]:
+        """When worker k is free before each leg without lunch, up to the first late stop.
+
+        `grown` (p, frees of `order` without its visit p) spares the work before p and,
+        once a stop is free when it was before, after it (an insertion's delay dies out at
+        the first wait long enough to absorb it).
+        """
         worker = self.problem.workers[k]
         durations, locations, single = self.problem.durations, self.location, self.single
-        frees = [worker.shift.start]
-        location, at = worker.start_location, worker.shift.start
-        for i in order:
+        first, old = grown if grown is not None and len(grown[1]) == len(order) else (0, None)
+        if old is None:
+            frees = [worker.shift.start]
+            location, at, settle = worker.start_location, worker.shift.start, len(order)
+        else:
+            frees = old[: first + 1]
+            location = worker.start_location if first == 0 else locations[order[first - 1]]
+            at, settle = frees[first], first + 1
+        for j in range(first, len(order)):
+            i = order[j]
             arrival = at + durations[location][locations[i]]
             window = single[i]
             if window is None:
@@ -166,11 +184,16 @@ class Timer:
                 start = arrival if arrival > window[0] else window[0]
             location, at = locations[i], start + self.service[i]
             frees.append(at)
+            if j >= settle and old is not None and at == old[j]:
+                frees += old[j + 1 :]
+                break
         return frees
 
-    def latest_starts(self, k: int, order: list[int]) -> list[float]:
+    def latest_starts(
+        self, k: int, order: list[int], grown: tuple[int, list[float]] | None = None
+    ) -> list[float]:
         """Latest start at each stop (and return home last) that keeps the rest feasible,
-        without lunch; -inf where none does."""
+        without lunch; -inf where none does. `grown` as in `earliest_frees`, backwards."""
         worker = self.problem.workers[k]
         durations, locations, service, single = (
             self.problem.durations,
@@ -178,10 +201,17 @@ class Timer:
             self.service,
             self.single,
         )
-        bound_next: float = worker.shift.end
-        latest: list[float] = [bound_next]
-        after = worker.end_location
-        for i in reversed(order):
+        n = len(order)
+        if grown is None:
+            first, old = n - 1, None
+            latest: list[float] = [0.0] * n + [worker.shift.end]
+        else:
+            first, old = grown
+            latest = [0.0] * (first + 1) + old[first:]
+        bound_next = latest[first + 1]
+        after = worker.end_location if first + 1 == n else locations[order[first + 1]]
+        for j in range(first, -1, -1):
+            i = order[j]
             here = locations[i]
             bound = bound_next - service[i] - durations[here][after]
             window = single[i]
@@ -191,9 +221,11 @@ class Timer:
                 fit = float("-inf")
             else:
                 fit = window[1] if window[1] < bound else bound
-            latest.append(fit)
+            if old is not None and j < first and fit == old[j]:
+                latest[: j + 1] = old[: j + 1]
+                break
+            latest[j] = fit
             bound_next, after = fit, here
-        latest.reverse()
         return latest
 
     def start_at(self, i: int, ready: float) -> float | None:
@@ -215,9 +247,16 @@ class Timer:
         fits = [min(end, bound) for start, end in self.windows[i] if start <= bound]
         return max(fits) if fits else float("-inf")
 
-    def lunched_frees(self, k: int, order: list[int], frees: list[int]) -> list[float]:
+    def lunched_frees(
+        self,
+        k: int,
+        order: list[int],
+        frees: list[int],
+        grown: tuple[int, list[float], list[int]] | None = None,
+    ) -> list[float]:
         """When worker k is free before each leg with lunch already taken in an earlier leg
-        (inf where it cannot be), given the lunch-free `frees` of the same order.
+        (inf where it cannot be), given the lunch-free `frees` of the same order; `grown`
+        (p, these times and the frees of `order` without its visit p) as in `earliest_frees`.
 
         Lunch in a leg leaving at f with travel t makes the worker ready at max(f + t, lunch
         window start) + its length, and needs f within the window (as `schedule.time_route`
@@ -228,9 +267,16 @@ class Timer:
         assert worker.lunch is not None
         ws, we, length = worker.lunch.window.start, worker.lunch.window.end, worker.lunch.duration
         durations, locations = self.problem.durations, self.location
-        lunched: list[float] = [INFINITY]
-        at, location = INFINITY, worker.start_location
-        for j in range(1, len(frees)):
+        if grown is None or len(grown[2]) != len(frees) - 1:
+            lunched: list[float] = [INFINITY]
+            at, location, first, settle = INFINITY, worker.start_location, 1, len(frees)
+            old, old_frees = lunched, frees
+        else:
+            p, old, old_frees = grown
+            lunched = old[: p + 1]
+            at, first, settle = lunched[p], p + 1, p + 2
+            location = worker.start_location if p == 0 else locations[order[p - 1]]
+        for j in range(first, len(frees)):
             i = order[j - 1]
             travel = durations[location][locations[i]]
             ready = at + travel
@@ -243,18 +289,36 @@ class Timer:
             at = INFINITY if start is None else start + self.service[i]
             lunched.append(at)
             location = locations[i]
+            # From here on both times it depends on are what they were: so is the rest.
+            if j >= settle and at == old[j - 1] and frees[j] == old_frees[j - 1]:
+                lunched += old[j:]
+                break
         return lunched
 
-    def latest_lunch_starts(self, k: int, order: list[int], latest: list[float]) -> list[float]:
+    def latest_lunch_starts(
+        self,
+        k: int,
+        order: list[int],
+        latest: list[float],
+        grown: tuple[int, list[float], list[float]] | None = None,
+    ) -> list[float]:
         """Latest start at each stop (home last: -inf) that still leaves room for lunch in a
-        later leg and keeps the rest feasible, given the lunch-free `latest_starts`."""
+        later leg and keeps the rest feasible, given the lunch-free `latest_starts`; `grown`
+        (p, these starts and the lunch-free ones of `order` without its visit p) as in
+        `latest_starts`."""
         worker = self.problem.workers[k]
         assert worker.lunch is not None
         ws, we, length = worker.lunch.window.start, worker.lunch.window.end, worker.lunch.duration
         durations, locations = self.problem.durations, self.location
-        result = [float("-inf")] * (len(order) + 1)
-        after = worker.end_location
-        for p in range(len(order) - 1, -1, -1):
+        n = len(order)
+        if grown is None:
+            first, old, old_latest = n - 1, None, latest
+            result = [float("-inf")] * (n + 1)
+        else:
+            first, old, old_latest = grown
+            result = [0.0] * (first + 1) + old[first:]
+        after = worker.end_location if first + 1 == n else locations[order[first + 1]]
+        for p in range(first, -1, -1):
             i = order[p]
             travel = durations[locations[i]][after]
             # Leave by: lunch later, or lunch in the next leg (then it must still start in time).
@@ -264,6 +328,10 @@ class Timer:
                 here = we if we < here else here
                 leave = here if here > leave else leave
             result[p] = self._latest_start(i, leave - self.service[i])
+            # Both starts the earlier stops depend on are what they were: so are theirs.
+            if old is not None and p < first and result[p] == old[p] and latest[p] == old_latest[p]:
+                result[:p] = old[:p]
+                break
             after = locations[i]
         return result
 
@@ -565,27 +633,55 @@ class DayCost:
             found = self._bounds[key] = self._compute_bounds(k, order)
         return found
 
-    def _compute_bounds(self, k: int, order: list[int]) -> RouteBounds:
+    def grown(self, k: int, order: list[int], old: RouteBounds, p: int) -> RouteBounds:
+        """The bounds of route k once its visit p is inserted into the route `old` bounds,
+        remembered like `bounds`: only the times the insertion changes are recomputed."""
+        key = (k, *order)
+        found = self._bounds.get(key)
+        if found is None:
+            if len(self._bounds) >= BOUNDS_MEMORY:
+                self._bounds.clear()
+            found = self._bounds[key] = self._compute_bounds(k, order, (p, old))
+        return found
+
+    def _compute_bounds(
+        self, k: int, order: list[int], grown: tuple[int, RouteBounds] | None = None
+    ) -> RouteBounds:
         timer, worker = self.timer, self.problem.workers[k]
-        stops = [worker.start_location, *(timer.location[i] for i in order)]
-        stops.append(worker.end_location)
-        frees, latest = timer.earliest_frees(k, order), timer.latest_starts(k, order)
+        if grown is None:
+            stops = [worker.start_location, *(timer.location[i] for i in order)]
+            stops.append(worker.end_location)
+            frees, latest = timer.earliest_frees(k, order), timer.latest_starts(k, order)
+            legs = [self.arc[a][b] for a, b in itertools.pairwise(stops)]
+        else:
+            p, old = grown
+            a, here, b = old.stops[p], timer.location[order[p]], old.stops[p + 1]
+            stops = [*old.stops[: p + 1], here, *old.stops[p + 1 :]]
+            frees = timer.earliest_frees(k, order, (p, old.frees))
+            latest = timer.latest_starts(k, order, (p, old.latest))
+            legs = [*old.legs[:p], self.arc[a][here], self.arc[here][b], *old.legs[p + 1 :]]
         lunched: list[float] = []
         latest_lunch: list[float] = []
         if worker.lunch is not None:
-            lunched = timer.lunched_frees(k, order, frees)
-            latest_lunch = timer.latest_lunch_starts(k, order, latest)
+            if grown is None:
+                lunched = timer.lunched_frees(k, order, frees)
+                latest_lunch = timer.latest_lunch_starts(k, order, latest)
+            else:
+                lunched = timer.lunched_frees(k, order, frees, (p, old.lunched, old.frees))
+                latest_lunch = timer.latest_lunch_starts(
+                    k, order, latest, (p, old.latest_lunch, old.latest)
+                )
         load = sum(timer.load[i] for i in order) if worker.capacity is not None else 0
         work = self.route_sums(k, order)[1] if order else 0
-        legs = [self.arc[a][b] for a, b in itertools.pairwise(stops)]
-        return RouteBounds(frees, latest, work, stops, load, lunched, latest_lunch, legs)
+        return RouteBounds(frees, latest, work, stops, load, lunched, latest_lunch, legs, {})
 
-    def cheapest(self, k: int, new: int, bounds: RouteBounds) -> tuple[float, int] | None:
-        """(added cost, position) of the cheapest feasible place for `new` in route k."""
+    def cheapest(self, k: int, new: int, bounds: RouteBounds) -> tuple[float, int, int] | None:
+        """The cheapest feasible place for `new` in route k, as `places` gives them."""
         return min(self.places(k, new, bounds), default=None)
 
-    def places(self, k: int, new: int, bounds: RouteBounds) -> list[tuple[float, int]]:
-        """(added cost, position) of every feasible place for `new` in route k.
+    def places(self, k: int, new: int, bounds: RouteBounds) -> list[tuple[float, int, int]]:
+        """(added cost, position, added seconds of travel) of every feasible place for `new`
+        in route k.
 
         Exact in O(1) a place: being free earlier never hurts what follows (waiting is
         allowed), so a place fits when the visit can start in its window after the earliest
@@ -593,8 +689,14 @@ class DayCost:
         lunch break, the break goes before the place, into one of its two legs, or after it,
         each checked against the bounds of that case.
         """
+        found = bounds.places.get(new)
+        if found is None:
+            found = bounds.places[new] = self._places(k, new, bounds)
+        return found
+
+    def _places(self, k: int, new: int, bounds: RouteBounds) -> list[tuple[float, int, int]]:
         worker, timer = self.problem.workers[k], self.timer
-        frees, latest, _, stops, load, lunched, latest_lunch, _ = bounds
+        frees, latest, _, stops, load, lunched, latest_lunch, _, _ = bounds
         if worker.max_visits is not None and len(stops) - 2 >= worker.max_visits:
             return []
         if worker.capacity is not None and load + timer.load[new] > worker.capacity:
@@ -604,7 +706,8 @@ class DayCost:
         windows = timer.windows[new]
         wish = self.wish[k][new]
         # Rows and columns of the matrices at the visit's place: one lookup a leg, not two.
-        inward, onwards = timer.into[here], self.problem.durations[here]
+        durations = self.problem.durations
+        inward, onwards = timer.into[here], durations[here]
         arc_in, arc_out = self.arc_into[here], self.arc[here]
         legs = bounds.legs
         # Free times and latest starts only grow along a route, so the places that can
@@ -636,7 +739,8 @@ class DayCost:
                 )
             ):
                 continue
-            options.append((arc_in[a] + arc_out[b] - legs[p] + wish, p))
+            longer = inward[a] + onward - durations[a][b]
+            options.append((arc_in[a] + arc_out[b] - legs[p] + wish, p, longer))
         return options
 
     def _lunch_fits(
@@ -694,10 +798,11 @@ class DayCost:
             if chosen is None:
                 return
             k = min((c, k) for k, c in best[chosen].items() if c is not None)[1]
-            routes[k].insert(best[chosen][k][1], chosen)
+            p = best[chosen][k][1]
+            routes[k].insert(p, chosen)
             left.remove(chosen)
             del best[chosen]
-            bounds[k] = self.bounds(k, routes[k])
+            bounds[k] = self.grown(k, routes[k], bounds[k], p)
             opened = len(routes[k]) == 1  # the next empty route of its kind is now a candidate
             for i in left:
                 if k in best[i]:
@@ -720,25 +825,30 @@ class DayCost:
         (balance), so a long optional visit that would cost more than its drop penalty stays
         out (measured on a 20-visit day: greedy insertion served one more visit than the best
         plan, at 2.2% more cost). Every place is tested exactly in O(1) (`places`). `cache`
-        keeps each route's bounds between insertions into other routes (callers drop
-        nothing: the route that takes the visit is dropped from it here).
+        keeps each route's bounds between insertions (callers change no route in between:
+        the one that takes the visit has its bounds renewed here).
         """
         timer, problem = self.timer, self.problem
-        here, durations = timer.location[new], problem.durations
         cache = {} if cache is None else cache
-        for k, order in enumerate(routes):
-            if k not in cache:
-                cache[k] = self.bounds(k, order)
-        busiest = max((c.work for c in cache.values()), default=0)
         balance = COST_SCALE * problem.weights.balance if len(routes) > 1 else 0.0
+        candidates = self.candidates(routes, timer.allowed[new])
+        # Balance weighs the busiest route, so it needs them all; otherwise the candidates.
+        for k in range(len(routes)) if balance else candidates:
+            if k not in cache:
+                cache[k] = self.bounds(k, routes[k])
+        busiest = max(cache[k].work for k in range(len(routes))) if balance else 0
         service = timer.service[new]
-        options = []
-        for k in self.candidates(routes, timer.allowed[new]):
-            work, stops = cache[k].work, cache[k].stops
-            slack = busiest - work - service
-            for added, p in self.places(k, new, cache[k]):
-                a, b = stops[p], stops[p + 1]
-                longer = durations[a][here] + durations[here][b] - durations[a][b]
+        options: list[tuple[float, int, int]] = []
+        for k in candidates:
+            bounds = cache[k]
+            found = bounds.places.get(new)  # `places`, inline: a fleet asks 20-30 routes
+            if found is None:
+                found = bounds.places[new] = self._places(k, new, bounds)
+            if not balance:
+                options += [(added, k, p) for added, p, _ in found]
+                continue
+            slack = busiest - bounds.work - service
+            for added, p, longer in found:
                 if longer > slack:
                     added += balance * (longer - slack)
                 options.append((added, k, p))
@@ -750,7 +860,7 @@ class DayCost:
             if rng is not None and rng.random() < BLINK:
                 continue
             routes[k].insert(p, new)
-            del cache[k]
+            cache[k] = self.grown(k, routes[k], cache[k], p)
             return True
         return False
 

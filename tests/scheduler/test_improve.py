@@ -243,11 +243,28 @@ def test_the_places_offered_for_a_visit_are_exactly_the_feasible_ones(
     day = DayCost(problem, timer)
     bounds = day.bounds(0, order)
     for new in set(range(len(problem.visits))) - set(order):
-        offered = sorted(p for _, p in day.places(0, new, bounds))
+        offered = sorted(p for _, p, _ in day.places(0, new, bounds))
         feasible = [
             p for p in range(len(order) + 1) if timer.feasible(0, [*order[:p], new, *order[p:]])
         ]
         assert offered == feasible, (order, new)
+
+
+@given(_routes_to_insert_into())
+@settings(max_examples=400, deadline=None)
+def test_bounds_grown_by_an_insertion_equal_bounds_computed_afresh(
+    case: tuple[Problem, list[int]],
+) -> None:
+    problem, order = case
+    timer = Timer(problem)
+    assume(timer.feasible(0, order))
+    day = DayCost(problem, timer)
+    bounds = day.bounds(0, order)
+    for new in set(range(len(problem.visits))) - set(order):
+        for _, p, _ in day.places(0, new, bounds):
+            grown = [*order[:p], new, *order[p:]]
+            afresh = DayCost(problem, timer).bounds(0, grown)
+            assert day.grown(0, grown, bounds, p)._replace(places={}) == afresh, (order, new, p)
 
 
 def test_the_acceptance_margin_leaves_out_only_mandatory_penalties(
