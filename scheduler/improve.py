@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import astuple, dataclass, replace
 from typing import NamedTuple
 
-from scheduler.model import COST_SCALE, allowed_workers, drop_penalty
+from scheduler.model import COST_SCALE, allowed_workers, drop_penalties
 from scheduler.plan import Plan
 from scheduler.problem import Break, Problem
 
@@ -113,7 +113,8 @@ class Timer:
         # Travel times into each location (the matrix's columns), for insertions.
         self.into = [list(column) for column in zip(*problem.durations, strict=True)]
         self.load = [v.load for v in problem.visits]
-        self.penalty = [drop_penalty(problem, v) for v in problem.visits]
+        by_priority = drop_penalties(problem)
+        self.penalty = [by_priority[v.priority.value] for v in problem.visits]
         workers = [w.id for w in problem.workers]
         self.allowed = [
             {workers.index(w.id) for w in allowed_workers(problem, v)} for v in problem.visits

@@ -414,8 +414,9 @@ def objective(problem: Problem, routes: list[Route], dropped: list[Dropped]) -> 
     work = [r.travel_time + sum(s.end - s.start for s in r.stops) for r in routes if r.stops]
     balance = w.balance * max(work) if work and len(problem.workers) > 1 else 0.0
     fixed = sum(problem.worker(r.worker_id).fixed_cost for r in routes if r.stops)
+    penalties = model_module.drop_penalties(problem)
     drops = (
-        sum(model_module.drop_penalty(problem, problem.visit(d.visit_id)) for d in dropped)
+        sum(penalties[problem.visit(d.visit_id).priority.value] for d in dropped)
         / model_module.COST_SCALE
     )
     return {
