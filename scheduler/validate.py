@@ -45,8 +45,9 @@ def _route_violations(problem: Problem, route: Route) -> list[str]:
         worker = problem.worker(route.worker_id)
     except StopIteration:
         return []
-    if not route.stops:
-        return []
+    known = {v.id for v in problem.visits}
+    if not route.stops or any(s.visit_id not in known for s in route.stops):
+        return []  # an unknown visit is reported by `_coverage`; its rules cannot be read
     found = _rule_violations(problem, route, worker)
     found += _timing_violations(problem, route, worker)
     return found

@@ -49,6 +49,24 @@ def test_a_forgotten_visit_is_caught(plan: Plan) -> None:
     assert any("neither served nor dropped" in v for v in bad.violations())
 
 
+def test_a_stop_of_an_unknown_visit_is_reported_not_raised(plan: Plan) -> None:
+    bad = broken(plan)
+    route = bad.routes[busy_route(bad)]
+    route.stops[0] = replace(route.stops[0], visit_id="nobody")
+    assert "unknown visit nobody" in bad.violations()
+
+
+def test_a_visit_is_found_after_the_list_changed(two_worker_day: Problem) -> None:
+    first = two_worker_day.visits[0]
+    assert two_worker_day.visit(first.id) is first
+    moved = replace(first, service=first.service + 60)
+    two_worker_day.visits[0] = moved
+    two_worker_day.visits.reverse()
+    assert two_worker_day.visit(first.id) is moved
+    with pytest.raises(KeyError):
+        two_worker_day.visit("nobody")
+
+
 def test_a_worker_without_the_skill_is_caught(plan: Plan) -> None:
     bad = broken(plan)
     w1, w2 = bad.route("w1"), bad.route("w2")
