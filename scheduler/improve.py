@@ -673,7 +673,15 @@ class DayCost:
                     k, order, latest, (p, old.latest_lunch, old.latest)
                 )
         load = sum(timer.load[i] for i in order) if worker.capacity is not None else 0
-        work = self.route_sums(k, order)[1] if order else 0
+        if grown is not None and len(order) > 1:
+            # The old route's work and the detour: a route's sums are priced once, when a
+            # round ends with it, not at every insertion on the way.
+            durations = self.problem.durations
+            a, b = old.stops[p], old.stops[p + 1]
+            work = old.work + durations[a][here] + durations[here][b] - durations[a][b]
+            work += timer.service[order[p]]
+        else:
+            work = self.route_sums(k, order)[1] if order else 0
         return RouteBounds(frees, latest, work, stops, load, lunched, latest_lunch, legs, {})
 
     def cheapest(self, k: int, new: int, bounds: RouteBounds) -> tuple[float, int, int] | None:

@@ -118,19 +118,20 @@ MIN_RECREATE_SHARE = 0.3
 # not the clock, ends a run there (the same input then gives the same plan): fitted
 # (2026-12-03, Intel Xeon) on township days of 10-100 visits, 50 us a round at 10 visits,
 # 240 at 40, 570-690 at 100 (each round re-tries half the left-out visits, so the visits
-# count, not the routes), and raised by 15%; then lowered by a fifth with the instructions a
-# round executes (callgrind, same rounds before and after remembering places and growing
-# bounds by insertion: 2.70 to 2.15 million at 40 visits, -32% at 10, -17% at 100). The
-# earlier rate (2 500 000 / visits^2 rounds a second, set on a slower machine) had left
-# 40-60% of each run unused there; with the whole share, 72 solves of the 12 days of up to
-# 40 visits at 1 s (6 seeds): 47 within 0.1% of the best, mean gap 0.97%, against 44 and
-# 1.22%. Fleets keep a budget of 10 us a visit, two to four times what a round takes here
-# (fitted: 60 + 1.8 * visits + 9.4 * route length us, 130-640 us a round on Solomon 25-100):
-# the run then ends early and `search_chain`'s second pass (the ejection pool for what is
-# still left out, then ruin and recreate afresh) takes the rest. Budgeting fleets by their
-# fit instead (one long pass, little second one) served fewer customers on the 12 hardest
-# Solomon 100 instances at 10 s: 7 of 12 all served (6 customers left out) against 9 (4).
-ROUND_MICROSECONDS_PER_VISIT = {"day": 5.9, "fleet": 10.0}
+# count, not the routes), and raised by 15%; then lowered with the instructions a round
+# executes (callgrind, same rounds before and after remembering places and growing bounds by
+# insertion: 2.70 to 1.95 million at 40 visits, -34% at 10, -38% at 100). The earlier rate
+# (2 500 000 / visits^2 rounds a second, set on a slower machine) had left 40-60% of each
+# run unused there; with the whole share, 72 solves of the 12 days of up to 40 visits at 1 s
+# (6 seeds): 47 within 0.1% of the best, mean gap 0.97%, against 44 and 1.22%. Fleets keep a
+# budget of 10 us a visit, two to four times what a round took there (fitted: 60 + 1.8 *
+# visits + 9.4 * route length us, 130-640 us a round on Solomon 25-100; R101's rounds now
+# execute 43% fewer instructions, so more still): the run then ends early and
+# `search_chain`'s second pass (the ejection pool for what is still left out, then ruin and
+# recreate afresh) takes the rest. Budgeting fleets by their fit instead (one long pass,
+# little second one) served fewer customers on the 12 hardest Solomon 100 instances at 10 s:
+# 7 of 12 all served (6 customers left out) against 9 (4).
+ROUND_MICROSECONDS_PER_VISIT = {"day": 5.4, "fleet": 10.0}
 # On fixed fleets, the part of the recreate time the ejection pool (`ejection`) may take
 # first to serve the visits OR-Tools left out (it stops as soon as all are in), and its
 # ejections per second times visits (measured with the depth-first ejection search: 400-1100
