@@ -10,7 +10,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from scheduler import Break, Priority, Problem, TimeWindow
-from scheduler.improve import DayCost, Timer, _strings, exchange_dropped, ruin_and_recreate
+from scheduler.improve import (
+    DayCost,
+    RouteBounds,
+    Timer,
+    _strings,
+    exchange_dropped,
+    ruin_and_recreate,
+)
 from scheduler.schedule import time_route
 from scheduler.solver import assemble
 from tests.scheduler.conftest import DAY, HOUR, MakeProblem, road, visit, worker
@@ -232,16 +239,22 @@ def _routes_to_insert_into(draw: st.DrawFn) -> tuple[Problem, list[int]]:
     return problem, order
 
 
+def _bounded(case: tuple[Problem, list[int]]) -> tuple[Timer, DayCost, RouteBounds]:
+    """The timer, the costs and the order's bounds of a drawn case whose order is feasible."""
+    problem, order = case
+    timer = Timer(problem)
+    assume(timer.feasible(0, order))
+    day = DayCost(problem, timer)
+    return timer, day, day.bounds(0, order)
+
+
 @given(_routes_to_insert_into())
 @settings(max_examples=400, deadline=None)
 def test_the_places_offered_for_a_visit_are_exactly_the_feasible_ones(
     case: tuple[Problem, list[int]],
 ) -> None:
     problem, order = case
-    timer = Timer(problem)
-    assume(timer.feasible(0, order))
-    day = DayCost(problem, timer)
-    bounds = day.bounds(0, order)
+    timer, day, bounds = _bounded(case)
     for new in set(range(len(problem.visits))) - set(order):
         offered = sorted(p for _, p, _ in day.places(0, new, bounds))
         feasible = [
@@ -256,10 +269,7 @@ def test_bounds_grown_by_an_insertion_equal_bounds_computed_afresh(
     case: tuple[Problem, list[int]],
 ) -> None:
     problem, order = case
-    timer = Timer(problem)
-    assume(timer.feasible(0, order))
-    day = DayCost(problem, timer)
-    bounds = day.bounds(0, order)
+    timer, day, bounds = _bounded(case)
     for new in set(range(len(problem.visits))) - set(order):
         for _, p, _ in day.places(0, new, bounds):
             grown = [*order[:p], new, *order[p:]]
