@@ -55,7 +55,8 @@ class RouteBounds(NamedTuple):
     places: dict[int, list[tuple[float, int, int]]]
 
 
-# Route bounds `DayCost` remembers before it starts afresh (a few MB at 100 visits).
+# Route bounds `DayCost` remembers before it starts afresh (with the places found in them,
+# 10-50 MB at 100 visits).
 BOUNDS_MEMORY = 20_000
 # Share of ruin-and-recreate rounds on fixed fleets (every visit mandatory) that re-insert
 # by regret (`DayCost.insert_by_regret`) rather than greedily, cheapest first (`DayCost.insert`).
@@ -621,67 +622,57 @@ class DayCost:
             found = self._sums[key] = (cost, work, served, required)
         return found
 
-    def bounds(self, k: int, order: list[int]) -> RouteBounds:
+    def bounds(
+        self, k: int, order: list[int], grown: tuple[int, RouteBounds] | None = None
+    ) -> RouteBounds:
         """What insertions into route k are tested against (see `RouteBounds`), remembered
         by the route's visits: a round of ruin and recreate changes a few routes and copies
         the rest (measured on Solomon 50 R211: 33 computations a round, most of them of
-        routes no ruin had touched)."""
+        routes no ruin had touched). `grown` (p, bounds of `order` without its visit p), as
+        after an insertion, has only the times the new stop changes recomputed."""
         key = (k, *order)
         found = self._bounds.get(key)
         if found is None:
             if len(self._bounds) >= BOUNDS_MEMORY:
                 self._bounds.clear()
-            found = self._bounds[key] = self._compute_bounds(k, order)
-        return found
-
-    def grown(self, k: int, order: list[int], old: RouteBounds, p: int) -> RouteBounds:
-        """The bounds of route k once its visit p is inserted into the route `old` bounds,
-        remembered like `bounds`: only the times the insertion changes are recomputed."""
-        key = (k, *order)
-        found = self._bounds.get(key)
-        if found is None:
-            if len(self._bounds) >= BOUNDS_MEMORY:
-                self._bounds.clear()
-            found = self._bounds[key] = self._compute_bounds(k, order, (p, old))
+            found = self._bounds[key] = self._compute_bounds(k, order, grown)
         return found
 
     def _compute_bounds(
-        self, k: int, order: list[int], grown: tuple[int, RouteBounds] | None = None
+        self, k: int, order: list[int], grown: tuple[int, RouteBounds] | None
     ) -> RouteBounds:
         timer, worker = self.timer, self.problem.workers[k]
+        frees_before: tuple[int, list[int]] | None = None
+        latest_before: tuple[int, list[float]] | None = None
+        lunched_before: tuple[int, list[float], list[int]] | None = None
+        latest_lunch_before: tuple[int, list[float], list[float]] | None = None
         if grown is None:
             stops = [worker.start_location, *(timer.location[i] for i in order)]
             stops.append(worker.end_location)
-            frees, latest = timer.earliest_frees(k, order), timer.latest_starts(k, order)
             legs = [self.arc[a][b] for a, b in itertools.pairwise(stops)]
+            work = self.route_sums(k, order)[1] if order else 0
         else:
             p, old = grown
             a, here, b = old.stops[p], timer.location[order[p]], old.stops[p + 1]
             stops = [*old.stops[: p + 1], here, *old.stops[p + 1 :]]
-            frees = timer.earliest_frees(k, order, (p, old.frees))
-            latest = timer.latest_starts(k, order, (p, old.latest))
             legs = [*old.legs[:p], self.arc[a][here], self.arc[here][b], *old.legs[p + 1 :]]
-        lunched: list[float] = []
-        latest_lunch: list[float] = []
-        if worker.lunch is not None:
-            if grown is None:
-                lunched = timer.lunched_frees(k, order, frees)
-                latest_lunch = timer.latest_lunch_starts(k, order, latest)
-            else:
-                lunched = timer.lunched_frees(k, order, frees, (p, old.lunched, old.frees))
-                latest_lunch = timer.latest_lunch_starts(
-                    k, order, latest, (p, old.latest_lunch, old.latest)
-                )
-        load = sum(timer.load[i] for i in order) if worker.capacity is not None else 0
-        if grown is not None and len(order) > 1:
             # The old route's work and the detour: a route's sums are priced once, when a
             # round ends with it, not at every insertion on the way.
             durations = self.problem.durations
-            a, b = old.stops[p], old.stops[p + 1]
-            work = old.work + durations[a][here] + durations[here][b] - durations[a][b]
-            work += timer.service[order[p]]
-        else:
-            work = self.route_sums(k, order)[1] if order else 0
+            work = old.work + durations[a][here] + durations[here][b] + timer.service[order[p]]
+            if len(order) > 1:  # an empty route's work is nothing, not its home-to-home leg
+                work -= durations[a][b]
+            frees_before, latest_before = (p, old.frees), (p, old.latest)
+            lunched_before = (p, old.lunched, old.frees)
+            latest_lunch_before = (p, old.latest_lunch, old.latest)
+        frees = timer.earliest_frees(k, order, frees_before)
+        latest = timer.latest_starts(k, order, latest_before)
+        lunched: list[float] = []
+        latest_lunch: list[float] = []
+        if worker.lunch is not None:
+            lunched = timer.lunched_frees(k, order, frees, lunched_before)
+            latest_lunch = timer.latest_lunch_starts(k, order, latest, latest_lunch_before)
+        load = sum(timer.load[i] for i in order) if worker.capacity is not None else 0
         return RouteBounds(frees, latest, work, stops, load, lunched, latest_lunch, legs, {})
 
     def cheapest(self, k: int, new: int, bounds: RouteBounds) -> tuple[float, int, int] | None:
@@ -811,7 +802,7 @@ class DayCost:
             routes[k].insert(p, chosen)
             left.remove(chosen)
             del best[chosen]
-            bounds[k] = self.grown(k, routes[k], bounds[k], p)
+            bounds[k] = self.bounds(k, routes[k], (p, bounds[k]))
             opened = len(routes[k]) == 1  # the next empty route of its kind is now a candidate
             for i in left:
                 if k in best[i]:
@@ -869,7 +860,7 @@ class DayCost:
             if rng is not None and rng.random() < BLINK:
                 continue
             routes[k].insert(p, new)
-            cache[k] = self.grown(k, routes[k], cache[k], p)
+            cache[k] = self.bounds(k, routes[k], (p, cache[k]))
             return True
         return False
 

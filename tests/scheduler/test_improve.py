@@ -274,7 +274,7 @@ def test_bounds_grown_by_an_insertion_equal_bounds_computed_afresh(
         for _, p, _ in day.places(0, new, bounds):
             grown = [*order[:p], new, *order[p:]]
             afresh = DayCost(problem, timer).bounds(0, grown)
-            assert day.grown(0, grown, bounds, p)._replace(places={}) == afresh, (order, new, p)
+            assert day.bounds(0, grown, (p, bounds))._replace(places={}) == afresh, (order, new, p)
 
 
 def test_the_acceptance_margin_leaves_out_only_mandatory_penalties(
