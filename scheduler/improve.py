@@ -844,6 +844,8 @@ class DayCost:
             found = bounds.places.get(new)  # `places`, inline: a fleet asks 20-30 routes
             if found is None:
                 found = bounds.places[new] = self._places(k, new, bounds)
+            if not found:
+                continue
             if not balance:
                 options += [(added, k, p) for added, p, _ in found]
                 continue
