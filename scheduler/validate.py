@@ -17,16 +17,18 @@ if TYPE_CHECKING:
 
 def violations(problem: Problem, plan: Plan) -> list[str]:
     """Every hard rule the plan breaks, as readable messages; empty when it is feasible."""
-    found = _coverage(problem, plan)
+    known = {v.id for v in problem.visits}
+    found = _coverage(problem, plan, known)
     for route in plan.routes:
-        found += _route_violations(problem, route)
+        # A stop of an unknown visit is reported by `_coverage`; its rules cannot be read.
+        if all(s.visit_id in known for s in route.stops):
+            found += _route_violations(problem, route)
     return found
 
 
-def _coverage(problem: Problem, plan: Plan) -> list[str]:
+def _coverage(problem: Problem, plan: Plan, known: set[str]) -> list[str]:
     counts = Counter(s.visit_id for r in plan.routes for s in r.stops)
     counts.update(d.visit_id for d in plan.dropped)
-    known = {v.id for v in problem.visits}
     found = [f"visit {vid} appears {n} times" for vid, n in counts.items() if n > 1]
     found += [f"unknown visit {vid}" for vid in counts if vid not in known]
     found += [f"visit {vid} is neither served nor dropped" for vid in known - counts.keys()]
@@ -45,9 +47,8 @@ def _route_violations(problem: Problem, route: Route) -> list[str]:
         worker = problem.worker(route.worker_id)
     except StopIteration:
         return []
-    known = {v.id for v in problem.visits}
-    if not route.stops or any(s.visit_id not in known for s in route.stops):
-        return []  # an unknown visit is reported by `_coverage`; its rules cannot be read
+    if not route.stops:
+        return []
     found = _rule_violations(problem, route, worker)
     found += _timing_violations(problem, route, worker)
     return found
