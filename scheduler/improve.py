@@ -269,10 +269,11 @@ class Timer:
         assert worker.lunch is not None
         ws, we, length = worker.lunch.window.start, worker.lunch.window.end, worker.lunch.duration
         durations, locations = self.problem.durations, self.location
+        old: list[float] | None = None
+        old_frees: list[int] = []
         if grown is None or len(grown[2]) != len(frees) - 1:
             lunched: list[float] = [INFINITY]
             at, location, first, settle = INFINITY, worker.start_location, 1, len(frees)
-            old, old_frees = lunched, frees
         else:
             p, old, old_frees = grown
             lunched = old[: p + 1]
@@ -292,7 +293,12 @@ class Timer:
             lunched.append(at)
             location = locations[i]
             # From here on both times it depends on are what they were: so is the rest.
-            if j >= settle and at == old[j - 1] and frees[j] == old_frees[j - 1]:
+            if (
+                j >= settle
+                and old is not None
+                and at == old[j - 1]
+                and frees[j] == old_frees[j - 1]
+            ):
                 lunched += old[j:]
                 break
         return lunched
@@ -841,9 +847,7 @@ class DayCost:
         options: list[tuple[float, int, int]] = []
         for k in candidates:
             bounds = cache[k]
-            found = bounds.places.get(new)  # `places`, inline: a fleet asks 20-30 routes
-            if found is None:
-                found = bounds.places[new] = self._places(k, new, bounds)
+            found = self.places(k, new, bounds)
             if not found:
                 continue
             if not balance:
