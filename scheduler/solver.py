@@ -126,7 +126,7 @@ MIN_RECREATE_SHARE = 0.3
 # (6 seeds): 47 within 0.1% of the best, mean gap 0.97%, against 44 and 1.22%. Fleets keep a
 # budget of 10 us a visit, two to four times what a round took there (fitted: 60 + 1.8 *
 # visits + 9.4 * route length us, 130-640 us a round on Solomon 25-100; R101's rounds now
-# execute 47% fewer instructions, so more still): the run then ends early and
+# execute 46% fewer instructions, so more still): the run then ends early and
 # `search_chain`'s second pass (the ejection pool for what is still left out, then ruin and
 # recreate afresh) takes the rest. Budgeting fleets by their fit instead (one long pass,
 # little second one) served fewer customers on the 12 hardest Solomon 100 instances at 10 s:
