@@ -123,7 +123,12 @@ MIN_RECREATE_SHARE = 0.3
 # insertion: 2.70 to 1.95 million at 40 visits, -34% at 10, -38% at 100). The earlier rate
 # (2 500 000 / visits^2 rounds a second, set on a slower machine) had left 40-60% of each
 # run unused there; with the whole share, 72 solves of the 12 days of up to 40 visits at 1 s
-# (6 seeds): 47 within 0.1% of the best, mean gap 0.97%, against 44 and 1.22%. Fleets keep a
+# (6 seeds): 47 within 0.1% of the best, mean gap 0.97%, against 44 and 1.22%. Then 5.4 us
+# left a third of the share unused on that kind of machine (a round there: 2.5-3.2 us a visit
+# at 20 visits, 3.0-4.8 at 30, 3.5-4.6 at 40, 4.2-5.0 at 60), so it is 4.2 us: the count ends
+# most runs there and the clock ends one in six of the 30-60 visit runs. Same 72 solves
+# against the best plan of each day any 30 s solve found (the issue's yardstick): 57 within
+# 0.1%, mean gap 0.49%, against 52 and 0.46% at 5.4 (and 57, 0.33% at 3.3). Fleets keep a
 # budget of 10 us a visit, two to four times what a round took there (fitted: 60 + 1.8 *
 # visits + 9.4 * route length us, 130-640 us a round on Solomon 25-100; R101's rounds now
 # execute 46% fewer instructions, so more still): the run then ends early and
@@ -131,7 +136,7 @@ MIN_RECREATE_SHARE = 0.3
 # recreate afresh) takes the rest. Budgeting fleets by their fit instead (one long pass,
 # little second one) served fewer customers on the 12 hardest Solomon 100 instances at 10 s:
 # 7 of 12 all served (6 customers left out) against 9 (4).
-ROUND_MICROSECONDS_PER_VISIT = {"day": 5.4, "fleet": 10.0}
+ROUND_MICROSECONDS_PER_VISIT = {"day": 4.2, "fleet": 10.0}
 # On fixed fleets, the part of the recreate time the ejection pool (`ejection`) may take
 # first to serve the visits OR-Tools left out (it stops as soon as all are in), and its
 # ejections per second times visits (measured with the depth-first ejection search: 400-1100
