@@ -90,15 +90,19 @@ FLEET_PORTFOLIO = (
 # missed by 2.2%, while on 40-visit days its plans stayed 4-10% above guided local search
 # followed by our ruin and recreate, which could not improve them.
 ITERATED_MAX_VISITS = 30
-# Two runs per process up to this many nodes (visits and workers), one above. Measured: a
-# 40-visit day needs its whole share to climb out of its first solution, while Solomon 25
-# converges in under a second and gains from a second start; Solomon 50 (75 nodes with the
-# file's 25 vehicles) did better with one run of 1.6 s than two of 0.8 s (full suite at 2 s:
-# mean gap 0.55% -> 0.49% and 0.48% in two runs). Since ruin and recreate settles by the
-# clock too, a 20-visit day (22 nodes) does better with one run: township days 20 of seeds
-# 1-3 at 1 s, 4 solves each, day 3 at +0.00/+0.38/+0.38/+0.38% against +0.65% every time,
-# the others unchanged (2/20 still +2.22%).
-RESTART_NODES = {"day": 20, "fleet": 60}
+# Two runs per process on problems whose nodes (visits and workers) fall in these ranges, one
+# otherwise. Measured: Solomon 25 converges in under a second and gains from a second start,
+# while Solomon 50 (75 nodes with the file's 25 vehicles) did better with one run of 1.6 s
+# than two of 0.8 s (full suite at 2 s: mean gap 0.55% -> 0.49% and 0.48% in two runs). A
+# 20-visit day (22 nodes) needs every round of one run: township days 20 of seeds 1-3 at 1 s,
+# 4 solves each, day 3 at +0.00/+0.38/+0.38/+0.38% against +0.65% every time with two. Days
+# of 30-40 visits are the other way: ruin and recreate stays in the basin of its start (day
+# 40/1 from one start: 3 of 30 runs at its best with ten times the rounds), so a second start
+# is worth more than the rounds; 24 solver seeds x the 12 days of up to 40 visits at 1 s
+# (2026-12-03, Intel Xeon), against the best plans ever seen: 201 of 288 solves within 0.1%,
+# mean gap 0.61%, against 190 and 0.95% with one run from 22 nodes up (days 30/1-30/3 from
+# 20, 6 and 14 of 24 within 0.1% to 24, 12 and 15; day 40/3's mean gap 2.21% to 0.92%).
+RESTART_NODES = {"day": ((0, 20), (30, 50)), "fleet": ((0, 60),)}
 
 # Share of each run given to ruin and recreate (`improve.ruin_and_recreate`) after OR-Tools.
 # Measured on township days of 30-40 visits: from OR-Tools' plan after 40 solutions, half a
@@ -196,13 +200,16 @@ def solve(
     portfolio = FLEET_PORTFOLIO if kind == "fleet" else DAY_PORTFOLIO
     if len(problem.visits) > ITERATED_MAX_VISITS:
         portfolio = tuple(c for c in portfolio if not c.iterated)
-    rounds = 2 if nodes <= RESTART_NODES[kind] else 1
+    restart = any(low <= nodes <= high for low, high in RESTART_NODES[kind])
     # The processes stop by one wall-clock moment (forking, or spawning beside threads, comes
     # out of their time, not on top of it), leaving room to time and validate their plans
     # and for the exchange pass: measured at 1 s, 0.01-0.03 s from the processes' end to the
     # choice and 0-0.1 s of exchanges on days of 10-40 visits, which their deadline cuts.
     finish = time.time() + time_limit * 0.95 - SEARCH_RESERVE
-    share = max(0.05, time_limit * 0.95 - SEARCH_RESERVE - STARTUP) / rounds
+    whole = max(0.05, time_limit * 0.95 - SEARCH_RESERVE - STARTUP)
+    # A second run is not worth the ruin and recreate it would cost both runs.
+    rounds = 2 if restart and not whole / 2 < MIN_RECREATE_SHARE <= whole else 1
+    share = whole / rounds
     chains = [
         [
             _run(portfolio, seed + i + processes * r, share, problem, kind, max_moves)
