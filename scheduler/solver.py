@@ -130,7 +130,7 @@ MIN_RECREATE_SHARE = 0.3
 # (6 seeds): 47 within 0.1% of the best, mean gap 0.97%, against 44 and 1.22%. Then 5.4 us
 # left a third of the share unused on that kind of machine (a round there: 2.5-3.2 us a visit
 # at 20 visits, 3.0-4.8 at 30, 3.5-4.6 at 40, 4.2-5.0 at 60), so it is 4.2 us: the count ends
-# most runs there and the clock ends one in six of the 30-60 visit runs. Same 72 solves
+# most runs there and the clock ended 4 of 18 runs of 30-60 visits. Same 72 solves
 # against the best plan of each day any 30 s solve found (the yardstick): 57 within
 # 0.1%, mean gap 0.49%, against 52 and 0.46% at 5.4 (and 57, 0.33% at 3.3). Fleets keep a
 # budget of 10 us a visit, two to four times what a round took there (fitted: 60 + 1.8 *
@@ -207,8 +207,10 @@ def solve(
     # choice and 0-0.1 s of exchanges on days of 10-40 visits, which their deadline cuts.
     finish = time.time() + time_limit * 0.95 - SEARCH_RESERVE
     whole = max(0.05, time_limit * 0.95 - SEARCH_RESERVE - STARTUP)
-    # A second run is not worth the ruin and recreate it would cost both runs.
-    rounds = 2 if restart and not whole / 2 < MIN_RECREATE_SHARE <= whole else 1
+    # No second run where halving the share would cost both runs their ruin and recreate
+    # (a run below `MIN_RECREATE_SHARE` gets none): on a 40-visit day at 0.5 s, say.
+    halving_drops_recreate = whole / 2 < MIN_RECREATE_SHARE <= whole
+    rounds = 2 if restart and not halving_drops_recreate else 1
     share = whole / rounds
     chains = [
         [
