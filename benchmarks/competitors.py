@@ -14,7 +14,7 @@ import pyvrp
 import vroom
 from pyvrp.stop import MaxRuntime
 
-from scheduler.model import COST_SCALE, drop_penalty
+from scheduler.model import COST_SCALE, drop_penalties
 from scheduler.problem import Problem
 
 Routes = list[list[str]]
@@ -49,6 +49,7 @@ def pyvrp_routes(problem: Problem, time_limit: float, seed: int = 0) -> Routes:
             fixed_cost=round(w.fixed_cost),
             name=w.id,
         )
+    penalties = drop_penalties(problem)
     for v in problem.visits:
         window = min(v.windows, key=lambda tw: tw.start)  # PyVRP takes one window per client
         mandatory = v.priority.mandatory
@@ -59,7 +60,7 @@ def pyvrp_routes(problem: Problem, time_limit: float, seed: int = 0) -> Routes:
             tw_early=window.start,
             tw_late=window.end,
             required=mandatory,
-            prize=0 if mandatory else drop_penalty(problem, v) // COST_SCALE,
+            prize=0 if mandatory else penalties[v.priority.value] // COST_SCALE,
             name=v.id,
         )
     result = m.solve(stop=MaxRuntime(time_limit), seed=seed, display=False)

@@ -85,11 +85,6 @@ def drop_penalties(problem: Problem) -> dict[str, int]:
     }
 
 
-def drop_penalty(problem: Problem, visit: Visit) -> int:
-    """Cost units paid when the visit is left out (for many visits, see `drop_penalties`)."""
-    return drop_penalties(problem)[visit.priority.value]
-
-
 def build(problem: Problem) -> Model:
     """Build the routing model: costs, time with waiting and lunch, rules, drop penalties."""
     n_visits, workers = len(problem.visits), problem.workers
