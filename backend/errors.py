@@ -16,12 +16,15 @@ class DomainError(Exception):
     message = "操作失败"
 
     def __init__(self, message: str | None = None, *, code: str | None = None,
-                 errors: dict[str, Any] | None = None) -> None:
+                 errors: dict[str, Any] | None = None, keep_writes: bool = False) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         if code:
             self.code = code
         self.errors = errors or {}
+        # The refusal itself is a fact to keep (a failed login counts towards throttling):
+        # the unit of work commits what was written before passing the error on.
+        self.keep_writes = keep_writes
 
 
 class ValidationFailed(DomainError):

@@ -7,7 +7,7 @@ from the environment, so nothing is read at import time and tests can swap setti
 from __future__ import annotations
 
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cache
 
 from backend.config import Settings
@@ -51,3 +51,14 @@ def set_request_id(value: str | None = None) -> str:
     value = value or uuid.uuid4().hex
     _request_id.set(value)
     return value
+
+
+def use_request_id(value: str | None) -> tuple[str, Token[str | None]]:
+    """Serve under an id (given or new) until ``reset_request_id``; answer it and the token."""
+    value = value or uuid.uuid4().hex
+    return value, _request_id.set(value)
+
+
+def reset_request_id(token: Token[str | None]) -> None:
+    """Go back to the id served before ``use_request_id``."""
+    _request_id.reset(token)

@@ -21,7 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides=config)
     runtime.configure(settings)
 
-    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app = requests.App(__name__, instance_path=str(settings.instance_path))
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,

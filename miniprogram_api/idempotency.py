@@ -14,7 +14,11 @@ HEADER = "Idempotency-Key"
 
 
 def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Replay the first answer to a repeated request with the same key and body."""
+    """Replay the first answer to a repeated request with the same key and body.
+
+    Runs inside the request's unit of work: the claim, the view's writes and the kept answer
+    commit together, and an error rolls all three back, so a retry runs the request afresh.
+    """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -29,12 +33,8 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
                               mimetype="application/json")
             replay.headers["Idempotent-Replayed"] = "true"
             return replay
-        try:
-            response = make_response(view(*args, **kwargs))
-        except Exception:
-            idempotency.release(actor_key, key)
-            raise
-        idempotency.complete(actor_key, key, response.status_code, response.get_data(as_text=True))
+        response = make_response(view(*args, **kwargs))
+        idempotency.answer(actor_key, key, response.status_code, response.get_data(as_text=True))
         return response
 
     return wrapper

@@ -1,35 +1,50 @@
-"""Per-request plumbing: connection, request id, caller, and events handed on after commit."""
+"""Per-request plumbing: every request is one unit of work.
+
+Before the request: its scope (a connection, the request id, the caller). The view runs inside
+one transaction that commits once — the idempotency claim, the service's writes and the stored
+answer together — and its outbox events are handed on after the commit. Reads (GET, HEAD,
+OPTIONS) take no transaction of their own: on SQLite a transaction holds the write lock.
+"""
 
 from __future__ import annotations
 
-import logging
+from contextlib import ExitStack
+from typing import Any
 
 from flask import Flask, Response, g, request
 
-from backend import outbox, runtime
-from backend.db import db
+from backend.unit_of_work import scope, unit_of_work
 from miniprogram_api.auth import load_actor
 
-_log = logging.getLogger("miniprogram_api.access")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class App(Flask):
+    """Flask whose views each run as one unit of work."""
+
+    def dispatch_request(self) -> Any:
+        """Run the view (and serialise its answer) inside the request's unit of work."""
+        with unit_of_work(actor=g.get("actor"),
+                          transaction=request.method not in SAFE_METHODS):
+            return self.make_response(super().dispatch_request())
 
 
 def _open() -> None:
-    db.connect(reuse_if_open=True)
-    g.request_id = runtime.set_request_id(request.headers.get("X-Request-Id"))
+    stack = ExitStack()
+    g.request_id = stack.enter_context(scope(request_id=request.headers.get("X-Request-Id")))
+    g.scope = stack
     load_actor()
 
 
 def _after(response: Response) -> Response:
-    # Every service has committed by now: hand this request's events on.
-    outbox.flush()
     response.headers["X-Request-Id"] = g.get("request_id", "")
     return response
 
 
 def _close(exc: BaseException | None) -> None:
-    outbox.take_new_event_ids()  # a failed request's events were rolled back with it
-    if not db.is_closed():
-        db.close()
+    stack = g.pop("scope", None)
+    if stack is not None:
+        stack.close()
 
 
 def init_app(app: Flask) -> None:

@@ -1,7 +1,8 @@
 """Notifications and background jobs: the outbox relay, templates, WeChat sends, periodic jobs.
 
 ``install(settings)`` wires a process (the API or a worker): it subscribes the templates'
-topics to the outbox and installs the RQ relay when ``REDIS_URL`` is set, else the inline one.
+topics to the outbox, installs the RQ relay and the job queues operations reads when
+``REDIS_URL`` is set, else the inline relay.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from redis import Redis
 
 from backend import outbox
 from backend.config import Settings
+from backend.services import operations
 from notifications import context, relay, sender
+from notifications.queues import RQJobQueues
 from notifications.templates import TEMPLATES
 
 
@@ -20,8 +23,12 @@ def install(settings: Settings, *, redis: Redis | None = None) -> context.Servic
     context.set_current(services)
     for topic in TEMPLATES:
         outbox.subscribe(topic, sender.handle_event)
-    relay.install_relay(relay.RQRelay(services.redis) if services.redis is not None
-                        else relay.InlineRelay())
+    if services.redis is not None:
+        relay.install_relay(relay.RQRelay(services.redis))
+        operations.install_job_queues(RQJobQueues(services.redis))
+    else:
+        relay.install_relay(relay.InlineRelay())
+        operations.install_job_queues(None)
     return services
 
 

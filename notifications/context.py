@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.config import Settings
 from backend.wechat import WeChatClient
@@ -25,10 +27,12 @@ class Services:
 
 
 _current: Services | None = None
+# What a call to an unreachable Redis raises.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def redis_from_url(url: str) -> Redis:
-    """A Redis client that fails fast when the server is down (requests must not hang on it)."""
+    """The process's Redis client (the one place it is made); fails fast when Redis is down."""
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10,
                           health_check_interval=30)
 

@@ -1,19 +1,27 @@
 """Who an event concerns and what to tell them, looked up from the ids in its payload.
 
 Each resolver answers ``Target``s: a recipient and the context its template is rendered with.
-Models come from ``backend.models`` by name when the event is processed, so a topic whose
-model has not landed yet fails that event with a clear ``MissingModel`` (the event stays
-pending, visible to operations) instead of breaking the import of the whole package.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from backend.models import ClientContact, OutboxEvent, StaffAccount, utcnow
+import peewee as pw
+
+from backend.models import (
+    Application,
+    Booking,
+    ClientContact,
+    OutboxEvent,
+    Plan,
+    PlanStop,
+    StaffAccount,
+    utcnow,
+)
+from backend.services import service_guide
 
 STAGE_LABELS = {"acceptance": "受理", "verification": "核查", "deliberation": "评议",
                 "public_notice": "公示", "approval": "审批", "supplement": "补正"}
@@ -23,10 +31,6 @@ VISIT_KIND_LABELS = {"routine_visit": "日常探访", "counselling": "心理疏�
                      "emotional_support": "精神慰藉", "doorstep_service": "上门办理",
                      "condolence_visit": "走访慰问"}
 WINDOW_LABELS = {"morning": "上午", "afternoon": "下午"}
-
-
-class MissingModel(LookupError):
-    """The model an event's resolver needs is not in ``backend.models`` (yet)."""
 
 
 @dataclass(frozen=True)
@@ -42,32 +46,22 @@ class Target:
 Resolver = Callable[[OutboxEvent], list[Target]]
 
 
-def model(name: str, issue: str) -> Any:
-    """A model class by name, or a MissingModel saying which issue brings it."""
-    found = getattr(importlib.import_module("backend.models"), name, None)
-    if found is None:
-        raise MissingModel(f"backend.models.{name} is needed for this event; issue {issue} adds it")
-    return found
+M = TypeVar("M", bound=pw.Model)
 
 
-def _get(model_name: str, issue: str, object_id: Any) -> Any:
-    cls = model(model_name, issue)
-    row = cls.get_or_none(cls.id == object_id)
+def _get(model: type[M], object_id: Any) -> M:
+    row = model.get_or_none(model._meta.primary_key == object_id)
     if row is None:
-        raise LookupError(f"{model_name} {object_id} no longer exists")
+        raise LookupError(f"{model.__name__} {object_id} no longer exists")
     return row
 
 
 def _service_name(code: str) -> str:
-    try:
-        guide = importlib.import_module("backend.services.service_guide")
-        return str(guide.get_service(code).get("name") or code)
-    except Exception:  # the guide is #3's; the code itself still identifies the service
-        return code
+    return str(service_guide.get_service(code).get("name") or code)
 
 
 def _application_targets(event: OutboxEvent, **extra: Any) -> list[Target]:
-    application = _get("Application", "#3", event.payload["application_id"])
+    application = _get(Application, event.payload["application_id"])
     context = {"application_id": application.id, "service": _service_name(
         application.service_code), "number": application.reference, "at": utcnow(),
         "stage": STAGE_LABELS.get(application.stage or "", application.stage or "办理中"),
@@ -90,7 +84,7 @@ def _client_residents(client_id: int) -> set[int]:
 
 
 def _booking_targets(event: OutboxEvent) -> list[Target]:
-    booking = _get("Booking", "#4", event.payload["booking_id"])
+    booking = _get(Booking, event.payload["booking_id"])
     context = {"booking_id": booking.id, "client": booking.client.name,
                "kind": VISIT_KIND_LABELS.get(booking.kind, booking.kind),
                "day": booking.scheduled_date,
@@ -104,19 +98,18 @@ def _booking_targets(event: OutboxEvent) -> list[Target]:
 
 
 def _plan_targets(event: OutboxEvent) -> list[Target]:
-    plan = _get("Plan", "#5", event.payload["plan_id"])
+    plan = _get(Plan, event.payload["plan_id"])
     worker_ids = event.payload.get("worker_ids") or []
     workers = StaffAccount.select().where(StaffAccount.id.in_(worker_ids))
-    stops = model("PlanStop", "#5")
     context = {"plan_id": plan.id, "day": plan.day}
     return [Target("staff", worker.id, worker.area_code,
-                   {**context, "stops": stops.select().where((stops.plan == plan.id) &
-                                                             (stops.worker == worker.id)).count()})
+                   {**context, "stops": PlanStop.select().where(
+                       (PlanStop.plan == plan.id) & (PlanStop.worker == worker.id)).count()})
             for worker in workers]
 
 
 def _escalation_targets(event: OutboxEvent) -> list[Target]:
-    application = _get("Application", "#3", event.payload["application_id"])
+    application = _get(Application, event.payload["application_id"])
     township_code = application.area_code[:9]
     heads = StaffAccount.select().where(StaffAccount.role == "township_staff",
                                         StaffAccount.area_code == township_code,

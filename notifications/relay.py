@@ -1,26 +1,32 @@
-"""The outbox relay: committed events become RQ jobs, or run inline when there is no Redis.
+"""The outbox relay: every committed event becomes the job its topic is routed to.
 
-Each event is enqueued once as job ``outbox-<id>`` with ``unique=True``, so a second relay,
-a sweep or a retried request cannot queue it twice. When Redis is unreachable ``enqueue``
-raises ``ConnectionError``: the events simply stay ``pending`` (the request that wrote them
-has already committed and still succeeds) and the periodic sweep hands them on later.
+``ROUTES`` is the table (topic → job, queue, job id, retries); a topic not in it goes to
+``process_outbox_event`` on the notifications queue, which runs the event's in-process handlers
+(inbox, WeChat sends) and marks it done. With Redis, each event is enqueued once under its
+route's job id with ``unique=True``, so a second relay, a sweep or a retried request cannot queue
+it twice; when Redis is unreachable the events simply stay ``pending`` (the request that wrote
+them has committed and still succeeds) and the periodic sweep hands them on later. Without
+Redis the same job functions run in-process right after commit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 
 from backend import outbox
 from backend.models import OutboxEvent, utcnow
+from backend.outbox import EventStatus
+from backend.services.planning import JOB_TIMEOUT_S, plan_job_id
 from notifications import jobs
+from notifications.context import REDIS_DOWN
 from notifications.logs import job_logger
 
 _log = job_logger(__name__)
@@ -31,89 +37,122 @@ DEFAULT_QUEUE = "default"
 QUEUES = (NOTIFICATIONS_QUEUE, PLANNING_QUEUE, DEFAULT_QUEUE)
 # Growing waits: a busy WeChat or a restarting database gets time to recover.
 EVENT_RETRY = Retry(max=5, interval=[10, 30, 60, 300, 900])
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-def event_job_id(event_id: int) -> str:
-    """The one job id an outbox event can ever have."""
-    return f"outbox-{event_id}"
+def event_job_id(event: OutboxEvent) -> str:
+    """The one job id an outbox event's default job can ever have."""
+    return f"outbox-{event.id}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one topic's events go: the job run with the event id, its queue and job id."""
+
+    job: Callable[[int], Any]
+    queue: str
+    job_id: Callable[[OutboxEvent], str] = event_job_id
+    retry: Retry | None = None
+    timeout: int | None = None
+
+
+DEFAULT_ROUTE = Route(jobs.process_outbox_event, NOTIFICATIONS_QUEUE, retry=EVENT_RETRY)
+ROUTES: dict[str, Route] = {
+    # A plan is computed once; a failed one is re-planned by staff, never retried behind them.
+    "plan.requested": Route(jobs.plan_requested, PLANNING_QUEUE,
+                            job_id=lambda event: plan_job_id(event.payload["plan_id"]),
+                            timeout=JOB_TIMEOUT_S),
+}
+
+
+def route_for(topic: str) -> Route:
+    """The route of a topic (the default one unless the table names it)."""
+    return ROUTES.get(topic, DEFAULT_ROUTE)
+
+
+def _events(event_ids: list[int]) -> list[OutboxEvent]:
+    rows = OutboxEvent.select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload).where(
+        OutboxEvent.id.in_(event_ids))
+    found = {row.id: row for row in rows}
+    return [found[event_id] for event_id in event_ids if event_id in found]
 
 
 def _mark_enqueued(event_ids: list[int]) -> None:
     if event_ids:
         # Only pending rows: a fast worker may already have marked one done.
-        OutboxEvent.update(status="enqueued", dispatched_at=utcnow()).where(
-            OutboxEvent.id.in_(event_ids) & (OutboxEvent.status == "pending")).execute()
+        OutboxEvent.update(status=EventStatus.ENQUEUED, dispatched_at=utcnow()).where(
+            OutboxEvent.id.in_(event_ids) & (OutboxEvent.status == EventStatus.PENDING)
+        ).execute()
 
 
 class RQRelay:
-    """Hands committed events to the ``notifications`` queue on Redis."""
+    """Hands committed events to their routes' queues on Redis."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self.queue = Queue(NOTIFICATIONS_QUEUE, connection=redis)
 
     def dispatch(self, event_ids: list[int]) -> None:
         """Enqueue each event once; on a Redis outage leave the rest pending and return."""
         handed_on: list[int] = []
-        for event_id in event_ids:
+        events = _events(event_ids)
+        for event in events:
+            route = route_for(event.topic)
             try:
-                self.queue.enqueue(jobs.process_outbox_event, args=(event_id,),
-                                   job_id=event_job_id(event_id), unique=True, retry=EVENT_RETRY,
-                                   description=f"outbox event {event_id}")
+                Queue(route.queue, connection=self.redis).enqueue(
+                    route.job, args=(event.id,), job_id=route.job_id(event), unique=True,
+                    retry=route.retry, job_timeout=route.timeout,
+                    description=f"{event.topic} (outbox event {event.id})")
             except DuplicateJobError:
                 pass  # already queued by someone else: that is the point of the job id
             except REDIS_DOWN as exc:
                 _log.warning("Redis unreachable (%s): %s events stay pending for the sweep",
-                             type(exc).__name__, len(event_ids) - len(handed_on))
+                             type(exc).__name__, len(events) - len(handed_on))
                 break
-            handed_on.append(event_id)
+            handed_on.append(event.id)
         _mark_enqueued(handed_on)
 
     def sweep(self, stale_after: timedelta = timedelta(minutes=10), limit: int = 500) -> int:
         """Enqueue pending events, and re-enqueue stale ones whose job Redis no longer has."""
-        lost = [event.id for event in OutboxEvent.select(OutboxEvent.id).where(
-            (OutboxEvent.status == "enqueued") &
-            (OutboxEvent.dispatched_at < utcnow() - stale_after)).limit(limit)
-            if not self._job_exists(event.id)]
+        stale = (OutboxEvent.select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload)
+                 .where((OutboxEvent.status == EventStatus.ENQUEUED) &
+                        (OutboxEvent.dispatched_at < utcnow() - stale_after)).limit(limit))
+        lost = [event.id for event in stale if not self._job_exists(event)]
         if lost:
-            OutboxEvent.update(status="pending").where(OutboxEvent.id.in_(lost)).execute()
+            OutboxEvent.update(status=EventStatus.PENDING).where(
+                OutboxEvent.id.in_(lost)).execute()
         ids = outbox.pending_ids(limit)
         self.dispatch(ids)
         return len(ids)
 
-    def _job_exists(self, event_id: int) -> bool:
+    def _job_exists(self, event: OutboxEvent) -> bool:
         try:
-            Job.fetch(event_job_id(event_id), connection=self.redis)
+            Job.fetch(route_for(event.topic).job_id(event), connection=self.redis)
         except NoSuchJobError:
             return False
         return True
 
-    def enqueue_task(self, path: str, *, queue: str, issue: str = "", **kwargs: Any) -> None:
-        """Queue one run of a domain task; one job per task, day and township."""
-        day = jobs.local_today().isoformat()
-        suffix = "-".join(str(kwargs[k]) for k in sorted(kwargs))
-        job_id = f"task-{path}-{day}-{suffix}".replace(".", "_")
+    def enqueue(self, func: Callable[..., Any], *, queue: str, job_id: str,
+                **kwargs: Any) -> None:
+        """Queue one run of a periodic piece of work under a job id that makes it unique."""
         try:
             Queue(queue, connection=self.redis).enqueue(
-                jobs.run_task, args=(path,), kwargs={"issue": issue, **kwargs}, job_id=job_id,
-                unique=True, retry=Retry(max=2, interval=[60, 300]))
+                func, kwargs=kwargs, job_id=job_id, unique=True,
+                retry=Retry(max=2, interval=[60, 300]))
         except DuplicateJobError:
-            _log.info("task %s already queued", job_id)
+            _log.info("job %s already queued", job_id)
 
 
 class InlineRelay:
     """Without Redis: run each event's job in-process right after commit."""
 
     def dispatch(self, event_ids: list[int]) -> None:
-        """Run the same job functions inline; a failure leaves its event pending."""
-        for event_id in event_ids:
+        """Run the routed job functions inline; a failure leaves its event pending."""
+        for event in _events(event_ids):
             try:
-                jobs.process_outbox_event(event_id)
+                route_for(event.topic).job(event.id)
             except Exception as exc:  # the request has committed; its answer must not fail
-                _log.exception("outbox event %s failed inline", event_id)
+                _log.exception("outbox event %s failed inline", event.id)
                 OutboxEvent.update(last_error=type(exc).__name__).where(
-                    OutboxEvent.id == event_id).execute()
+                    OutboxEvent.id == event.id).execute()
 
     def sweep(self, stale_after: timedelta = timedelta(minutes=10), limit: int = 500) -> int:
         """Run whatever is still pending."""
@@ -121,21 +160,23 @@ class InlineRelay:
         self.dispatch(ids)
         return len(ids)
 
-    def enqueue_task(self, path: str, *, queue: str, issue: str = "", **kwargs: Any) -> None:
-        """Run the task now."""
-        jobs.run_task(path, issue=issue, **kwargs)
+    def enqueue(self, func: Callable[..., Any], *, queue: str, job_id: str,
+                **kwargs: Any) -> None:
+        """Run the work now."""
+        func(**kwargs)
 
 
-_relay: RQRelay | InlineRelay = InlineRelay()
+Relay = RQRelay | InlineRelay
+_relay: Relay = InlineRelay()
 
 
-def install_relay(relay: RQRelay | InlineRelay) -> None:
+def install_relay(relay: Relay) -> None:
     """Make this the relay for the process, and the outbox's dispatcher."""
     global _relay
     _relay = relay
     outbox.install_dispatcher(relay)
 
 
-def current_relay() -> RQRelay | InlineRelay:
+def current_relay() -> Relay:
     """The process's relay."""
     return _relay

@@ -16,7 +16,7 @@ from backend import runtime
 from backend.config import ConfigurationError, load_settings
 from backend.db import open_database
 from notifications import install
-from notifications.periodic import build_scheduler
+from notifications.cron import build_scheduler
 from notifications.relay import QUEUES
 
 

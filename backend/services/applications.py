@@ -35,6 +35,7 @@ from backend.models.applications import DECIDED_STATUSES, OPEN_STATUSES
 from backend.models.base import local_today
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services import clients, service_guide
+from backend.unit_of_work import unit_of_work
 
 ACTION_LABELS = {
     "create": "填写申请", "submit": "提交申请", "resubmit": "补正后重新提交",
@@ -653,7 +654,7 @@ def open_due_re_reviews(today: date, *, actor: Actor) -> list[Application]:
            .order_by(Application.next_re_review_on, Application.id))
     opened = []
     for approved in due:
-        with db.atomic():
+        with unit_of_work(actor=actor):  # one unit each: a crash keeps the reviews opened
             review = _open_re_review(approved, today, actor)
         if review is not None:
             opened.append(review)
@@ -767,7 +768,7 @@ def escalate_overdue_steps(today: date, *, actor: Actor) -> int:
                .order_by(Application.stage_due_on, Application.id))
     escalated = 0
     for application in overdue:
-        with db.atomic():
+        with unit_of_work(actor=actor):  # one unit each: a second run skips what is done
             _, created = StepEscalation.get_or_create(
                 application=application, stage=application.stage,
                 due_on=application.stage_due_on, defaults={"area_code": application.area_code})

@@ -101,9 +101,10 @@ def login_staff(username: str, password: str) -> TokenPair:
     staff = StaffAccount.get_or_none(StaffAccount.username == username)
     matches = _password_matches(staff.password_hash if staff else _DUMMY_HASH, password)
     if staff is None or not matches or not staff.is_active:
-        with db.atomic():  # the failure is kept even though the login is refused
+        with db.atomic():
             LoginAttempt.create(username=username)
-        raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
+        # The failure is kept even though the login is refused: it counts towards throttling.
+        raise NotAuthenticated("用户名或密码错误", code="invalid_credentials", keep_writes=True)
     with db.atomic():
         LoginAttempt.delete().where(LoginAttempt.username == username).execute()
         pair = issue_tokens("staff", staff.id)

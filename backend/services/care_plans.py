@@ -17,10 +17,10 @@ from typing import Any
 import peewee as pw
 
 from backend import audit, outbox
-from backend.db import db
 from backend.models import CareVisit, Client, ClientCategory, Village, Visit
 from backend.models.base import LOCAL_TZ, local_today
 from backend.permissions import Actor, require, scoped
+from backend.unit_of_work import unit_of_work
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "care_rules.json"
 FEMALE_SKILL = "female"  # female workers hold it, so "needs a woman" is just another skill
@@ -167,7 +167,7 @@ def generate_due_care_visits(today: date, *, actor: Actor) -> int:
     """Let every client's next care visit fall due and flag the late ones; answer how many new."""
     require(actor, "care_visits.generate")
     rules = rules_by_category()
-    with db.atomic():
+    with unit_of_work(actor=actor):
         query = scoped(Client.select(Client, Village).join(Village), Client.area_code, actor)
         created = sum(_generate_for_client(client, rules, today) for client in query)
         flagged = (CareVisit.update(is_overdue=True)

@@ -1,98 +1,87 @@
-"""Operations for the city bureau: queue lengths, failed jobs with their error, retrying one."""
+"""Operations for the city bureau: queue lengths, failed jobs with their error, retrying one.
+
+The queues themselves belong to ``notifications`` (the one place Redis is connected): it
+installs a ``JobQueues`` here when the process starts. Without Redis there are no queues —
+jobs run inline after commit — and the overview says so.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, TypedDict
 
-from redis import Redis
-from redis.exceptions import RedisError
-from rq import Queue
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
-from rq.job import Job
-from rq.registry import FailedJobRegistry
-
-from backend import audit, runtime
+from backend import audit
 from backend.db import db
-from backend.errors import NotFound, UpstreamUnavailable
+from backend.errors import NotFound
 from backend.permissions import Actor, require
 
-QUEUE_NAMES = ("notifications", "planning", "default")  # as declared by notifications.relay
+
+class QueueCounts(TypedDict):
+    """One queue's jobs by state."""
+
+    name: str
+    queued: int
+    started: int
+    scheduled: int
+    deferred: int
+    failed: int
 
 
-def _redis() -> Redis | None:
-    url = runtime.settings().redis_url
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5) if url else None
+class FailedJob(TypedDict):
+    """A job that stopped with an exception."""
+
+    id: str
+    queue: str
+    function: str
+    description: str
+    error: str
+    failed_at: datetime | None
 
 
-def _unavailable() -> UpstreamUnavailable:
-    return UpstreamUnavailable("任务队列（Redis）暂时不可用", code="queue_unavailable")
+class JobQueues(Protocol):
+    """What operations needs from the job queues; raises ``UpstreamUnavailable`` when down."""
+
+    def counts(self) -> list[QueueCounts]:
+        """Every queue's counts."""
+
+    def failed_jobs(self, limit: int) -> list[FailedJob]:
+        """Failed jobs on every queue."""
+
+    def requeue_failed(self, job_id: str) -> str | None:
+        """Put a failed job back; answer its queue, or None when no failed job has that id."""
+
+
+_queues: JobQueues | None = None
+
+
+def install_job_queues(queues: JobQueues | None) -> None:
+    """The process's job queues (None: jobs run inline, there are no queues)."""
+    global _queues
+    _queues = queues
 
 
 def queue_overview(*, actor: Actor) -> dict[str, Any]:
     """Each queue's waiting, running, scheduled and failed job counts."""
     require(actor, "operations.read")
-    redis = _redis()
-    if redis is None:
+    if _queues is None:
         return {"mode": "inline", "queues": []}
-    try:
-        queues = [_counts(Queue(name, connection=redis)) for name in QUEUE_NAMES]
-    except RedisError:
-        raise _unavailable() from None
-    return {"mode": "redis", "queues": queues}
+    return {"mode": "redis", "queues": _queues.counts()}
 
 
-def _counts(queue: Queue) -> dict[str, Any]:
-    return {"name": queue.name, "queued": queue.count,
-            "started": queue.started_job_registry.count,
-            "scheduled": queue.scheduled_job_registry.count,
-            "deferred": queue.deferred_job_registry.count,
-            "failed": queue.failed_job_registry.count}
-
-
-def _error_of(job: Job) -> str:
-    # The last line of the traceback names the exception; the rest is for the logs.
-    result = job.latest_result()
-    text = (result.exc_string if result is not None else None) or ""
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return (lines[-1] if lines else "")[:500]
-
-
-def list_failed_jobs(*, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+def list_failed_jobs(*, actor: Actor, limit: int = 100) -> list[FailedJob]:
     """Failed jobs on every queue, with the exception that stopped them."""
     require(actor, "operations.read")
-    redis = _redis()
-    if redis is None:
-        return []
-    try:
-        failed = []
-        for name in QUEUE_NAMES:
-            registry = FailedJobRegistry(name, connection=redis)
-            for job in Job.fetch_many(registry.get_job_ids(0, limit - 1), connection=redis):
-                if job is not None:
-                    failed.append({"id": job.id, "queue": name, "function": job.func_name,
-                                   "description": job.description or "",
-                                   "error": _error_of(job), "failed_at": job.ended_at})
-    except RedisError:
-        raise _unavailable() from None
-    return failed
+    return [] if _queues is None else _queues.failed_jobs(limit)
 
 
 def retry_failed_job(job_id: str, *, actor: Actor) -> dict[str, Any]:
     """Put a failed job back on its queue; not found unless it is in a failed registry."""
     require(actor, "operations.manage")
-    redis = _redis()
-    if redis is None:
+    if _queues is None:
         raise NotFound("没有任务队列（任务在请求后直接执行）", code="no_queue")
-    try:
-        job = Job.fetch(job_id, connection=redis)
-        registry = FailedJobRegistry(job.origin, connection=redis)
-        if job_id not in registry.get_job_ids():
+    with db.atomic():
+        audit.record(actor=actor, action="job.retry", entity="job", entity_id=job_id)
+        queue = _queues.requeue_failed(job_id)
+        if queue is None:
             raise NotFound("未找到该失败任务", code="failed_job_not_found")
-        with db.atomic():
-            audit.record(actor=actor, action="job.retry", entity="job", entity_id=job_id)
-            registry.requeue(job_id)
-    except (NoSuchJobError, InvalidJobOperation):
-        raise NotFound("未找到该失败任务", code="failed_job_not_found") from None
-    except RedisError:
-        raise _unavailable() from None
-    return {"id": job_id, "queue": job.origin, "status": "queued"}
+    return {"id": job_id, "queue": queue, "status": "queued"}

@@ -1,9 +1,10 @@
 """Daily routes: gather a township's day into a scheduler problem, solve it, store and publish it.
 
-A request creates a versioned ``Plan`` row (queued) and hands it to a job: an RQ job on the
-``planning`` queue when ``REDIS_URL`` is set, a call right after commit otherwise. The job moves
-the row through gathering → solving → storing, so anyone polling sees progress, then writes the
-stops, the residents' arrival windows and the ``plan.published`` / ``visit.planned`` events.
+A request creates a versioned ``Plan`` row (queued) and emits ``plan.requested``, which the relay
+routes to the planning job: on the ``planning`` queue with Redis, right after commit without.
+The job moves the row through gathering → solving → storing, so anyone polling sees progress,
+then writes the stops, the residents' arrival windows and the ``plan.published`` /
+``visit.planned`` events.
 Re-planning makes a new version from the latest published one: stops already checked in stay
 at the head of their worker's route, locked or moved visits stay with their worker, and visits
 that arrived since (urgent bookings) are inserted.
@@ -39,11 +40,11 @@ from backend.permissions import SYSTEM, Actor, get_scoped, require, scoped
 from backend.services import visits
 from backend.services.care_plans import LOCAL_TZ, local_today
 from backend.services.visits import VisitCandidate, WorkerDay
+from backend.unit_of_work import unit_of_work
 from scheduler.travel import OsrmError, osrm_matrices, straight_line_matrices
 
 _log = logging.getLogger(__name__)
 
-PLANNING_QUEUE = "planning"
 ACTIVE_STATUSES = ("queued", "running")
 # How far ahead a day may be planned: bookings are taken 30 days ahead.
 PLANNING_HORIZON_DAYS = 30
@@ -131,10 +132,8 @@ def request_plan(township_id: int, day: date, *, actor: Actor) -> Plan:
     with db.atomic():
         township = get_scoped(Township, township_id, Township.code, actor)
         base = _latest_done(township.id, day)
-        plan = _new_version(township, day, actor, base=base, locks=dict(base.locks) if base
+        return _new_version(township, day, actor, base=base, locks=dict(base.locks) if base
                             else {}, action="plan.requested")
-    dispatch(plan.id)
-    return Plan.get_by_id(plan.id)
 
 
 def plan_city_day(day: date, *, actor: Actor) -> list[Plan]:
@@ -151,9 +150,7 @@ def plan_city_day(day: date, *, actor: Actor) -> list[Plan]:
                                             action="plan.requested"))
             except Conflict:
                 _log.info("township %s is already being planned for %s", township.id, day)
-    for plan in created:
-        dispatch(plan.id)
-    return [Plan.get_by_id(plan.id) for plan in created]
+    return created
 
 
 def adjust_plan(plan_id: int, adjustments: list[dict[str, Any]], *, actor: Actor) -> Plan:
@@ -168,10 +165,8 @@ def adjust_plan(plan_id: int, adjustments: list[dict[str, Any]], *, actor: Actor
         if latest is not None and latest.id != plan.id:
             raise Conflict("该路线已有更新版本，请在最新版本上调整", code="plan_superseded")
         locks = _apply_adjustments(plan, adjustments)
-        new = _new_version(plan.township, plan.day, actor, base=plan, locks=locks,
-                           action="plan.adjusted")
-    dispatch(new.id)
-    return Plan.get_by_id(new.id)
+        return _new_version(plan.township, plan.day, actor, base=plan, locks=locks,
+                            action="plan.adjusted")
 
 
 def _apply_adjustments(plan: Plan, adjustments: list[dict[str, Any]]) -> dict[str, int]:
@@ -202,30 +197,6 @@ def _apply_adjustments(plan: Plan, adjustments: list[dict[str, Any]]) -> dict[st
 
 # --- running a plan (the job) ----------------------------------------------------------------
 
-def dispatch(plan_id: int) -> None:
-    """After commit: enqueue the plan's job on Redis, or run it right here without Redis."""
-    settings = runtime.settings()
-    if settings.jobs_inline:
-        run_plan(plan_id)
-        return
-    import redis
-    from rq import Queue
-
-    plan = Plan.get_by_id(plan_id)
-    try:
-        Queue(PLANNING_QUEUE, connection=redis.Redis.from_url(settings.redis_url)).enqueue(
-            "backend.tasks.plan_township_day",
-            args=(plan.township_id, plan.day.isoformat(), plan.id), job_id=plan_job_id(plan.id),
-            job_timeout=JOB_TIMEOUT_S, description=f"plan {plan.id}")
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
-        _log.warning("planning queue unreachable (%s); plan %s failed", type(exc).__name__,
-                     plan_id)
-        with db.atomic():
-            _set_failed(Plan.get_by_id(plan_id), "任务队列暂不可用，请稍后重试",
-                        "queue_unavailable", SYSTEM)
-        outbox.flush()
-
-
 def _set_progress(plan_id: int, progress: str) -> None:
     # Progress is shown while the job runs; the status changes around it are the audited ones.
     Plan.update(progress=progress, updated_at=utcnow()).where(Plan.id == plan_id).execute()
@@ -242,8 +213,12 @@ def _set_failed(plan: Plan, message: str, code: str, actor: Actor) -> None:
 
 
 def run_plan(plan_id: int) -> str:
-    """The job: gather, solve, store and publish one queued plan; answer what became of it."""
-    with db.atomic():
+    """The job: gather, solve, store and publish one queued plan; answer what became of it.
+
+    Three units of work: the plan starts, the solution is stored (or the failure recorded);
+    between them progress is written as it happens and nothing holds a transaction open.
+    """
+    with unit_of_work(actor=SYSTEM):
         plan = Plan.get_or_none(Plan.id == plan_id)
         if plan is None or plan.status != "queued":
             return "skipped"  # already run (a retried or duplicated job)
@@ -265,11 +240,10 @@ def run_plan(plan_id: int) -> str:
             _log.warning("plan %s failed: %s", plan_id, exc)
         else:
             _log.exception("plan %s failed unexpectedly", plan_id)
-        with db.atomic():
+        with unit_of_work(actor=SYSTEM):
             _set_failed(Plan.get_by_id(plan_id), _failure_message(exc), type(exc).__name__,
                         SYSTEM)
         outcome = "failed"
-    outbox.flush()
     return outcome
 
 
@@ -505,7 +479,7 @@ def _row(plan: Plan, day: GatheredDay, areas: dict[int, str], key: str,
 
 def store_plan(plan_id: int, day: GatheredDay, result: scheduler.Plan) -> None:
     """Write the stops and arrival windows, mark the plan done, audit and publish it."""
-    with db.atomic():
+    with unit_of_work(actor=SYSTEM):
         plan = Plan.get_by_id(plan_id)
         if plan.status != "running":
             return  # failed meanwhile (stale): a newer version is in charge

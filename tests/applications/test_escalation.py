@@ -7,13 +7,12 @@ from typing import Any
 
 import pytest
 
-from backend import outbox
 from backend.db import db
 from backend.errors import PermissionDenied
 from backend.models import AuditEntry, InboxMessage, StepEscalation
 from backend.permissions import SYSTEM
 from backend.services import applications, auth
-from notifications import jobs
+from notifications import periodic
 from tests.applications.conftest import Clock
 from tests.conftest import Api
 
@@ -30,7 +29,6 @@ def test_an_overdue_stage_reaches_the_township_head_once(
     clock.advance(30)
     assert applications.escalate_overdue_steps(clock.day, actor=SYSTEM) == 1
     assert applications.escalate_overdue_steps(clock.day, actor=SYSTEM) == 0  # only once
-    outbox.flush()  # after commit, as the job runner does
     escalation = StepEscalation.get()
     assert (escalation.stage, escalation.due_on.isoformat()) == ("acceptance", due)
     assert AuditEntry.select().where(AuditEntry.action == "application.escalate").count() == 1
@@ -50,7 +48,7 @@ def test_the_periodic_job_runs_escalation_as_the_system(
     api.post("/api/v1/applications", "res-owner", json=filing(submit=True))
     clock.advance(30)
     db.close()  # the job opens its own connection, as on a worker
-    outcome = jobs.run_task("backend.services.applications.escalate_overdue_steps", today=clock.day)
+    outcome = periodic.run_task(applications.escalate_overdue_steps, today=clock.day)
     db.connect(reuse_if_open=True)
     assert outcome == "done" and StepEscalation.select().count() == 1
 

@@ -21,8 +21,8 @@ from redis.exceptions import RedisError
 
 import notifications
 from backend import outbox, runtime
-from backend.db import db
 from backend.models import OutboxEvent, SubscriptionCredit
+from backend.unit_of_work import unit_of_work
 from fake_wechat import FakeWeChatServer
 from notifications import context, recipients, sender, templates
 from notifications.recipients import Target
@@ -152,12 +152,10 @@ def emit_notice(world: World, test_topic: str) -> Callable[..., int]:
     """A test service: emit one test notice for a resident in its own transaction."""
     # The small city's own events (clients registered) are not what these tests count.
     OutboxEvent.update(status="done").where(OutboxEvent.status == "pending").execute()
-    outbox.take_new_event_ids()
 
     def emit(n: int, who: str = "res-owner") -> int:
-        with db.atomic():
+        with unit_of_work():  # what a request does: commit, then hand the event on
             event = outbox.emit(TEST_TOPIC, resident_id=world.residents[who].id, n=n)
-        outbox.flush()  # what the request hook does after commit
         return int(event.id)
 
     return emit

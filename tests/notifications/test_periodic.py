@@ -2,39 +2,35 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 
 import pytest
 from redis import Redis
 from rq import Queue
 
+from backend import tasks
 from backend.models import Booking, InboxMessage, OutboxEvent
-from notifications import context, jobs, relay
-from notifications.periodic import (
-    PERIODIC_JOBS,
-    LeaderCronScheduler,
-    PeriodicJob,
-    build_scheduler,
-)
+from backend.models.base import local_today
+from notifications import context, periodic, relay
+from notifications.cron import LeaderCronScheduler, build_scheduler
+from notifications.periodic import PERIODIC_JOBS, PeriodicJob
 from tests.factories import World
 
 
-@pytest.mark.parametrize("periodic", PERIODIC_JOBS, ids=lambda p: p.id)
-def test_every_declared_job_runs_a_real_function_or_names_the_issue_that_brings_it(
-    periodic: PeriodicJob,
+@pytest.mark.parametrize("declared", PERIODIC_JOBS, ids=lambda p: p.id)
+def test_every_declared_job_names_an_importable_function_and_one_timing(
+    declared: PeriodicJob,
 ) -> None:
-    assert jobs.resolve(periodic.function) is not None or periodic.issue
-    assert bool(periodic.cron) != bool(periodic.interval)
-
-
-def test_a_task_that_is_not_there_yet_is_a_logged_no_op(inline: context.Services) -> None:
-    assert jobs.run_task("backend.tasks.no_such_task", issue="#7") == "not_implemented"
+    module = importlib.import_module(declared.func.__module__)
+    assert getattr(module, declared.func.__name__) is declared.func
+    assert bool(declared.cron) != bool(declared.interval)
 
 
 def test_a_domain_task_gets_the_system_actor_and_the_day(
     inline: context.Services, world: World
 ) -> None:
-    outcome = jobs.run_task("backend.services.care_plans.generate_due_care_visits", issue="#4")
+    outcome = periodic.run_task(tasks.generate_due_care_visits)
     assert outcome == "done"
 
 
@@ -55,8 +51,8 @@ def test_the_scheduler_registers_every_declared_job_and_only_the_leader_enqueues
 def test_nightly_planning_fans_out_one_job_per_township_once_a_day(
     queued: context.Services, world: World, redis_conn: Redis
 ) -> None:
-    assert jobs.fan_out_townships("backend.tasks.plan_next_day", issue="#5", day_offset=1) == 2
-    jobs.fan_out_townships("backend.tasks.plan_next_day", issue="#5", day_offset=1)
+    assert periodic.fan_out_townships(tasks.plan_next_day, day_offset=1) == 2
+    periodic.fan_out_townships(tasks.plan_next_day, day_offset=1)
     planning = Queue(relay.PLANNING_QUEUE, connection=redis_conn)
     assert planning.count == 2
     kwargs = sorted(job.kwargs["township_id"] for job in planning.jobs)
@@ -74,7 +70,7 @@ def _approved_booking(world: World, days_ahead: int) -> Booking:
         requested_by_kind="resident",
         requested_by_id=world.residents["res-owner"].id,
         resident=world.residents["res-owner"],
-        scheduled_date=jobs.local_today() + timedelta(days=days_ahead),
+        scheduled_date=local_today() + timedelta(days=days_ahead),
         scheduled_window="morning",
     )
 
@@ -83,8 +79,8 @@ def test_day_before_reminders_go_out_once_per_booking(
     inline: context.Services, world: World
 ) -> None:
     tomorrow, later = _approved_booking(world, 1), _approved_booking(world, 3)
-    assert jobs.emit_visit_reminders() == 1
-    assert jobs.emit_visit_reminders() == 0  # the job ran twice: still one reminder
+    assert periodic.emit_visit_reminders() == 1
+    assert periodic.emit_visit_reminders() == 0  # the job ran twice: still one reminder
     [event] = OutboxEvent.select().where(OutboxEvent.topic == "visit.reminder")
     assert event.payload["booking_id"] == tomorrow.id != later.id
     [message] = InboxMessage.select().where(InboxMessage.topic == "visit.reminder")

@@ -10,9 +10,10 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
 
+from backend import tasks
 from backend.models import InboxMessage, OutboxEvent, SubscriptionCredit
 from fake_wechat import FakeWeChatServer
-from notifications import context, jobs, relay
+from notifications import context, periodic, relay
 from tests.conftest import Api
 from tests.factories import id_number
 
@@ -132,7 +133,7 @@ def test_the_periodic_sweep_is_a_job_too(
 ) -> None:
     OutboxEvent.update(status="done").execute()
     left = OutboxEvent.create(topic="test.notice", payload={"resident_id": 1, "n": 1})
-    assert jobs.sweep_outbox() == 1
+    assert periodic.sweep_outbox() == 1
     assert OutboxEvent.get_by_id(left.id).status == "enqueued"
 
 
@@ -141,9 +142,8 @@ def test_operations_show_queues_and_failed_jobs_and_retry_them(
 ) -> None:
     queue = Queue(relay.DEFAULT_QUEUE, connection=redis_conn)
     queue.enqueue(
-        jobs.run_task,
-        args=("notifications.recipients.model",),
-        kwargs={"name": "Nope"},
+        periodic.run_task,
+        kwargs={"task": tasks.plan_next_day, "no_such_argument": 1},
         job_id="broken-task",
     )
     SimpleWorker([queue], connection=redis_conn).work(burst=True)

@@ -9,7 +9,7 @@ import pytest
 from backend.models import MessageDelivery, SubscriptionCredit
 from backend.services import messages
 from fake_wechat import FakeWeChatServer
-from notifications import context, jobs, sender
+from notifications import context, jobs, periodic, sender
 
 Emit = Callable[..., int]
 Grant = Callable[..., SubscriptionCredit]
@@ -79,7 +79,7 @@ def test_43101_is_recorded_as_refused_and_not_retried(
     delivery = _delivery(event_id)
     assert (delivery.status, delivery.errcode, delivery.attempts) == ("refused", 43101, 1)
     jobs.process_outbox_event(event_id)  # a retried job
-    jobs.send_pending_deliveries()  # the periodic retry
+    periodic.send_pending_deliveries()  # the periodic retry
     assert _delivery(event_id).attempts == 1
     assert fake_wechat.state.sent == []
     assert SubscriptionCredit.get().remaining == 0  # WeChat says none are left: believe it
@@ -96,7 +96,7 @@ def test_permanent_errors_fail_once_and_keep_the_credit(
     grant()
     fake_wechat.state.fail_next("subscribe_send", errcode)
     event_id = emit_notice(1)
-    jobs.send_pending_deliveries()
+    periodic.send_pending_deliveries()
     delivery = _delivery(event_id)
     assert (delivery.status, delivery.errcode, delivery.attempts) == ("failed", errcode, 1)
     assert delivery.error and "rid" not in delivery.error

@@ -16,6 +16,7 @@ import pytest
 import redis
 from flask import Flask
 
+import notifications
 from backend import runtime
 from backend.models import CareVisit, Client
 from backend.permissions import SYSTEM
@@ -144,8 +145,11 @@ def redis_planner() -> Iterator[redis.Redis]:
         require_service("Redis", str(exc))
     connection.flushdb()
     before = runtime.settings()
-    runtime.configure(replace(before, redis_url=REDIS_TEST_URL))
+    queued = replace(before, redis_url=REDIS_TEST_URL)
+    runtime.configure(queued)
+    notifications.install(queued)
     yield connection
     runtime.configure(before)
+    notifications.install(before)
     connection.flushdb()
     connection.close()

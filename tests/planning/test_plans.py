@@ -347,7 +347,8 @@ def test_a_day_without_social_workers_on_duty_fails_with_a_reason(
         json={"township_id": township_day.township_id, "date": saturday.isoformat()},
     )
     assert response.status_code == 201
-    assert (response.json["status"], response.json["error"]) == ("failed", "当日没有在岗社工")
+    failed = api.get(f"/api/v1/plans/{response.json['id']}", "ts-a").json["plan"]
+    assert (failed["status"], failed["error"]) == ("failed", "当日没有在岗社工")
     # A failed plan does not block the next attempt.
     again = api.post(
         "/api/v1/plans",

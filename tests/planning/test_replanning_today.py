@@ -10,6 +10,7 @@ from backend.models import Plan, PlanStop
 from backend.permissions import SYSTEM
 from backend.services import clients, planning
 from backend.services.care_plans import local_today
+from backend.unit_of_work import unit_of_work
 from tests.conftest import Api
 from tests.factories import id_number
 from tests.planning.conftest import _care_visit
@@ -46,7 +47,9 @@ def test_re_planning_today_schedules_nothing_before_now(
     api: Api, today_visits: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(planning, "_now_seconds", lambda: ELEVEN)
-    plan = planning.request_plan(today_visits, local_today(), actor=SYSTEM)
+    with unit_of_work(actor=SYSTEM):  # the plan's job runs after the commit
+        requested = planning.request_plan(today_visits, local_today(), actor=SYSTEM)
+    plan = Plan.get_by_id(requested.id)
     assert plan.status == "done" and plan.feasible
     starts = [
         s.start_s
@@ -59,7 +62,8 @@ def test_a_plan_job_that_runs_twice_does_its_work_once(
     api: Api, today_visits: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(planning, "_now_seconds", lambda: ELEVEN)
-    plan = planning.request_plan(today_visits, local_today(), actor=SYSTEM)
+    with unit_of_work(actor=SYSTEM):
+        plan = planning.request_plan(today_visits, local_today(), actor=SYSTEM)
     stops = PlanStop.select().where(PlanStop.plan == plan).count()
     assert planning.run_plan(plan.id) == "skipped"
     assert PlanStop.select().where(PlanStop.plan == plan).count() == stops
