@@ -8,15 +8,17 @@ object outside it is simply not found (404), never revealed as forbidden.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeVar
 
 import peewee as pw
 
 from backend.errors import NotAuthenticated, NotFound, PermissionDenied
+from backend.models.accounts import STAFF_ROLE_CODES, Role
 
-STAFF = frozenset({"city_admin", "township_staff", "social_worker", "coordinator"})
-OFFICE = frozenset({"city_admin", "township_staff"})
-EVERYONE = STAFF | {"resident"}
+STAFF = frozenset(STAFF_ROLE_CODES)
+OFFICE = frozenset({Role.CITY_ADMIN, Role.TOWNSHIP_STAFF})
+EVERYONE = STAFF | {Role.RESIDENT}
 PUBLIC = "public"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -24,52 +26,61 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "auth.logout": EVERYONE,
     "townships.read": STAFF,
     "clients.read": STAFF,
-    "clients.create": OFFICE | {"coordinator"},
+    "clients.create": OFFICE | {Role.COORDINATOR},
     "clients.update": OFFICE,
     "clients.reveal": OFFICE,
-    "audit.read": frozenset({"city_admin"}),
+    "audit.read": frozenset({Role.CITY_ADMIN}),
     "messages.read": EVERYONE,
-    "subscriptions.create": frozenset({"resident"}),
-    "operations.read": frozenset({"city_admin"}),
-    "operations.manage": frozenset({"city_admin"}),
+    "subscriptions.create": frozenset({Role.RESIDENT}),
+    "operations.read": frozenset({Role.CITY_ADMIN}),
+    "operations.manage": frozenset({Role.CITY_ADMIN}),
     "deliveries.read": OFFICE,
     "supervision.read": OFFICE,
-    "supervision.generate": frozenset({"city_admin"}),
+    "supervision.generate": frozenset({Role.CITY_ADMIN}),
     "supervision.profiles.import": OFFICE,
-    "bookings.create": frozenset({"resident", "coordinator"}),
+    "bookings.create": frozenset({Role.RESIDENT, Role.COORDINATOR}),
     "bookings.read": EVERYONE,
-    "bookings.respond": frozenset({"resident", "coordinator"}),
+    "bookings.respond": frozenset({Role.RESIDENT, Role.COORDINATOR}),
     "bookings.decide": OFFICE,
     "availability.read": EVERYONE,
-    "care_visits.read": STAFF - {"coordinator"},
+    "care_visits.read": STAFF - {Role.COORDINATOR},
     "care_visits.generate": OFFICE,
-    "visits.record": frozenset({"social_worker"}),
+    "visits.record": frozenset({Role.SOCIAL_WORKER}),
     "visits.read": STAFF,
     "case_files.read": STAFF,
     "workers.manage": OFFICE,
-    "services.update": frozenset({"city_admin"}),
-    "applications.create": frozenset({"resident", "coordinator"}),
-    "applications.read": EVERYONE - {"social_worker"},
-    "applications.transition": frozenset({"coordinator", "township_staff", "city_admin"}),
-    "applications.queue": frozenset({"coordinator", "township_staff", "city_admin"}),
-    "applications.report": frozenset({"city_admin"}),
+    "services.update": frozenset({Role.CITY_ADMIN}),
+    "applications.create": frozenset({Role.RESIDENT, Role.COORDINATOR}),
+    "applications.read": EVERYONE - {Role.SOCIAL_WORKER},
+    "applications.transition": frozenset({Role.COORDINATOR, Role.TOWNSHIP_STAFF, Role.CITY_ADMIN}),
+    "applications.queue": frozenset({Role.COORDINATOR, Role.TOWNSHIP_STAFF, Role.CITY_ADMIN}),
+    "applications.report": frozenset({Role.CITY_ADMIN}),
     "applications.escalate": frozenset(),  # the nightly job only (the system actor)
-    "applications.evaluate": frozenset({"resident"}),
+    "applications.evaluate": frozenset({Role.RESIDENT}),
     "plans.create": OFFICE,
-    "plans.read": STAFF - {"coordinator"},
+    "plans.read": STAFF - {Role.COORDINATOR},
     "plans.adjust": OFFICE,
-    "plans.city": frozenset({"city_admin"}),
-    "route.read": frozenset({"social_worker"}),
+    "plans.city": frozenset({Role.CITY_ADMIN}),
+    "route.read": frozenset({Role.SOCIAL_WORKER}),
 }
+
+
+class ActorKind(StrEnum):
+    """What kind of caller an actor is."""
+
+    STAFF = "staff"
+    RESIDENT = "resident"
+    SYSTEM = "system"
+    ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True)
 class Actor:
     """The authenticated caller: a staff member, a resident, or the system itself."""
 
-    kind: str  # staff | resident | system
+    kind: str  # an ActorKind
     id: int | None
-    role: str  # a staff role, "resident", or "system"
+    role: str  # a Role: a staff role, resident, system or anonymous
     area_code: str = ""  # scope prefix; "" for residents and the system
     name: str = ""
     session_id: int | None = None
@@ -82,24 +93,24 @@ class Actor:
     @property
     def is_resident(self) -> bool:
         """True for mini-program users."""
-        return self.role == "resident"
+        return self.role == Role.RESIDENT
 
     def covers(self, area_code: str) -> bool:
         """True when an area lies inside this staff member's scope."""
-        return self.kind == "system" or (self.kind == "staff" and
+        return self.kind == ActorKind.SYSTEM or (self.kind == ActorKind.STAFF and
                                           area_code.startswith(self.area_code))
 
 
-SYSTEM = Actor(kind="system", id=None, role="system", name="系统")
+SYSTEM = Actor(kind=ActorKind.SYSTEM, id=None, role=Role.SYSTEM, name="系统")
 
 
 def require(actor: Actor | None, permission: str) -> Actor:
     """Answer the actor when its role holds the permission; else 401 or 403."""
     if permission == PUBLIC:
-        return actor or Actor(kind="anonymous", id=None, role="anonymous")
+        return actor or Actor(kind=ActorKind.ANONYMOUS, id=None, role=Role.ANONYMOUS)
     if actor is None:
         raise NotAuthenticated()
-    if actor.kind == "system":
+    if actor.kind == ActorKind.SYSTEM:
         return actor
     if actor.role not in PERMISSIONS[permission]:
         raise PermissionDenied()
@@ -111,9 +122,9 @@ M = TypeVar("M", bound=pw.Model)
 
 def scoped(query: pw.ModelSelect, area_field: pw.Field, actor: Actor) -> pw.ModelSelect:
     """Restrict a staff query to the actor's subtree (prefix match on the 12-digit code)."""
-    if actor.kind == "system":
+    if actor.kind == ActorKind.SYSTEM:
         return query
-    if actor.kind != "staff":
+    if actor.kind != ActorKind.STAFF:
         raise PermissionDenied()
     return query.where(area_field.startswith(actor.area_code))
 

@@ -1,21 +1,27 @@
 """All tables, imported in dependency order so migrations and create_tables see every one."""
 
-from backend.models.accounts import AuthSession, Resident, StaffAccount, WeChatSessionKey
+from backend.models.accounts import AuthSession, Resident, Role, StaffAccount, WeChatSessionKey
 from backend.models.applications import (
     Application,
     ApplicationEvaluation,
     ApplicationMaterial,
+    ApplicationStatus,
     ApplicationStep,
     FollowUpTask,
     PublicNoticeObjection,
     ServiceGuideEdit,
     StepEscalation,
 )
-from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
+from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
 from backend.models.geography import City, ServiceStation, Township, Village
-from backend.models.messages import InboxMessage, MessageDelivery, SubscriptionCredit
-from backend.models.plans import Plan, PlanStop
+from backend.models.messages import (
+    DeliveryStatus,
+    InboxMessage,
+    MessageDelivery,
+    SubscriptionCredit,
+)
+from backend.models.plans import Plan, PlanProgress, PlanStatus, PlanStop
 from backend.models.records import (
     AuditEntry,
     IdempotencyRecord,
@@ -26,10 +32,13 @@ from backend.models.records import (
 from backend.models.supervision import NursingHome, SupervisionReport, TownshipProfile
 from backend.models.visits import (
     Booking,
+    BookingStatus,
     CareVisit,
+    CareVisitStatus,
     Visit,
     VisitCapacity,
     VisitPhoto,
+    VisitStatus,
     WorkerDayOff,
     WorkerShift,
 )
@@ -50,26 +59,34 @@ ALL_MODELS: list[type[BaseModel]] = [
 
 __all__ = [
     "ALL_MODELS",
+    "ApplicationStatus",
     "AuditEntry",
     "AuthSession",
     "BaseModel",
     "Booking",
+    "BookingStatus",
     "CareVisit",
+    "CareVisitStatus",
     "City",
     "Client",
     "ClientCategory",
     "ClientContact",
+    "DeliveryStatus",
     "IdempotencyRecord",
     "InboxMessage",
     "JSONField",
+    "Labelled",
     "LoginAttempt",
     "MessageDelivery",
     "NursingHome",
     "OutboxEvent",
     "PiiAccess",
     "Plan",
+    "PlanProgress",
+    "PlanStatus",
     "PlanStop",
     "Resident",
+    "Role",
     "ServiceStation",
     "StaffAccount",
     "StepEscalation",
@@ -82,6 +99,7 @@ __all__ = [
     "Visit",
     "VisitCapacity",
     "VisitPhoto",
+    "VisitStatus",
     "WeChatSessionKey",
     "WorkerDayOff",
     "WorkerShift",

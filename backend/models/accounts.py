@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import peewee as pw
 
-from backend.models.base import BaseModel, JSONField, TimestampedModel
+from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel
 from backend.models.geography import Township, Village
 
-STAFF_ROLES = {
-    "city_admin": "市民政局",
-    "township_staff": "乡镇民政工作人员",
-    "social_worker": "专业社工",
-    "coordinator": "村（居）民政协管员",
-}
+
+class Role(Labelled):
+    """Who someone is to the product (DOMAIN.md's roles), plus the system's own jobs."""
+
+    CITY_ADMIN = "city_admin", "市民政局"
+    TOWNSHIP_STAFF = "township_staff", "乡镇民政工作人员"
+    SOCIAL_WORKER = "social_worker", "专业社工"
+    COORDINATOR = "coordinator", "村（居）民政协管员"
+    RESIDENT = "resident", "居民"
+    SYSTEM = "system", "系统"
+    ANONYMOUS = "anonymous", "未登录"
+
+
+STAFF_ROLE_CODES = (Role.CITY_ADMIN, Role.TOWNSHIP_STAFF, Role.SOCIAL_WORKER, Role.COORDINATOR)
+STAFF_ROLES = {role.value: role.label for role in STAFF_ROLE_CODES}
 
 
 class StaffAccount(TimestampedModel):

@@ -5,20 +5,26 @@ from __future__ import annotations
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
-from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
+from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client
 from backend.models.geography import Village
 
-APPLICATION_STATUSES = {
-    "draft": "草稿",
-    "in_review": "办理中",
-    "supplement": "待补正",
-    "approved": "已批准",
-    "rejected": "未批准",
-    "withdrawn": "已撤回",
-}
-OPEN_STATUSES = ("draft", "in_review", "supplement")
-DECIDED_STATUSES = ("approved", "rejected")
+
+class ApplicationStatus(Labelled):
+    """Where an application stands."""
+
+    DRAFT = "draft", "草稿"
+    IN_REVIEW = "in_review", "办理中"
+    SUPPLEMENT = "supplement", "待补正"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "未批准"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+APPLICATION_STATUSES = ApplicationStatus.labels()
+OPEN_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.IN_REVIEW,
+                 ApplicationStatus.SUPPLEMENT)
+DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
 
 class ServiceGuideEdit(BaseModel):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 import peewee as pw
@@ -23,6 +24,24 @@ def utcnow() -> datetime:
 def local_today() -> date:
     """Today's date in the city, whatever the server's clock zone."""
     return datetime.now(LOCAL_TZ).date()
+
+
+class Labelled(StrEnum):
+    """A code name (stored and compared as its string) with the Chinese label people read."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Self:
+        """Build a member from ``(code, label)``."""
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """Code → label, in declaration order (for documentation and responses)."""
+        return {member.value: member.label for member in cls}
 
 
 class JSONField(pw.TextField):

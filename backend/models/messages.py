@@ -5,18 +5,24 @@ from __future__ import annotations
 import peewee as pw
 
 from backend.models.accounts import Resident
-from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
+from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 
 RECIPIENT_KINDS = {"resident": "居民", "staff": "工作人员"}
-DELIVERY_STATUSES = {
-    "pending": "待发送",
-    "sending": "发送中",
-    "sent": "已送达",
-    "refused": "用户未订阅或拒收",
-    "failed": "发送失败",
-    "skipped": "无订阅额度，未发送",
-    "unknown": "发送中断，结果未知（不重发）",
-}
+
+
+class DeliveryStatus(Labelled):
+    """One WeChat subscribe message's send."""
+
+    PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已送达"
+    REFUSED = "refused", "用户未订阅或拒收"
+    FAILED = "failed", "发送失败"
+    SKIPPED = "skipped", "无订阅额度，未发送"
+    UNKNOWN = "unknown", "发送中断，结果未知（不重发）"
+
+
+DELIVERY_STATUSES = DeliveryStatus.labels()
 
 
 class InboxMessage(BaseModel):

@@ -5,19 +5,33 @@ from __future__ import annotations
 import peewee as pw
 
 from backend.models.accounts import StaffAccount
-from backend.models.base import BaseModel, JSONField, TimestampedModel
+from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel
 from backend.models.clients import Client
 from backend.models.geography import Township
 
-PLAN_STATUSES = {"queued": "排队中", "running": "计算中", "done": "已发布", "failed": "失败"}
-PLAN_PROGRESS = {
-    "queued": "等待计算",
-    "gathering": "收集探访与排班",
-    "solving": "计算路线",
-    "storing": "保存并发布",
-    "done": "已完成",
-    "failed": "计算失败",
-}
+
+class PlanStatus(Labelled):
+    """A plan version's job: waiting, computing, published or failed."""
+
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "计算中"
+    DONE = "done", "已发布"
+    FAILED = "failed", "失败"
+
+
+class PlanProgress(Labelled):
+    """What a plan's job is doing now, shown while it runs."""
+
+    QUEUED = "queued", "等待计算"
+    GATHERING = "gathering", "收集探访与排班"
+    SOLVING = "solving", "计算路线"
+    STORING = "storing", "保存并发布"
+    DONE = "done", "已完成"
+    FAILED = "failed", "计算失败"
+
+
+PLAN_STATUSES = PlanStatus.labels()
+PLAN_PROGRESS = PlanProgress.labels()
 # Why a stop is held in place when the day is re-planned.
 STOP_FIXED = {"finished": "已完成", "started": "已签到", "locked": "已锁定"}
 # Where a plan's travel times came from.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
-from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
+from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client
 from backend.models.geography import Township
 
@@ -17,17 +17,38 @@ VISIT_KINDS = {
     "condolence_visit": "走访慰问",
 }
 WINDOWS = {"morning": "上午", "afternoon": "下午"}
-BOOKING_STATUSES = {
-    "pending": "待审核",
-    "proposed": "已建议改期",
-    "approved": "已安排",
-    "rejected": "未通过",
-    "cancelled": "已取消",
-    "done": "已完成",
-    "missed": "未遇",
-}
+
+
+class BookingStatus(Labelled):
+    """Where a home-visit booking stands."""
+
+    PENDING = "pending", "待审核"
+    PROPOSED = "proposed", "已建议改期"
+    APPROVED = "approved", "已安排"
+    REJECTED = "rejected", "未通过"
+    CANCELLED = "cancelled", "已取消"
+    DONE = "done", "已完成"
+    MISSED = "missed", "未遇"
+
+
+class VisitStatus(Labelled):
+    """A visit record: under way, done, or the client was not met."""
+
+    IN_PROGRESS = "in_progress", "进行中"
+    COMPLETED = "completed", "已完成"
+    MISSED = "missed", "未遇"
+
+
+class CareVisitStatus(Labelled):
+    """A care visit that fell due: still to do, or done."""
+
+    DUE = "due", "待探访"
+    DONE = "done", "已完成"
+
+
+BOOKING_STATUSES = BookingStatus.labels()
 # Statuses in which a booking still holds its client+kind slot (the active_key is set).
-ACTIVE_BOOKING_STATUSES = ("pending", "proposed", "approved")
+ACTIVE_BOOKING_STATUSES = (BookingStatus.PENDING, BookingStatus.PROPOSED, BookingStatus.APPROVED)
 VISIT_SERVICES = {
     "counselling": "心理疏导",
     "emotional_support": "精神慰藉",

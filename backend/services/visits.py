@@ -6,24 +6,17 @@ turns them into a scheduler problem without knowing about the database.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, BinaryIO
 
-import filetype
 import peewee as pw
 
-from backend import audit, outbox, runtime
+from backend import audit, outbox, storage
 from backend.db import db
 from backend.errors import (
     Conflict,
     NotFound,
-    PayloadTooLarge,
-    UnsupportedMediaType,
     ValidationFailed,
 )
 from backend.models import (
@@ -304,25 +297,7 @@ def get_visit(visit_id: int, *, actor: Actor) -> Visit:
     return get_scoped(Visit, visit_id, Visit.area_code, actor)
 
 
-PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
 MAX_PHOTOS_PER_VISIT = 9  # what one WeChat image picker hands over at once
-
-
-def _store_photo(content: bytes, extension: str) -> tuple[str, str]:
-    """Write a photo once under a keyed hash of its content; answer (sha256, storage name)."""
-    digest = hashlib.sha256(content).hexdigest()
-    # The name is keyed, so nobody can guess a path from a photo they hold; base32 keeps long
-    # digit runs (which look like phone numbers to the leak watch) out of paths and logs.
-    keyed = bytes.fromhex(runtime.vault().blind_index(digest, kind="upload"))
-    name = base64.b32encode(keyed).decode("ascii").rstrip("=").lower() + "." + extension
-    path = runtime.settings().uploads_path / name[:2] / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, path)  # readers never see half a file
-    return digest, name
 
 
 def add_visit_photo(visit_id: int, stream: BinaryIO, *, actor: Actor) -> VisitPhoto:
@@ -331,19 +306,14 @@ def add_visit_photo(visit_id: int, stream: BinaryIO, *, actor: Actor) -> VisitPh
     visit = get_scoped(Visit, visit_id, Visit.area_code, actor)
     if visit.worker_id != actor.id:
         raise NotFound()
-    limit = runtime.settings().max_upload_bytes
-    content = stream.read(limit + 1)
-    if len(content) > limit:
-        raise PayloadTooLarge(f"照片不能超过 {limit // (1024 * 1024)} MB", code="file_too_large")
-    kind = filetype.guess(content) if content else None
-    if kind is None or kind.mime not in PHOTO_TYPES:
-        raise UnsupportedMediaType("只接受 JPEG、PNG 照片", code="unsupported_file_type")
-    digest, name = _store_photo(content, PHOTO_TYPES[kind.mime])
+    stored = storage.store_upload(stream, storage.IMAGES, what="照片",
+                                  refused="只接受 JPEG、PNG 照片")
     with db.atomic():
         if VisitPhoto.select().where(VisitPhoto.visit == visit).count() >= MAX_PHOTOS_PER_VISIT:
             raise Conflict(f"每次探访最多 {MAX_PHOTOS_PER_VISIT} 张照片", code="too_many_photos")
-        photo = VisitPhoto.create(visit=visit, area_code=visit.area_code, content_type=kind.mime,
-                                  size_bytes=len(content), sha256=digest, storage_name=name)
+        photo = VisitPhoto.create(visit=visit, area_code=visit.area_code,
+                                  content_type=stored.content_type, size_bytes=stored.size_bytes,
+                                  sha256=stored.sha256, storage_name=stored.name)
         audit.record(actor=actor, action="visit.add_photo", entity="visit", entity_id=visit.id,
                      changes={"photo_id": [None, photo.id]})
         outbox.emit("visit.photo_added", visit_id=visit.id, photo_id=photo.id)
