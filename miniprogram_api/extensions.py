@@ -72,6 +72,24 @@ class Schema(ma.Schema):
         return data
 
 
+class CommandSchema(Schema):
+    """A schema whose loaded data is the typed command its service takes (``command``).
+
+    Nested lists arrive as lists of dicts or of commands; a subclass whose command nests
+    others overrides ``make_command``.
+    """
+
+    command: ClassVar[type[Any]]
+
+    @ma.post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        return self.make_command(data)
+
+    def make_command(self, data: dict[str, Any]) -> Any:
+        """Build the command from the validated fields."""
+        return self.command(**data)
+
+
 def Int(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
     """A strict integer field: "12" and 1.5 are rejected, not coerced."""
     return ma.fields.Integer(strict=True, **kwargs)
