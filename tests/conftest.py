@@ -89,6 +89,18 @@ def fake_wechat(fake_wechat_server: FakeWeChatServer) -> FakeWeChatServer:
     return fake_wechat_server
 
 
+def redis_test_url(slot: int) -> str:
+    """A Redis test database of its own for this xdist worker and purpose (``slot`` 0 or 1).
+
+    Counting down from ``TEST_REDIS_URL``'s database (15 by default): worker gw0 takes 15 and 14,
+    gw1 13 and 12, so parallel workers never flush each other's queues.
+    """
+    base, _, number = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rpartition("/")
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    first = int(number) if number.isdigit() else 15
+    return f"{base}/{max(0, first - 2 * worker - slot)}"
+
+
 def require_service(name: str, reason: str) -> None:
     """A needed service is missing: skip locally, fail in CI (REQUIRE_SERVICES=1)."""
     message = f"{name} unavailable: {reason}"

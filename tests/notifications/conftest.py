@@ -27,9 +27,9 @@ from fake_wechat import FakeWeChatServer
 from notifications import context, recipients, sender, templates
 from notifications.recipients import Target
 from notifications.templates import Template
+from tests.conftest import redis_test_url
 from tests.factories import World
 
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/15"  # nothing listens on port 1
 TEST_TOPIC = "test.notice"
 TEST_TEMPLATE = Template(
@@ -54,19 +54,10 @@ def _resolve_test_notice(event: OutboxEvent) -> list[Target]:
     ]
 
 
-def _url_for_this_process() -> str:
-    """One Redis database per xdist worker (15, then 13, 12, ...; 14 is the planner tests')."""
-    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    base, _, number = REDIS_TEST_URL.rpartition("/")
-    if index == 0 or not number.isdigit():
-        return REDIS_TEST_URL
-    return f"{base}/{max(0, 14 - index)}"
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The Redis test database's URL, or a skip (a failure under REQUIRE_SERVICES=1)."""
-    url = _url_for_this_process()
+    url = redis_test_url(0)
     try:
         Redis.from_url(url, socket_connect_timeout=1).ping()
     except RedisError as exc:

@@ -21,11 +21,10 @@ from backend import runtime
 from backend.models import CareVisit, Client
 from backend.permissions import SYSTEM
 from backend.services import clients
-from tests.conftest import Api, require_service
+from tests.conftest import Api, redis_test_url, require_service
 from tests.factories import id_number
 from tests.visits.conftest import booking_body, working_day
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 CARE_VISITS = 18
 
 
@@ -138,14 +137,14 @@ def planned(api: Api, who: str, township_id: int, day: date) -> dict[str, Any]:
 @pytest.fixture
 def redis_planner() -> Iterator[redis.Redis]:
     """The planner on a real Redis: jobs go to the planning queue instead of running inline."""
-    connection = redis.Redis.from_url(REDIS_TEST_URL)
+    connection = redis.Redis.from_url(redis_test_url(1))
     try:
         connection.ping()
     except redis.exceptions.ConnectionError as exc:
         require_service("Redis", str(exc))
     connection.flushdb()
     before = runtime.settings()
-    queued = replace(before, redis_url=REDIS_TEST_URL)
+    queued = replace(before, redis_url=redis_test_url(1))
     runtime.configure(queued)
     notifications.install(queued)
     yield connection
