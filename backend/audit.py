@@ -73,7 +73,7 @@ def record(*, actor: Actor, action: str, entity: str, entity_id: Any,
         request_id=runtime.request_id(), prev_hash=last.hash if last else GENESIS_HASH,
     )
     # Store what the JSON column will give back, so the hash verifies after a round trip.
-    entry.changes = json.loads(AuditEntry.changes.db_value(entry.changes))
+    entry.changes = json.loads(AuditEntry.changes.db_value(entry.changes) or "null")
     entry.hash = compute_hash(entry)
     entry.save(force_insert=True)
     return entry

@@ -120,7 +120,8 @@ def require(actor: Actor | None, permission: str) -> Actor:
 M = TypeVar("M", bound=pw.Model)
 
 
-def scoped(query: pw.ModelSelect, area_field: pw.Field, actor: Actor) -> pw.ModelSelect:
+def scoped(query: pw.ModelSelect[M], area_field: pw.Field[Any], actor: Actor
+           ) -> pw.ModelSelect[M]:
     """Restrict a staff query to the actor's subtree (prefix match on the 12-digit code)."""
     if actor.kind == ActorKind.SYSTEM:
         return query
@@ -129,7 +130,7 @@ def scoped(query: pw.ModelSelect, area_field: pw.Field, actor: Actor) -> pw.Mode
     return query.where(area_field.startswith(actor.area_code))
 
 
-def get_scoped(model: type[M], object_id: Any, area_field: pw.Field, actor: Actor) -> M:
+def get_scoped(model: type[M], object_id: Any, area_field: pw.Field[Any], actor: Actor) -> M:
     """Fetch one object inside the actor's scope, or raise NotFound."""
     query = scoped(model.select(), area_field, actor).where(model._meta.primary_key == object_id)
     obj = query.first()

@@ -90,8 +90,9 @@ def handle_http_exception(error: HTTPException) -> tuple[dict[str, Any], int, di
     if "json" in details and isinstance(details["json"], dict) and len(details) == 1:
         details = details["json"]
     headers = data.get("headers") or {}
-    if status == 405 and getattr(error, "valid_methods", None):
-        headers = {**headers, "Allow": ", ".join(error.valid_methods)}
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        headers = {**headers, "Allow": ", ".join(valid_methods)}
     return envelope(status, code, message, details), status, headers
 
 

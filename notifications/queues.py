@@ -56,7 +56,7 @@ class RQJobQueues:
                 for job in Job.fetch_many(registry.get_job_ids(0, limit - 1),
                                           connection=self.redis):
                     if job is not None:
-                        failed.append({"id": job.id, "queue": name, "function": job.func_name,
+                        failed.append({"id": job.id, "queue": name, "function": job.func_name or "",
                                        "description": job.description or "",
                                        "error": _error_of(job), "failed_at": job.ended_at})
         except RedisError:

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel
 from backend.models.geography import Township, Village
+
+if TYPE_CHECKING:
+    from backend.models.applications import (
+        Application,
+        ApplicationEvaluation,
+        PublicNoticeObjection,
+        ServiceGuideEdit,
+    )
+    from backend.models.clients import Client, ClientContact
+    from backend.models.messages import MessageDelivery, SubscriptionCredit
+    from backend.models.plans import PlanStop
+    from backend.models.visits import Booking, Visit, WorkerDayOff, WorkerShift
 
 
 class Role(Labelled):
@@ -26,6 +40,20 @@ STAFF_ROLES = {role.value: role.label for role in STAFF_ROLE_CODES}
 
 class StaffAccount(TimestampedModel):
     """A staff member; ``area_code`` is the prefix of everything they may see."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        township_id: int | None
+        village_id: int | None
+        usual_clients: pw.ModelSelect[Client]
+        serviceguideedit_set: pw.ModelSelect[ServiceGuideEdit]
+        proxy_filings: pw.ModelSelect[Application]
+        publicnoticeobjection_set: pw.ModelSelect[PublicNoticeObjection]
+        resolved_objections: pw.ModelSelect[PublicNoticeObjection]
+        plan_stops: pw.ModelSelect[PlanStop]
+        shifts: pw.ModelSelect[WorkerShift]
+        days_off: pw.ModelSelect[WorkerDayOff]
+        decided_bookings: pw.ModelSelect[Booking]
+        visits: pw.ModelSelect[Visit]
 
     username = pw.CharField(max_length=50, unique=True)
     password_hash = pw.CharField(max_length=200)
@@ -48,6 +76,15 @@ class StaffAccount(TimestampedModel):
 class Resident(TimestampedModel):
     """A mini-program user, known by their WeChat openid."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        wechatsessionkey_set: pw.ModelSelect[WeChatSessionKey]
+        client_links: pw.ModelSelect[ClientContact]
+        applications: pw.ModelSelect[Application]
+        applicationevaluation_set: pw.ModelSelect[ApplicationEvaluation]
+        subscription_credits: pw.ModelSelect[SubscriptionCredit]
+        deliveries: pw.ModelSelect[MessageDelivery]
+        bookings: pw.ModelSelect[Booking]
+
     openid = pw.CharField(max_length=64, unique=True)
     unionid = pw.CharField(max_length=64, null=True)
     name = pw.CharField(max_length=50, null=True)
@@ -58,6 +95,9 @@ class Resident(TimestampedModel):
 
 class WeChatSessionKey(BaseModel):
     """WeChat's session_key for a resident: server-side only, encrypted at rest."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        resident_id: int
 
     resident = pw.ForeignKeyField(Resident, unique=True, on_delete="CASCADE")
     session_key_enc = pw.TextField()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
@@ -30,6 +32,9 @@ DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 class ServiceGuideEdit(BaseModel):
     """A city's edits to a service's published guide, laid over the shipped fixture."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        updated_by_id: int | None
+
     code = pw.CharField(max_length=60, unique=True)
     content = JSONField(default=dict)  # only the edited fields
     updated_at = pw.DateTimeField(default=utcnow)
@@ -38,6 +43,20 @@ class ServiceGuideEdit(BaseModel):
 
 class Application(TimestampedModel):
     """One application (or re-review) moving through its service's workflow."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        parent_id: int | None
+        resident_id: int | None
+        client_id: int | None
+        village_id: int
+        filed_by_id: int | None
+        re_reviews: pw.ModelSelect[Application]
+        steps: pw.ModelSelect[ApplicationStep]
+        materials: pw.ModelSelect[ApplicationMaterial]
+        objections: pw.ModelSelect[PublicNoticeObjection]
+        evaluations: pw.ModelSelect[ApplicationEvaluation]
+        follow_ups: pw.ModelSelect[FollowUpTask]
+        escalations: pw.ModelSelect[StepEscalation]
 
     reference = pw.CharField(max_length=30, unique=True)  # the number people quote: SQ…
     service_code = pw.CharField(max_length=60, index=True)
@@ -88,6 +107,9 @@ class Application(TimestampedModel):
 class ApplicationStep(BaseModel):
     """One entry of an application's timeline (办件进度): who did what, when and why."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        application_id: int
+
     application = pw.ForeignKeyField(Application, backref="steps", on_delete="CASCADE")
     created_at = pw.DateTimeField(default=utcnow)
     actor_kind = pw.CharField(max_length=10)
@@ -103,6 +125,9 @@ class ApplicationStep(BaseModel):
 class ApplicationMaterial(BaseModel):
     """An uploaded material, stored content-addressed under an unguessable name."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        application_id: int
+
     application = pw.ForeignKeyField(Application, backref="materials", on_delete="CASCADE")
     material_code = pw.CharField(max_length=40)
     content_type = pw.CharField(max_length=40)
@@ -117,6 +142,11 @@ class ApplicationMaterial(BaseModel):
 class PublicNoticeObjection(BaseModel):
     """An objection raised during the public notice; approval waits until it is resolved."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        application_id: int
+        recorded_by_id: int | None
+        resolved_by_id: int | None
+
     application = pw.ForeignKeyField(Application, backref="objections", on_delete="CASCADE")
     content = pw.TextField()
     raised_at = pw.DateTimeField(default=utcnow)
@@ -130,6 +160,11 @@ class PublicNoticeObjection(BaseModel):
 class ApplicationEvaluation(BaseModel):
     """A resident's rating (好差评) of a decided application."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        application_id: int
+        resident_id: int | None
+        followuptask_set: pw.ModelSelect[FollowUpTask]
+
     application = pw.ForeignKeyField(Application, backref="evaluations", unique=True,
                                      on_delete="CASCADE")
     rating = pw.IntegerField()  # 1 (very poor) … 5 (very good)
@@ -141,6 +176,10 @@ class ApplicationEvaluation(BaseModel):
 class FollowUpTask(TimestampedModel):
     """Work a poor rating creates for the township's staff, due by a date."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        application_id: int
+        evaluation_id: int
+
     application = pw.ForeignKeyField(Application, backref="follow_ups", on_delete="CASCADE")
     evaluation = pw.ForeignKeyField(ApplicationEvaluation, on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)
@@ -151,6 +190,9 @@ class FollowUpTask(TimestampedModel):
 
 class StepEscalation(BaseModel):
     """An overdue stage reported to the township office's head, once per stage and due date."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        application_id: int
 
     application = pw.ForeignKeyField(Application, backref="escalations", on_delete="CASCADE")
     stage = pw.CharField(max_length=20)

@@ -61,6 +61,8 @@ class JSONField(pw.TextField):
 class BaseModel(pw.Model):
     """Every table: bound to the proxy, snake_case table names."""
 
+    id = pw.AutoField()  # what peewee adds by itself, declared so that it is typed
+
     class Meta:
         database = db
         legacy_table_names = False

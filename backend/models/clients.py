@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
 from backend.models.base import BaseModel, TimestampedModel
 from backend.models.geography import Village
+
+if TYPE_CHECKING:
+    from backend.models.applications import Application
+    from backend.models.plans import PlanStop
+    from backend.models.visits import Booking, CareVisit, Visit
+
 
 CLIENT_CATEGORIES = {
     "subsistence_allowance": "低保对象",
@@ -27,6 +35,17 @@ SPECIAL_CARE_SUBTYPES = {
 
 class Client(TimestampedModel):
     """A person served by home visits or benefits; personal numbers are stored encrypted."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        village_id: int
+        usual_worker_id: int | None
+        categories: pw.ModelSelect[ClientCategory]
+        resident_links: pw.ModelSelect[ClientContact]
+        applications: pw.ModelSelect[Application]
+        plan_stops: pw.ModelSelect[PlanStop]
+        bookings: pw.ModelSelect[Booking]
+        care_visits: pw.ModelSelect[CareVisit]
+        visits: pw.ModelSelect[Visit]
 
     name = pw.CharField(max_length=50, index=True)
     village = pw.ForeignKeyField(Village, backref="clients", on_delete="RESTRICT")
@@ -56,6 +75,9 @@ class Client(TimestampedModel):
 class ClientCategory(BaseModel):
     """One category a client belongs to (a client can have several), with its benefit if any."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        client_id: int
+
     client = pw.ForeignKeyField(Client, backref="categories", on_delete="CASCADE")
     category = pw.CharField(max_length=30)  # CLIENT_CATEGORIES
     subtype = pw.CharField(max_length=30, null=True)  # SPECIAL_CARE_SUBTYPES for special_care
@@ -69,6 +91,10 @@ class ClientCategory(BaseModel):
 
 class ClientContact(BaseModel):
     """A resident account allowed to act for a client: themselves or a household member."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        resident_id: int
+        client_id: int
 
     resident = pw.ForeignKeyField(Resident, backref="client_links", on_delete="CASCADE")
     client = pw.ForeignKeyField(Client, backref="resident_links", on_delete="CASCADE")

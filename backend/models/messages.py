@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from backend.models.accounts import Resident
@@ -48,6 +50,9 @@ class InboxMessage(BaseModel):
 class SubscriptionCredit(TimestampedModel):
     """How many sends of one WeChat template a resident has granted (one per one-time accept)."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        resident_id: int
+
     resident = pw.ForeignKeyField(Resident, backref="subscription_credits", on_delete="CASCADE")
     template_key = pw.CharField(max_length=60)
     template_id = pw.CharField(max_length=64)
@@ -60,6 +65,9 @@ class SubscriptionCredit(TimestampedModel):
 
 class MessageDelivery(TimestampedModel):
     """One WeChat subscribe-message send and its outcome, kept for staff to see."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        resident_id: int
 
     event_id = pw.IntegerField(index=True)
     resident = pw.ForeignKeyField(Resident, backref="deliveries", on_delete="CASCADE")

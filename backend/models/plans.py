@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from backend.models.accounts import StaffAccount
@@ -50,6 +52,12 @@ DROP_REASONS = {
 class Plan(TimestampedModel):
     """One version of a township's plan for a date: its job's status, progress and outcome."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        township_id: int
+        based_on_id: int | None
+        successors: pw.ModelSelect[Plan]
+        stops: pw.ModelSelect[PlanStop]
+
     township = pw.ForeignKeyField(Township, backref="plans", on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)  # the township's code, for scoping
     day = pw.DateField()
@@ -82,6 +90,11 @@ class Plan(TimestampedModel):
 
 class PlanStop(BaseModel):
     """A visit in a plan: a worker's n-th stop with its times, or dropped with the reason."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        plan_id: int
+        worker_id: int | None
+        client_id: int
 
     plan = pw.ForeignKeyField(Plan, backref="stops", on_delete="CASCADE")
     worker = pw.ForeignKeyField(StaffAccount, null=True, backref="plan_stops",

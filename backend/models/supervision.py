@@ -7,6 +7,8 @@ township's office its own, a village coordinator none).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from backend.models.base import BaseModel, JSONField, TimestampedModel, utcnow
@@ -17,6 +19,9 @@ REPORT_KINDS = {"weekly_supervision": "周督导", "monthly_bulletin": "月通�
 
 class TownshipProfile(TimestampedModel):
     """A township's office in one year: equipment, funds, training, allowances paid."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        township_id: int
 
     township = pw.ForeignKeyField(Township, backref="profiles", on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)
@@ -36,6 +41,9 @@ class TownshipProfile(TimestampedModel):
 
 class NursingHome(TimestampedModel):
     """A nursing home in a township: its beds and whether it offers medical care."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        township_id: int
 
     township = pw.ForeignKeyField(Township, backref="nursing_homes", on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)

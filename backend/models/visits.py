@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
@@ -64,6 +66,9 @@ MISSED_REASONS = {"not_home": "不在家", "refused": "拒绝探访", "moved": "
 class WorkerShift(BaseModel):
     """A social worker's hours on one weekday (0 Monday … 6 Sunday); none means the default."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        worker_id: int
+
     worker = pw.ForeignKeyField(StaffAccount, backref="shifts", on_delete="CASCADE")
     weekday = pw.IntegerField()
     start = pw.TimeField()
@@ -79,6 +84,9 @@ class WorkerShift(BaseModel):
 
 class WorkerDayOff(BaseModel):
     """A date a social worker does not work (leave, training, public holiday)."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        worker_id: int
 
     worker = pw.ForeignKeyField(StaffAccount, backref="days_off", on_delete="CASCADE")
     day = pw.DateField()
@@ -96,6 +104,10 @@ class VisitCapacity(BaseModel):
     constraint is the last line of defence should any code path forget the condition.
     """
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        township_id: int
+        bookings: pw.ModelSelect[Booking]
+
     township = pw.ForeignKeyField(Township, backref="visit_capacities", on_delete="CASCADE")
     day = pw.DateField()
     window = pw.CharField(max_length=10)  # WINDOWS
@@ -110,6 +122,14 @@ class VisitCapacity(BaseModel):
 
 class Booking(TimestampedModel):
     """A request for a home visit to a client, and what the township decided about it."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        client_id: int
+        township_id: int
+        resident_id: int | None
+        capacity_id: int | None
+        decided_by_id: int | None
+        visits: pw.ModelSelect[Visit]
 
     client = pw.ForeignKeyField(Client, backref="bookings", on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)
@@ -146,6 +166,11 @@ class Booking(TimestampedModel):
 class CareVisit(TimestampedModel):
     """A recurring (care-plan) visit that fell due for a client under a care rule."""
 
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        client_id: int
+        township_id: int
+        visits: pw.ModelSelect[Visit]
+
     client = pw.ForeignKeyField(Client, backref="care_visits", on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)
     township = pw.ForeignKeyField(Township, backref="care_visits", on_delete="CASCADE")
@@ -168,6 +193,13 @@ class CareVisit(TimestampedModel):
 
 class Visit(TimestampedModel):
     """What happened at a client's door: check-in, check-out, services, or why it was missed."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        client_id: int
+        worker_id: int
+        booking_id: int | None
+        care_visit_id: int | None
+        photos: pw.ModelSelect[VisitPhoto]
 
     client = pw.ForeignKeyField(Client, backref="visits", on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)
@@ -193,6 +225,9 @@ class Visit(TimestampedModel):
 
 class VisitPhoto(BaseModel):
     """A photo taken at a visit: type sniffed from content, stored content-addressed."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        visit_id: int
 
     visit = pw.ForeignKeyField(Visit, backref="photos", on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)

@@ -14,7 +14,7 @@ def _township_scope(actor: Actor) -> str:
     return actor.area_code[:9]
 
 
-def list_townships(*, actor: Actor) -> pw.ModelSelect:
+def list_townships(*, actor: Actor) -> pw.ModelSelect[Township]:
     """Townships the actor's scope touches, by code."""
     require(actor, "townships.read")
     return (Township.select().where(Township.code.startswith(_township_scope(actor)))
