@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.competitors import pyvrp_routes, vroom_routes
 from benchmarks.township import township_day
 from scheduler import Plan, Problem, solomon, solve
 from scheduler.solver import assemble
@@ -74,6 +73,9 @@ def solvers(competitors: bool) -> dict[str, Solver]:
     ours: Solver = lambda p, t: solve(p, time_limit=t)  # noqa: E731
     found = {"ours": ours}
     if competitors:
+        # Imported here: with --no-competitors the benchmark runs without PyVRP and pyvroom.
+        from benchmarks.competitors import pyvrp_routes, vroom_routes
+
         found |= {"pyvrp": pyvrp_routes, "vroom": vroom_routes}
     return found
 
