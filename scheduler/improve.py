@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import astuple, dataclass, replace
 from typing import NamedTuple
 
-from scheduler.model import COST_SCALE, allowed_workers, drop_penalties
 from scheduler.plan import Plan
 from scheduler.problem import Break, Problem
+from scheduler.rules import COST_SCALE, allowed_workers, drop_penalties
 
 Routes = list[list[str]]
 INFINITY = float("inf")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
-from scheduler import ejection, improve
+from scheduler import ejection, improve, rules
 from scheduler import model as model_module
 from scheduler.plan import Dropped, DropReason, Plan, Route
 from scheduler.problem import Problem, Visit
@@ -408,7 +408,7 @@ def assemble(problem: Problem, routes: list[list[str]]) -> Plan:
 
 def drop_reason(problem: Problem, visit: Visit) -> DropReason:
     """Why a visit could not be served: no skilled worker, no window reachable, or no time left."""
-    allowed = model_module.allowed_workers(problem, visit)
+    allowed = rules.allowed_workers(problem, visit)
     if not allowed:
         return DropReason.NO_WORKER_HAS_SKILL
     if not any(time_route(problem, w, [visit.id])[1] for w in allowed):
@@ -429,10 +429,9 @@ def objective(problem: Problem, routes: list[Route], dropped: list[Dropped]) -> 
     work = [r.travel_time + sum(s.end - s.start for s in r.stops) for r in routes if r.stops]
     balance = w.balance * max(work) if work and len(problem.workers) > 1 else 0.0
     fixed = sum(problem.worker(r.worker_id).fixed_cost for r in routes if r.stops)
-    penalties = model_module.drop_penalties(problem)
+    penalties = rules.drop_penalties(problem)
     drops = (
-        sum(penalties[problem.visit(d.visit_id).priority.value] for d in dropped)
-        / model_module.COST_SCALE
+        sum(penalties[problem.visit(d.visit_id).priority.value] for d in dropped) / rules.COST_SCALE
     )
     return {
         "travel": travel,
