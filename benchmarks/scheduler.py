@@ -24,7 +24,7 @@ from pathlib import Path
 
 from benchmarks.township import township_day
 from scheduler import Plan, Problem, solomon, solve
-from scheduler.solver import assemble
+from scheduler.assemble import assemble
 
 SOLOMON = Path("/work/shared/benchmarks/solomon")
 QUICK = ["C101", "C201", "R101", "R201", "RC101", "RC201"]
