@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
-from scheduler import Priority, Problem, TimeWindow, Visit
+from scheduler import Priority, TimeWindow, Visit
 from scheduler.assemble import assemble
 from scheduler.search import ejection
-from scheduler.search.context import Context
-from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
+from tests.scheduler.conftest import HOUR, MakeProblem, on_ids, visit, worker
 
-
-def serve_left_out(problem: Problem, routes: list[list[str]], **budget: Any) -> list[list[str]]:
-    """The ejection pool on routes of visit ids (the step works on visit indices)."""
-    ctx = Context.of(problem)
-    to_indices, to_ids = ctx.instance.to_indices, ctx.instance.to_ids
-    return to_ids(ejection.serve_left_out(ctx, to_indices(routes), **budget))
+serve_left_out = functools.partial(on_ids, ejection.serve_left_out)
 
 
 def test_a_visit_that_fits_nowhere_is_served_by_ejecting_one_that_fits_elsewhere(

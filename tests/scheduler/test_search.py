@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import time
-from typing import Any
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -22,14 +22,9 @@ from scheduler.search.instance import Instance
 from scheduler.search.recreate import candidates, insert, insert_by_regret, places
 from scheduler.search.ruin import _strings
 from scheduler.search.timing import Timer
-from tests.scheduler.conftest import DAY, HOUR, MakeProblem, road, visit, worker
+from tests.scheduler.conftest import DAY, HOUR, MakeProblem, on_ids, road, visit, worker
 
-
-def ruin_and_recreate(problem: Problem, routes: list[list[str]], **budget: Any) -> list[list[str]]:
-    """Ruin and recreate on routes of visit ids (the step works on visit indices)."""
-    ctx = Context.of(problem)
-    to_indices, to_ids = ctx.instance.to_indices, ctx.instance.to_ids
-    return to_ids(ruin.ruin_and_recreate(ctx, to_indices(routes), **budget))
+ruin_and_recreate = functools.partial(on_ids, ruin.ruin_and_recreate)
 
 
 def test_its_timing_agrees_with_the_schedule_on_every_short_order(
