@@ -14,8 +14,8 @@ import pyvrp
 import vroom
 from pyvrp.stop import MaxRuntime
 
-from scheduler.model import COST_SCALE, drop_penalties
 from scheduler.problem import Problem
+from scheduler.rules import COST_SCALE, drop_penalties
 
 Routes = list[list[str]]
 

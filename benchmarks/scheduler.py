@@ -4,6 +4,7 @@
     python -m benchmarks.scheduler --suite solomon100 --time-limit 10
     python -m benchmarks.scheduler --suite township --instances 10,20,40
     python -m benchmarks.scheduler --suite scaling        # solve time against visits
+    python -m benchmarks.scheduler --quick --params try.json  # tuned parameters overridden
 
 A whole city's day through the planning service is `python -m benchmarks.city`.
 
@@ -22,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.competitors import pyvrp_routes, vroom_routes
 from benchmarks.township import township_day
 from scheduler import Plan, Problem, solomon, solve
-from scheduler.solver import assemble
+from scheduler.assemble import assemble
+from scheduler.params import load_params, preset_for
 
 SOLOMON = Path("/work/shared/benchmarks/solomon")
 QUICK = ["C101", "C201", "R101", "R201", "RC101", "RC201"]
@@ -69,11 +70,19 @@ def bks() -> dict[tuple[str, int], tuple[int, float]]:
 Solver = Callable[[Problem, float], list[list[str]] | Plan]
 
 
-def solvers(competitors: bool) -> dict[str, Solver]:
-    """Our solver and, unless told not to, the two references."""
-    ours: Solver = lambda p, t: solve(p, time_limit=t)  # noqa: E731
-    found = {"ours": ours}
+def solvers(competitors: bool, params: Path | None = None) -> dict[str, Solver]:
+    """Our solver (with `params`, a file of overrides over each problem's preset) and, unless
+    told not to, the two references."""
+
+    def ours(problem: Problem, limit: float) -> Plan:
+        tuned = None if params is None else load_params(params, base=preset_for(problem))
+        return solve(problem, time_limit=limit, params=tuned)
+
+    found: dict[str, Solver] = {"ours": ours}
     if competitors:
+        # Imported here: with --no-competitors the benchmark runs without PyVRP and pyvroom.
+        from benchmarks.competitors import pyvrp_routes, vroom_routes
+
         found |= {"pyvrp": pyvrp_routes, "vroom": vroom_routes}
     return found
 
@@ -87,7 +96,9 @@ def run(problem: Problem, solver: Solver, limit: float) -> tuple[Plan, float]:
     return plan, seconds
 
 
-def solomon_rows(suite: str, names: list[str], limit: float, competitors: bool) -> list[Row]:
+def solomon_rows(
+    suite: str, names: list[str], limit: float, competitors: bool, params: Path | None = None
+) -> list[Row]:
     """Solomon: 25/50 distance-only trunc1 optima; 100 fleet fixed at BKS size, double."""
     customers = SUITES[suite]
     convention = "double" if customers == 100 else "trunc1"
@@ -98,7 +109,7 @@ def solomon_rows(suite: str, names: list[str], limit: float, competitors: bool) 
         vehicles, reference = best[(name, customers)]
         fleet = vehicles if customers == 100 else None  # 25/50: the file's limit, distance only
         problem = solomon.to_problem(instance, vehicles=fleet, distances=convention)
-        for label, solver in solvers(competitors).items():
+        for label, solver in solvers(competitors, params).items():
             plan, seconds = run(problem, solver, limit)
             distance = solomon.plan_distance(instance, plan, convention)
             row = Row(
@@ -117,7 +128,12 @@ def solomon_rows(suite: str, names: list[str], limit: float, competitors: bool) 
 
 
 def township_rows(
-    sizes: list[int], limit: float, competitors: bool, seed: int, reference: float | None
+    sizes: list[int],
+    limit: float,
+    competitors: bool,
+    seed: int,
+    reference: float | None,
+    params: Path | None = None,
 ) -> list[Row]:
     """Synthetic township days. The reference is the best feasible plan any solver found in
     this run: at `limit` and, when `reference` is given, also at that many seconds (the
@@ -125,8 +141,9 @@ def township_rows(
     rows = []
     for n in sizes:
         problem = township_day(n, seed)
-        found, longer = [], []
-        for label, solver in solvers(competitors).items():
+        found: list[Row] = []
+        longer: list[Row] = []
+        for label, solver in solvers(competitors, params).items():
             for budget, into in ((limit, found), (reference, longer)):
                 if budget is None:
                     continue
@@ -150,7 +167,9 @@ def township_rows(
     return rows
 
 
-def scaling_table(sizes: list[int], budgets: list[float], seed: int) -> list[str]:
+def scaling_table(
+    sizes: list[int], budgets: list[float], seed: int, params: Path | None = None
+) -> list[str]:
     """Ours on township days of growing size at growing budgets: each plan's gap to the best
     of that day's budgets, and the least budget within 0.1% of it (solve time against the
     number of visits)."""
@@ -162,7 +181,7 @@ def scaling_table(sizes: list[int], budgets: list[float], seed: int) -> list[str
     ]
     for n in sizes:
         problem = township_day(n, seed)
-        plans = [run(problem, solvers(False)["ours"], budget) for budget in budgets]
+        plans = [run(problem, solvers(False, params)["ours"], budget) for budget in budgets]
         feasible = [plan.cost() for plan, _ in plans if plan.is_feasible()]
         best = min(feasible) if feasible else None
         cells, first = [], "-"
@@ -241,7 +260,15 @@ def main(argv: list[str] | None = None) -> int:
         help="township: also solve every day with this budget (the issue's 30 s) and measure "
         "gaps against the best plan of either budget",
     )
+    parser.add_argument(
+        "--params",
+        type=Path,
+        help="a JSON file of parameter overrides over each problem's preset "
+        "(format: scheduler/params.py; README 'Parameters for experiments')",
+    )
     args = parser.parse_args(argv)
+    if args.params is not None:
+        load_params(args.params, base=preset_for(township_day(1, 1)))  # fail before solving
     rows: list[Row] = []
     scaling: list[str] = []
     print("| suite | instance | solver | distance/cost | gap | unserved | feasible | s |")
@@ -251,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             print(SCALING_TITLE)
             sizes = [n for n in SCALING_SIZES if n <= 40] if args.quick else SCALING_SIZES
             seed = int(args.seeds.split(",")[0])
-            scaling = scaling_table(sizes, SCALING_BUDGETS, seed)
+            scaling = scaling_table(sizes, SCALING_BUDGETS, seed, args.params)
             continue
         limit = args.time_limit or DEFAULT_LIMITS[suite]
         if suite == "township":
@@ -263,7 +290,12 @@ def main(argv: list[str] | None = None) -> int:
                 rows += [
                     dataclasses.replace(r, suite=f"{r.suite} seed {seed}")
                     for r in township_rows(
-                        sizes, limit, not args.no_competitors, seed, args.reference_time
+                        sizes,
+                        limit,
+                        not args.no_competitors,
+                        seed,
+                        args.reference_time,
+                        args.params,
                     )
                 ]
             continue
@@ -274,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.quick
             else sorted(p.stem for p in (SOLOMON / str(SUITES[suite])).glob("*.txt"))
         )
-        rows += solomon_rows(suite, names, limit, not args.no_competitors)
+        rows += solomon_rows(suite, names, limit, not args.no_competitors, args.params)
     print()
     if rows:
         print("\n".join(summary(rows)))

@@ -39,6 +39,7 @@ def _around(centre: tuple[float, float], km: float, rng: random.Random) -> tuple
 
 def _visit(i: int, rng: random.Random) -> Visit:
     shape = rng.random()
+    windows: tuple[TimeWindow, ...]
     if shape < 0.55:
         windows = (TimeWindow(8 * HOUR + 1800, 17 * HOUR),)
     elif shape < 0.75:

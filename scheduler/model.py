@@ -1,9 +1,11 @@
-"""Problem → OR-Tools routing model. Index ↔ node conversion lives here and nowhere else.
+"""The OR-Tools adapter: problem → routing model, a search configuration → its parameters,
+and a solution → routes. Node ↔ index conversion lives here and nowhere else.
 
-Node layout: visits are nodes 0..V-1 in problem order; worker w starts at node V + 2w and ends
-at node V + 2w + 1 (own nodes even when offices coincide, so the layout never depends on data).
-Every transit is registered as a matrix or a unary vector, never as a Python callback: the
-solver then evaluates arcs in C++, which is what makes local search fast.
+Node layout: visits are nodes 0..V-1 in problem order, so a route read back is already in
+visit indices; worker w starts at node V + 2w and ends at node V + 2w + 1 (own nodes even
+when offices coincide, so the layout never depends on data). Every transit is registered as
+a matrix or a unary vector, never as a Python callback: the solver then evaluates arcs in
+C++, which is what makes local search fast.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from ortools.constraint_solver import pywrapcp
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
-from scheduler.problem import Problem, Visit, Worker
-
-# Integer cost units per weight unit: weights are floats in "seconds of travel".
-COST_SCALE = 100
+from scheduler.params import SearchConfig
+from scheduler.problem import Problem
+from scheduler.rules import COST_SCALE, allowed_workers, drop_penalties
 
 
 @dataclass
@@ -28,61 +30,83 @@ class Model:
     routing: pywrapcp.RoutingModel
     time: pywrapcp.RoutingDimension
 
-    def visit_index(self, i: int) -> int:
-        """Routing index of the i-th visit."""
-        return int(self.manager.NodeToIndex(i))
-
-    def visit_of_index(self, index: int) -> Visit:
-        """The visit at a routing index (which must be a visit node)."""
-        return self.problem.visits[self.manager.IndexToNode(index)]
-
-    def routes(self, solution: pywrapcp.Assignment) -> list[list[str]]:
-        """Visit ids per worker, in order, read from a solution."""
+    def routes(self, solution: pywrapcp.Assignment) -> list[list[int]]:
+        """Visit indices per worker, in order, read from a solution."""
         routes = []
         for w in range(len(self.problem.workers)):
-            index, ids = self.routing.Start(w), []
+            index, visits = self.routing.Start(w), []
             index = solution.Value(self.routing.NextVar(index))
             while not self.routing.IsEnd(index):
-                ids.append(self.visit_of_index(index).id)
+                visits.append(int(self.manager.IndexToNode(index)))
                 index = solution.Value(self.routing.NextVar(index))
-            routes.append(ids)
+            routes.append(visits)
         return routes
 
 
-def mandatory_penalties(problem: Problem) -> tuple[int, int]:
-    """(overdue, urgent) drop penalties in cost units, above any plan's other costs together.
+def search_routes(
+    problem: Problem, config: SearchConfig, time_limit: float, moves: int
+) -> list[list[int]] | None:
+    """Run one configuration; visit indices per worker in order, or None if none was found."""
+    built = build(problem)
+    params = search_parameters(config, time_limit, moves)
+    if config.iterated:
+        solution = built.routing.SolveWithIteratedLocalSearch(params)
+    else:
+        solution = built.routing.SolveWithParameters(params)
+    return None if solution is None else built.routes(solution)
 
-    Every node leaves by exactly one arc, so the sum of each node's dearest arc bounds travel;
-    dropping one urgent visit then costs more than dropping every overdue one.
-    """
-    w = problem.weights
-    dearest = max(max(row) for row in problem.durations) * w.travel_second
-    dearest += max(max(row) for row in problem.distances) * w.travel_metre
-    nodes = len(problem.visits) + len(problem.workers)
-    horizon = max(wk.shift.end for wk in problem.workers)
-    bound = (
-        nodes * (dearest + w.not_preferred_worker)
-        + len(problem.visits) * max(w.drop_due, w.drop_optional)
-        + sum(wk.fixed_cost for wk in problem.workers)
-        + horizon * w.balance
+
+_HEAVY_OPERATORS = (
+    "use_relocate_expensive_chain",
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+)
+_ACTIVATION_OPERATORS = (
+    "use_relocate_and_make_active",
+    "use_exchange_and_make_active",
+    "use_extended_swap_active",
+    "use_inactive_lns",
+    "use_path_lns",
+)
+
+
+def search_parameters(config: SearchConfig, time_limit: float, moves: int) -> object:
+    """OR-Tools search parameters: strategy, metaheuristic, operators, time cap, move budget."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    if config.iterated:
+        _iterated_local_search(params)
+    params.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, config.first_solution
     )
-    overdue = int(bound * COST_SCALE) + 1
-    n_overdue = sum(v.priority.value == "overdue" for v in problem.visits)
-    return overdue, overdue * (n_overdue + 1)
+    params.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic,
+        "GREEDY_DESCENT" if config.iterated else config.metaheuristic,
+    )
+    params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+    params.solution_limit = moves
+    # Sub-searches of LNS operators are otherwise cut by the clock, which breaks determinism.
+    params.lns_time_limit.FromSeconds(max(1, int(time_limit) + 1))
+    params.use_multi_armed_bandit_concatenate_operators = config.bandit
+    operators = params.local_search_operators
+    for name in _HEAVY_OPERATORS if config.light else ():
+        setattr(operators, name, optional_boolean_pb2.BOOL_FALSE)
+    for name in _ACTIVATION_OPERATORS if config.activation_moves else ():
+        setattr(operators, name, optional_boolean_pb2.BOOL_TRUE)
+    return params
 
 
-def drop_penalties(problem: Problem) -> dict[str, int]:
-    """Cost units paid for leaving a visit out, by priority value. Pricing the mandatory ones
-    reads both matrices whole, so callers pricing many visits ask once (per visit, a
-    100-visit day spent 60 ms of each search process's start on it)."""
-    overdue, urgent = mandatory_penalties(problem)
-    weights = problem.weights
-    return {
-        "urgent": urgent,
-        "overdue": overdue,
-        "due": round(weights.drop_due * COST_SCALE),
-        "optional": round(weights.drop_optional * COST_SCALE),
-    }
+def _iterated_local_search(params: object) -> None:
+    """Ruin by SISR strings (up to 10 visits, 10 removed on average), descend after each."""
+    params.use_iterated_local_search = True  # type: ignore[attr-defined]
+    ils = params.iterated_local_search_parameters  # type: ignore[attr-defined]
+    sisr = ils.ruin_recreate_parameters.ruin_strategies.add().sisr
+    sisr.max_removed_sequence_size = 10
+    sisr.avg_num_removed_visits = 10
+    sisr.bypass_factor = 0.01
+    ils.improve_perturbed_solution = True
 
 
 def build(problem: Problem) -> Model:
@@ -259,12 +283,3 @@ def _chain_pinned_prefixes(
             index = manager.NodeToIndex(pinned[position])
             routing.NextVar(previous).SetValue(index)
             previous = index
-
-
-def allowed_workers(problem: Problem, visit: Visit) -> list[Worker]:
-    """Workers who may serve the visit: every required skill, and the pinned one if pinned."""
-    return [
-        w
-        for w in problem.workers
-        if visit.skills <= w.skills and visit.pinned_worker in (None, w.id)
-    ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from scheduler.problem import Problem
+from scheduler.problem import Problem
+from scheduler.validate import violations
 
 
 class DropReason(StrEnum):
@@ -70,8 +70,6 @@ class Plan:
 
     def violations(self) -> list[str]:
         """Every broken hard rule, recomputed from the problem's matrices; empty when feasible."""
-        from scheduler.validate import violations
-
         return violations(self.problem, self)
 
     def is_feasible(self) -> bool:

@@ -1,21 +1,69 @@
 """Our own feasibility check of a plan, recomputed from the problem's matrices.
 
 Independent of OR-Tools on purpose: a modelling slip in the solver shows up here as a violation
-instead of reaching a social worker's phone as an impossible route.
+instead of reaching a social worker's phone as an impossible route. It reads a plan by the
+shape below (what `scheduler.plan` holds), so that `plan` depends on it and not the reverse.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from scheduler.plan import Plan, Route
-    from scheduler.problem import Problem, Worker
+from scheduler.problem import Problem, Worker
 
 
-def violations(problem: Problem, plan: Plan) -> list[str]:
+class StopLike(Protocol):
+    """A served visit as a plan reports it."""
+
+    @property
+    def visit_id(self) -> str: ...
+    @property
+    def arrival(self) -> int: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+class RouteLike(Protocol):
+    """A worker's day as a plan reports it."""
+
+    @property
+    def worker_id(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def stops(self) -> Sequence[StopLike]: ...
+    @property
+    def break_start(self) -> int | None: ...
+    @property
+    def travel_time(self) -> int: ...
+    @property
+    def distance(self) -> int: ...
+
+
+class DroppedLike(Protocol):
+    """A visit a plan leaves out."""
+
+    @property
+    def visit_id(self) -> str: ...
+
+
+class PlanLike(Protocol):
+    """What the validator reads of a plan."""
+
+    @property
+    def routes(self) -> Sequence[RouteLike]: ...
+    @property
+    def dropped(self) -> Sequence[DroppedLike]: ...
+
+
+def violations(problem: Problem, plan: PlanLike) -> list[str]:
     """Every hard rule the plan breaks, as readable messages; empty when it is feasible."""
     known = {v.id for v in problem.visits}
     found = _coverage(problem, plan, known)
@@ -26,7 +74,7 @@ def violations(problem: Problem, plan: Plan) -> list[str]:
     return found
 
 
-def _coverage(problem: Problem, plan: Plan, known: set[str]) -> list[str]:
+def _coverage(problem: Problem, plan: PlanLike, known: set[str]) -> list[str]:
     counts = Counter(s.visit_id for r in plan.routes for s in r.stops)
     counts.update(d.visit_id for d in plan.dropped)
     found = [f"visit {vid} appears {n} times" for vid, n in counts.items() if n > 1]
@@ -42,7 +90,7 @@ def _coverage(problem: Problem, plan: Plan, known: set[str]) -> list[str]:
     return found
 
 
-def _route_violations(problem: Problem, route: Route) -> list[str]:
+def _route_violations(problem: Problem, route: RouteLike) -> list[str]:
     try:
         worker = problem.worker(route.worker_id)
     except StopIteration:
@@ -54,7 +102,7 @@ def _route_violations(problem: Problem, route: Route) -> list[str]:
     return found
 
 
-def _rule_violations(problem: Problem, route: Route, worker: Worker) -> list[str]:
+def _rule_violations(problem: Problem, route: RouteLike, worker: Worker) -> list[str]:
     found = []
     wid = worker.id
     for position, stop in enumerate(route.stops):
@@ -75,7 +123,7 @@ def _rule_violations(problem: Problem, route: Route, worker: Worker) -> list[str
     return found
 
 
-def _timing_violations(problem: Problem, route: Route, worker: Worker) -> list[str]:
+def _timing_violations(problem: Problem, route: RouteLike, worker: Worker) -> list[str]:
     wid = worker.id
     found = []
     if route.start < worker.shift.start:
@@ -118,7 +166,7 @@ class Leg:
     distance: int
 
 
-def _legs(problem: Problem, route: Route, worker: Worker) -> list[Leg]:
+def _legs(problem: Problem, route: RouteLike, worker: Worker) -> list[Leg]:
     legs = []
     location, free_at = worker.start_location, route.start
     for stop in route.stops:
@@ -133,7 +181,7 @@ def _leg(problem: Problem, a: int, b: int, to: str, free_at: int, arrive_by: int
     return Leg(to, free_at, arrive_by, problem.durations[a][b], problem.distances[a][b])
 
 
-def route_arrival(leg: Leg, route: Route, worker: Worker, has_lunch: bool) -> int:
+def route_arrival(leg: Leg, route: RouteLike, worker: Worker, has_lunch: bool) -> int:
     """When the worker reaches the end of a leg: travel right away, lunch on the way if due."""
     arrival = leg.free_at + leg.travel
     if has_lunch and worker.lunch and route.break_start is not None and route.break_start < arrival:
@@ -141,7 +189,7 @@ def route_arrival(leg: Leg, route: Route, worker: Worker, has_lunch: bool) -> in
     return arrival
 
 
-def _place_lunch(route: Route, worker: Worker, legs: list[Leg]) -> tuple[int | None, list[str]]:
+def _place_lunch(route: RouteLike, worker: Worker, legs: list[Leg]) -> tuple[int | None, list[str]]:
     """The leg holding the lunch (None if before/after the route) and any lunch violations."""
     if worker.lunch is None:
         return None, []

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from scheduler import Break, CostWeights, Priority, Problem, TimeWindow, Visit, Worker
+from scheduler.search.context import Context
 
 HOUR = 3600
 DAY = TimeWindow(8 * HOUR, 17 * HOUR)
@@ -39,6 +40,15 @@ def visit(vid: str, location: int, **kwargs: Any) -> Visit:
 
 
 MakeProblem = Callable[..., Problem]
+IndexRoutes = list[list[int]]
+
+
+def on_ids(
+    step: Callable[..., IndexRoutes], problem: Problem, routes: list[list[str]], **budget: Any
+) -> list[list[str]]:
+    """Run a search step, which works on visit indices, on routes of visit ids."""
+    ctx = Context.of(problem)
+    return ctx.instance.to_ids(step(ctx, ctx.instance.to_indices(routes), **budget))
 
 
 @pytest.fixture

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 from scheduler import Priority, TimeWindow, Visit
-from scheduler.ejection import serve_left_out
-from scheduler.solver import assemble
-from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
+from scheduler.assemble import assemble
+from scheduler.search import ejection
+from tests.scheduler.conftest import HOUR, MakeProblem, on_ids, visit, worker
+
+serve_left_out = functools.partial(on_ids, ejection.serve_left_out)
 
 
 def test_a_visit_that_fits_nowhere_is_served_by_ejecting_one_that_fits_elsewhere(

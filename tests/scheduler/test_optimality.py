@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from scheduler import Plan, Problem, solve
-from scheduler.solver import assemble
+from scheduler.assemble import assemble
 from scheduler.validate import violations
 
 

@@ -12,7 +12,10 @@ from scheduler import (
     TimeWindow,
     solve,
 )
-from scheduler.solver import SearchConfig, assemble, search_routes
+from scheduler.assemble import assemble
+from scheduler.model import search_routes
+from scheduler.params import SearchConfig
+from scheduler.search.instance import Instance
 from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
 
 LIMIT = 0.5
@@ -201,7 +204,7 @@ def test_or_tools_iterated_local_search_gives_a_valid_plan(two_worker_day: Probl
     routes = search_routes(two_worker_day, config, time_limit=0.5, moves=200)
 
     assert routes is not None
-    plan = assemble(two_worker_day, routes)
+    plan = assemble(two_worker_day, Instance(two_worker_day).to_ids(routes))
     assert plan.is_feasible()
     assert {"a", "d"} <= plan.served()  # urgent and overdue
 

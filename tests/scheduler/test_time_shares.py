@@ -12,7 +12,7 @@ def runs_per_process(monkeypatch: pytest.MonkeyPatch, problem: Problem, limit: f
     """Solve with the searches replaced by a recorder: how many runs each process was given."""
     chains: list[int] = []
 
-    def record(problem: Problem, chain: list[object], finish: float) -> list[None]:
+    def record(ctx: object, chain: list[object], finish: float) -> list[None]:
         chains.append(len(chain))
         return [None] * len(chain)
 
@@ -46,5 +46,5 @@ def test_a_20_visit_day_keeps_one_run_for_every_round(
 def test_no_second_start_where_halving_the_time_would_leave_no_ruin_and_recreate(
     make_problem: MakeProblem, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # At 0.5 s a run has 0.37 s; two would have 0.18 s each, below MIN_RECREATE_SHARE.
+    # At 0.5 s a run has 0.37 s; two would have 0.18 s each, below budget.min_recreate_share.
     assert runs_per_process(monkeypatch, day_of(make_problem, 30), 0.5) == [1]

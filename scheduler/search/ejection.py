@@ -12,7 +12,7 @@ ejection keep the search from cycling.
 Nothing here is in OR-Tools 9.15 (its iterated local search has ruin strategies and an
 "absences" acceptance, but its recreate leaves a visit out rather than eject another, which
 on RC101 left 2-3 customers out where this serves all), and nothing in the standard library,
-so it is ours, on the same integer arrays and exact timing as `improve`.
+so it is ours, on the same instance and exact timing as ruin and recreate.
 """
 
 from __future__ import annotations
@@ -21,45 +21,38 @@ import random
 import time
 from typing import NamedTuple
 
-from scheduler.improve import DayCost, Timer, earliest
-from scheduler.problem import Problem
-
-# Visits ejected at most to make room for one. Nagata and Bräysy go up to 5; measured here
-# with the depth-first search below, 4 s on 24 Solomon 100 starts at the best-known fleet:
-# 34 customers left out with 2, 48 with 3 (100 relocations; each ejection slower, so fewer).
-MAX_EJECTED = 2
-# Random relocations tried after each ejection (their I_rand). Measured as above: 35
-# customers left out with 30, 34 with 100, 44 with 10, 51 with 300 (fewer ejections in the
-# time); 30 served everyone on 5 of the 12 instances from either of two starts, 100 on 3.
-RELOCATIONS = 30
+from scheduler.search.context import Context
+from scheduler.search.instance import Routes
+from scheduler.search.recreate import places
+from scheduler.search.timing import earliest
 
 
 def serve_left_out(
-    problem: Problem, routes: list[list[str]], *, seed: int, iterations: int, deadline: float
-) -> list[list[str]]:
+    ctx: Context, routes: Routes, *, seed: int, iterations: int, deadline: float
+) -> Routes:
     """The routes with as many left-out mandatory visits served as the time allows.
 
     Only visits that some worker could serve alone are pursued; the routes returned are the
     state with the fewest such visits left out (ties: the first reached), every route
-    checked by the exact timing of `improve.Timer`.
+    checked by the exact timing of `timing.Timer`.
     """
-    timer = Timer(problem)
-    if any(v.pinned_position is not None for v in problem.visits):
+    instance, timer = ctx.instance, ctx.timer
+    if instance.pinned_positions:
         return routes
-    current = [[timer.index[v] for v in order] for order in routes]
+    current = [list(order) for order in routes]
     served = {i for order in current for i in order}
     pool = [
         i
-        for i, v in enumerate(problem.visits)
+        for i, mandatory in enumerate(instance.mandatory)
         if i not in served
-        and v.priority.mandatory
-        and any(timer.feasible(k, [i]) for k in timer.allowed[i])
+        and mandatory
+        and any(timer.feasible(k, [i]) for k in instance.allowed[i])
     ]
     if not pool:
         return routes
-    search = _Pool(problem, timer, current, random.Random(seed))
+    search = _Pool(ctx, current, random.Random(seed))
     best, best_left = [list(o) for o in current], len(pool)
-    pool.sort(key=lambda i: -len(timer.allowed[i]))
+    pool.sort(key=lambda i: -len(instance.allowed[i]))
     for _ in range(iterations):
         if not pool or time.perf_counter() > deadline:
             break
@@ -74,13 +67,12 @@ def serve_left_out(
             pool.insert(0, visit)  # fits nowhere even by ejecting: try the others first
         else:
             pool.extend(ejected)
-        search.relocate_randomly(RELOCATIONS)
+        search.relocate_randomly(ctx.params.ejection.relocations)
         if len(pool) < best_left:
             best, best_left = [list(o) for o in search.routes], len(pool)
     if not pool:
         best = search.routes
-    ids = [v.id for v in problem.visits]
-    return [[ids[i] for i in order] for order in best]
+    return best
 
 
 class _Found(NamedTuple):
@@ -96,39 +88,38 @@ class _Found(NamedTuple):
 class _Pool:
     """The routes under repair, with each visit's weight (failures to insert it)."""
 
-    def __init__(
-        self, problem: Problem, timer: Timer, routes: list[list[int]], rng: random.Random
-    ) -> None:
-        self.problem, self.timer, self.routes, self.rng = problem, timer, routes, rng
-        self.day = DayCost(problem, timer)
-        self.weight = [1] * len(problem.visits)
-        self.pinned = {i for i, v in enumerate(problem.visits) if v.pinned_worker is not None}
+    def __init__(self, ctx: Context, routes: Routes, rng: random.Random) -> None:
+        self.ctx, self.routes, self.rng = ctx, routes, rng
+        self.instance, self.timer = ctx.instance, ctx.timer
+        self.max_ejected = ctx.params.ejection.max_ejected
+        self.weight = [1] * len(ctx.instance.ids)
+        self.pinned = ctx.instance.pinned
         # Least total weight of an ejection found so far for the visit being placed.
         self.bound: int | None = None
 
     def insert(self, visit: int) -> bool:
         """Insert the visit at a random feasible place (Nagata and Bräysy: the cheapest place
         fills the slack the next visits need); False when none exists."""
-        day, routes = self.day, self.routes
-        places = [
+        ctx, routes = self.ctx, self.routes
+        found = [
             (k, p)
-            for k in sorted(self.timer.allowed[visit])
-            for _, p, _ in day.places(k, visit, day.bounds(k, routes[k]))
+            for k in sorted(self.instance.allowed[visit])
+            for _, p, _ in places(ctx, k, visit, ctx.day.bounds(k, routes[k]))
         ]
-        if not places:
+        if not found:
             return False
-        k, p = self.rng.choice(places)
+        k, p = self.rng.choice(found)
         routes[k].insert(p, visit)
         return True
 
     def eject_for(self, visit: int) -> list[int] | None:
-        """Put `visit` in the place that ejects the least total weight (up to MAX_EJECTED
+        """Put `visit` in the place that ejects the least total weight (up to `max_ejected`
         visits of one route, least added travel among equals); the ejected visits, or None
         when no route can take it even so."""
         timer = self.timer
         found: list[_Found] = []
         self.bound = None
-        for k in sorted(timer.allowed[visit]):
+        for k in sorted(self.instance.allowed[visit]):
             if len(timer.earliest_frees(k, self.routes[k])) <= len(self.routes[k]):
                 continue  # the route itself is late somewhere: leave it alone
             _Ejection(self, k, visit, found).search()
@@ -143,7 +134,7 @@ class _Pool:
 
     def relocate_randomly(self, tries: int) -> None:
         """Move random visits to random feasible places on other routes (diversification)."""
-        routes, timer = self.routes, self.timer
+        routes, timer, allowed = self.routes, self.timer, self.instance.allowed
         for _ in range(tries):
             busy = [k for k, o in enumerate(routes) if o]
             if not busy:
@@ -151,7 +142,7 @@ class _Pool:
             source = self.rng.choice(busy)
             p = self.rng.randrange(len(routes[source]))
             visit = routes[source][p]
-            targets = sorted(timer.allowed[visit] - {source})
+            targets = sorted(allowed[visit] - {source})
             if visit in self.pinned or not targets:
                 continue
             target = self.rng.choice(targets)
@@ -175,24 +166,24 @@ class _Ejection:
 
     def __init__(self, pool: _Pool, k: int, visit: int, found: list[_Found]) -> None:
         self.pool, self.k, self.visit, self.found = pool, k, visit, found
-        timer, problem = pool.timer, pool.problem
+        timer, instance = pool.timer, pool.instance
         self.order = order = pool.routes[k]
-        self.worker = worker = problem.workers[k]
+        self.worker = worker = instance.workers[k]
         self.latest = timer.latest_starts(k, order)
-        locations = [worker.start_location, *(timer.location[i] for i in order)]
+        locations = [worker.start_location, *(instance.location[i] for i in order)]
         locations.append(worker.end_location)
-        arc = pool.day.arc
+        arc = instance.arc
         # tail[p]: travel of the unchanged route from order[p] (p = len: home) to the end.
         tail = [0.0] * (len(order) + 1)
         for p in range(len(order) - 1, -1, -1):
             tail[p] = tail[p + 1] + arc[locations[p + 1]][locations[p + 2]]
         self.tail = tail
         self.before = tail[0] + arc[locations[0]][locations[1]] if order else 0.0
-        self.last_start = timer.windows[visit][-1][1]
+        self.last_start = instance.windows[visit][-1][1]
         self.excess = (
             None
             if worker.capacity is None
-            else sum(timer.load[i] for i in order) + timer.load[visit] - worker.capacity
+            else sum(instance.load[i] for i in order) + instance.load[visit] - worker.capacity
         )
         self.too_many = None if worker.max_visits is None else len(order) + 1 - worker.max_visits
 
@@ -213,7 +204,8 @@ class _Ejection:
     ) -> None:
         """At base position p, free at `location` from `free`; `placed`: where the visit went."""
         pool, timer = self.pool, self.pool.timer
-        durations, arc, order = pool.problem.durations, pool.day.arc, self.order
+        durations, arc, order = pool.instance.durations, pool.instance.arc, self.order
+        most = pool.max_ejected
         if placed is None:
             here = timer.location[self.visit]
             arrival = free + durations[location][here]
@@ -234,7 +226,7 @@ class _Ejection:
                 )
         elif self._rest_fits(p, location, free, travel, weight, removed, placed):
             return
-        elif len(removed) == MAX_EJECTED:
+        elif len(removed) == most:
             return  # the rest cannot fit unchanged and nothing more may go
         if p == len(order):
             return
@@ -247,7 +239,7 @@ class _Ejection:
             )
         bound = pool.bound
         if (
-            len(removed) < MAX_EJECTED
+            len(removed) < most
             and i not in pool.pinned
             and (bound is None or weight + pool.weight[i] <= bound)
         ):
@@ -266,7 +258,7 @@ class _Ejection:
         placed: int,
     ) -> bool:
         """If order[p:] fits unchanged from here, record the placement and say so."""
-        timer, durations = self.pool.timer, self.pool.problem.durations
+        timer, durations = self.pool.timer, self.pool.instance.durations
         if p == len(self.order):
             after = self.worker.end_location
             if free + durations[location][after] > self.latest[p]:
@@ -280,7 +272,7 @@ class _Ejection:
         if not removed or not self._rules_hold(removed):
             return False  # nothing ejected: it failed already (lunch), so eject something
         self._record(
-            weight, travel + self.pool.day.arc[location][after] + self.tail[p], removed, placed
+            weight, travel + self.pool.instance.arc[location][after] + self.tail[p], removed, placed
         )
         return True
 
@@ -289,7 +281,7 @@ class _Ejection:
         if self.too_many is not None and len(removed) < self.too_many:
             return False
         if self.excess is not None and self.excess > 0:
-            load = self.pool.timer.load
+            load = self.pool.instance.load
             return sum(load[self.order[p]] for p in removed) >= self.excess
         return True
 

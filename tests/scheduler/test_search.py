@@ -1,7 +1,8 @@
-"""The exchange pass after the search: exact timing, and the trades it makes."""
+"""Our search steps: exact timing, ruin and recreate, insertion, and the exchange pass."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import time
@@ -10,23 +11,26 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from scheduler import Break, Priority, Problem, TimeWindow
-from scheduler.improve import (
-    DayCost,
-    RouteBounds,
-    Timer,
-    _strings,
-    exchange_dropped,
-    ruin_and_recreate,
-)
+from scheduler.assemble import assemble
+from scheduler.params import RuinParams
 from scheduler.schedule import time_route
-from scheduler.solver import assemble
-from tests.scheduler.conftest import DAY, HOUR, MakeProblem, road, visit, worker
+from scheduler.search import ruin
+from scheduler.search.context import Context
+from scheduler.search.cost import DayCost, RouteBounds
+from scheduler.search.exchange import exchange_dropped
+from scheduler.search.instance import Instance
+from scheduler.search.recreate import candidates, insert, insert_by_regret, places
+from scheduler.search.ruin import _strings
+from scheduler.search.timing import Timer
+from tests.scheduler.conftest import DAY, HOUR, MakeProblem, on_ids, road, visit, worker
+
+ruin_and_recreate = functools.partial(on_ids, ruin.ruin_and_recreate)
 
 
 def test_its_timing_agrees_with_the_schedule_on_every_short_order(
     two_worker_day: Problem,
 ) -> None:
-    timer = Timer(two_worker_day)
+    timer = Timer(Instance(two_worker_day))
     ids = [v.id for v in two_worker_day.visits]
     for k, w in enumerate(two_worker_day.workers):
         for size in range(5):
@@ -45,7 +49,7 @@ def test_a_due_visit_replaces_an_optional_one_when_only_one_fits(
     ]
     problem = make_problem([short_day], visits)
     worse = assemble(problem, [["optional"]])
-    better = exchange_dropped(problem, worse, assemble, deadline=float("inf"))
+    better = exchange_dropped(Context.of(problem), worse, deadline=float("inf"))
     assert better.served() == {"due"}
     assert better.is_feasible()
     assert better.cost() < worse.cost()
@@ -53,7 +57,7 @@ def test_a_due_visit_replaces_an_optional_one_when_only_one_fits(
 
 def test_a_left_out_visit_that_fits_is_inserted(make_problem: MakeProblem) -> None:
     problem = make_problem([worker()], [visit("a", 1), visit("b", 2)])
-    plan = exchange_dropped(problem, assemble(problem, [["b"]]), assemble, float("inf"))
+    plan = exchange_dropped(Context.of(problem), assemble(problem, [["b"]]), float("inf"))
     assert [s.visit_id for s in plan.route("w1").stops] == ["a", "b"]
 
 
@@ -62,7 +66,7 @@ def test_a_visit_moves_to_the_other_worker_to_make_room(make_problem: MakeProble
     far_away = worker("w2", start_location=6, end_location=6)
     visits = [visit("x", 1), visit("y", 1, windows=(TimeWindow(8 * HOUR, 8 * HOUR + 600),))]
     problem = make_problem([early, far_away], visits)
-    plan = exchange_dropped(problem, assemble(problem, [["x"], []]), assemble, float("inf"))
+    plan = exchange_dropped(Context.of(problem), assemble(problem, [["x"], []]), float("inf"))
     assert [s.visit_id for s in plan.route("w1").stops] == ["y"]
     assert [s.visit_id for s in plan.route("w2").stops] == ["x"]
     assert plan.is_feasible()
@@ -110,18 +114,18 @@ def test_regret_insertion_serves_first_the_visit_with_one_place_left(
     ]
     visits = [visit("p", 1, skills=frozenset({"counselling"})), visit("q", 2)]
     problem = make_problem(workers, visits)
-    timer = Timer(problem)
-    day = DayCost(problem, timer)
-    p, q = timer.index["p"], timer.index["q"]
+    ctx = Context.of(problem)
+    day = ctx.day
+    p, q = ctx.instance.index["p"], ctx.instance.index["q"]
 
     greedy: list[list[int]] = [[], []]
     for i in (q, p):
-        day.insert(greedy, i)
+        insert(ctx, greedy, i)
     assert greedy == [[q], []]
 
     for k_regret in (2, 3):
         routes: list[list[int]] = [[], []]
-        day.insert_by_regret(routes, [q, p], k_regret)
+        insert_by_regret(ctx, routes, [q, p], k_regret)
         assert routes == [[p], [q]]
         plan = assemble(problem, [[v.id for v in (problem.visits[i] for i in o)] for o in routes])
         assert plan.is_feasible()
@@ -158,14 +162,14 @@ def test_an_optional_visit_whose_detour_costs_more_than_its_penalty_stays_out(
         visit("far_urgent", 10, priority=Priority.URGENT),
     ]
     problem = make_problem([worker("w1")], visits)
-    timer = Timer(problem)
-    day = DayCost(problem, timer)
+    ctx = Context.of(problem)
+    index = ctx.instance.index
     routes: list[list[int]] = [[]]
 
-    assert day.insert(routes, timer.index["near"])
-    assert not day.insert(routes, timer.index["far"])
-    assert routes == [[timer.index["near"]]]
-    assert day.insert(routes, timer.index["far_urgent"])  # mandatory: in wherever it fits
+    assert insert(ctx, routes, index["near"])
+    assert not insert(ctx, routes, index["far"])
+    assert routes == [[index["near"]]]
+    assert insert(ctx, routes, index["far_urgent"])  # mandatory: in wherever it fits
 
 
 def test_string_removal_takes_one_stretch_from_each_route_near_a_visit() -> None:
@@ -173,7 +177,7 @@ def test_string_removal_takes_one_stretch_from_each_route_near_a_visit() -> None
     served = {i for order in routes for i in order}
     near = [sorted(served, key=lambda j, i=i: (abs(i - j), j)) for i in range(15)]
     for seed in range(50):
-        removed = _strings(routes, near, served, random.Random(seed))
+        removed = _strings(routes, near, served, random.Random(seed), RuinParams())
         assert removed
         for order in routes:
             taken = [p for p, i in enumerate(order) if i in removed]
@@ -189,11 +193,11 @@ def test_insertions_try_one_empty_route_per_kind_of_worker(make_problem: MakePro
     workers += [worker("w4", skills=skill), worker("w5")]
     visits = [visit("a", 1), visit("b", 2, preferred_worker="w5")]
     problem = make_problem(workers, visits)
-    day = DayCost(problem, Timer(problem))
+    instance = Instance(problem)
 
-    assert day.candidates([[], [], [], [], []], {0, 1, 2, 3, 4}) == [0, 3, 4]
-    assert day.candidates([[], [0], [], [], []], {0, 1, 2, 3, 4}) == [0, 1, 3, 4]
-    assert day.candidates([[0], [], [], [], []], {1, 2}) == [1]
+    assert candidates(instance, [[], [], [], [], []], {0, 1, 2, 3, 4}) == [0, 3, 4]
+    assert candidates(instance, [[], [0], [], [], []], {0, 1, 2, 3, 4}) == [0, 1, 3, 4]
+    assert candidates(instance, [[0], [], [], [], []], {1, 2}) == [1]
 
 
 @st.composite
@@ -239,13 +243,12 @@ def _routes_to_insert_into(draw: st.DrawFn) -> tuple[Problem, list[int]]:
     return problem, order
 
 
-def _bounded(case: tuple[Problem, list[int]]) -> tuple[Timer, DayCost, RouteBounds]:
-    """The timer, the costs and the order's bounds of a drawn case whose order is feasible."""
+def _bounded(case: tuple[Problem, list[int]]) -> tuple[Context, RouteBounds]:
+    """The search's context and the order's bounds of a drawn case whose order is feasible."""
     problem, order = case
-    timer = Timer(problem)
-    assume(timer.feasible(0, order))
-    day = DayCost(problem, timer)
-    return timer, day, day.bounds(0, order)
+    ctx = Context.of(problem)
+    assume(ctx.timer.feasible(0, order))
+    return ctx, ctx.day.bounds(0, order)
 
 
 @given(_routes_to_insert_into())
@@ -254,9 +257,10 @@ def test_the_places_offered_for_a_visit_are_exactly_the_feasible_ones(
     case: tuple[Problem, list[int]],
 ) -> None:
     problem, order = case
-    timer, day, bounds = _bounded(case)
+    ctx, bounds = _bounded(case)
+    timer = ctx.timer
     for new in set(range(len(problem.visits))) - set(order):
-        offered = sorted(p for _, p, _ in day.places(0, new, bounds))
+        offered = sorted(p for _, p, _ in places(ctx, 0, new, bounds))
         feasible = [
             p for p in range(len(order) + 1) if timer.feasible(0, [*order[:p], new, *order[p:]])
         ]
@@ -269,21 +273,22 @@ def test_bounds_grown_by_an_insertion_equal_bounds_computed_afresh(
     case: tuple[Problem, list[int]],
 ) -> None:
     problem, order = case
-    timer, day, bounds = _bounded(case)
+    ctx, bounds = _bounded(case)
+    day = ctx.day
     for new in set(range(len(problem.visits))) - set(order):
-        for _, p, _ in day.places(0, new, bounds):
+        for _, p, _ in places(ctx, 0, new, bounds):
             grown = [*order[:p], new, *order[p:]]
-            afresh = DayCost(problem, timer).bounds(0, grown)
+            afresh = DayCost(ctx.instance, ctx.timer).bounds(0, grown)
             assert day.bounds(0, grown, (p, bounds))._replace(places={}) == afresh, (order, new, p)
 
 
 def test_the_acceptance_margin_leaves_out_only_mandatory_penalties(
     two_worker_day: Problem,
 ) -> None:
-    timer = Timer(two_worker_day)
-    day = DayCost(two_worker_day, timer)
-    a, d, e = (timer.index[v] for v in ("a", "d", "e"))  # urgent, overdue, optional
+    ctx = Context.of(two_worker_day)
+    day, penalty = ctx.day, ctx.instance.penalty
+    a, d, e = (ctx.instance.index[v] for v in ("a", "d", "e"))  # urgent, overdue, optional
     routes: list[list[int]] = [[], [e]]
 
-    assert day.mandatory_left_out(routes) == timer.penalty[a] + timer.penalty[d]
+    assert day.mandatory_left_out(routes) == penalty[a] + penalty[d]
     assert day.mandatory_left_out([[a], [d, e]]) == 0

@@ -1,0 +1,129 @@
+"""A search process's work: its runs, each OR-Tools then our steps, and how a solve's time
+limit is split into those runs.
+
+Each process runs one or two runs (restarts) one after the other, each from its own OR-Tools
+start: OR-Tools for its share (`scheduler.model`), then on fixed fleets the ejection pool for
+what it left out (`ejection`), then ruin and recreate (`ruin`); a fleet's run that ends with
+time to spare goes round once more. Counts (solutions, ejections, rounds) end each step on an
+idle machine, so the same input gives the same routes; the clock is the hard cap.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from scheduler import model
+from scheduler.params import SearchConfig, SolveParams
+from scheduler.problem import Problem
+from scheduler.search import ejection, ruin
+from scheduler.search.context import Context
+from scheduler.search.instance import Routes
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a process: OR-Tools, the ejection pool on fixed fleets, then ruin and
+    recreate from its plan, each with its budget."""
+
+    config: SearchConfig
+    seconds: float
+    moves: int
+    recreate_seconds: float = 0.0
+    recreate_rounds: int = 0
+    seed: int = 0
+    ejections: int = 0
+
+
+def split(
+    problem: Problem,
+    params: SolveParams,
+    *,
+    time_limit: float,
+    seed: int,
+    processes: int,
+    max_moves: int | None,
+) -> list[list[Run]]:
+    """The runs of each process: configurations by seed, and their shares of `time_limit`."""
+    budget, portfolio = params.budget, params.portfolio
+    nodes = len(problem.visits) + len(problem.workers)
+    configs = portfolio.configs
+    if len(problem.visits) > portfolio.iterated_max_visits:
+        configs = tuple(c for c in configs if not c.iterated)
+    restart = any(low <= nodes <= high for low, high in budget.restart_nodes)
+    whole = max(0.05, time_limit * budget.usable - budget.search_reserve - budget.startup)
+    # No second run where halving the share would cost both runs their ruin and recreate.
+    halving_drops_recreate = whole / 2 < budget.min_recreate_share <= whole
+    rounds = 2 if restart and not halving_drops_recreate else 1
+    share = whole / rounds
+    return [
+        [
+            _run(problem, params, configs, seed + i + processes * r, share, max_moves)
+            for r in range(rounds)
+        ]
+        for i in range(processes)
+    ]
+
+
+def _run(
+    problem: Problem,
+    params: SolveParams,
+    configs: tuple[SearchConfig, ...],
+    index: int,
+    share: float,
+    max_moves: int | None,
+) -> Run:
+    config = configs[index % len(configs)]
+    budget, visits = params.budget, len(problem.visits)
+    nodes = visits + len(problem.workers)
+    part = budget.recreate_share if config.recreate_share is None else config.recreate_share
+    recreate = share * part if share >= budget.min_recreate_share else 0.0
+    search = share - recreate
+    moves = params.portfolio.solutions_per_second_node * config.speed * search / nodes
+    moves = max_moves if max_moves is not None else max(params.portfolio.min_moves, int(moves))
+    microseconds = budget.round_microseconds_per_visit * max(1, visits)
+    rounds = int(recreate * 1e6 / microseconds)
+    ejections = 0
+    if params.ejection.share:
+        per_second = params.ejection.per_second_visit / max(1, visits)
+        ejections = int(per_second * params.ejection.share * recreate)
+    return Run(config, search, moves, recreate, rounds, index, ejections)
+
+
+def search_chain(ctx: Context, runs: list[Run], finish: float) -> list[Routes | None]:
+    """Run configurations one after the other (restarts), each with its own budget, all
+    done by `finish` (a `time.time()`: the one clock every process reads alike)."""
+    found = []
+    problem, share = ctx.instance.problem, ctx.params.ejection.share
+    last = time.perf_counter() + finish - time.time()
+    for run in runs:
+        # OR-Tools overshooting its clock eats into the recreate time, not past the share.
+        deadline = min(last, time.perf_counter() + run.seconds + run.recreate_seconds)
+        routes = model.search_routes(problem, run.config, run.seconds, run.moves)
+        if routes is not None:
+            eject_until = time.perf_counter() + share * run.recreate_seconds
+            routes = _improve(ctx, routes, run, run.seed, eject_until, deadline)
+        if routes is not None and run.ejections and time.perf_counter() < deadline:
+            # Ruin and recreate may end with time to spare: spend most of it on any visits
+            # still left out, the rest on polishing what the ejections leave behind.
+            left = deadline - time.perf_counter()
+            polish = deadline - ctx.params.ejection.polish_share * left
+            routes = _improve(ctx, routes, run, run.seed + 1, polish, deadline)
+        found.append(routes)
+    return found
+
+
+def _improve(
+    ctx: Context, routes: Routes, run: Run, seed: int, eject_until: float, deadline: float
+) -> Routes:
+    """Our steps after OR-Tools: the ejection pool on fixed fleets (until `eject_until`),
+    then ruin and recreate (until `deadline`), each within the run's budget."""
+    if run.ejections:
+        routes = ejection.serve_left_out(
+            ctx, routes, seed=seed, iterations=run.ejections, deadline=eject_until
+        )
+    if run.recreate_rounds:
+        routes = ruin.ruin_and_recreate(
+            ctx, routes, seed=seed, iterations=run.recreate_rounds, deadline=deadline
+        )
+    return routes
