@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+import console
 import notifications
 from backend import runtime
 from backend.config import load_settings
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     requests.init_app(app)
     cli.init_app(app)
+    console.init_app(app, settings)
     return app
 
 
