@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from tests.conftest import require_service
 from tests.factories import World
 
 PASSWORD = "test-password"
@@ -60,3 +66,57 @@ def signed_in(browser: Browser) -> Any:
         return browser
 
     return sign_in
+
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The test app served over real HTTP on loopback, for a real browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (its own browser download is not used)."""
+    if not Path(CHROMIUM).exists():
+        require_service("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: str, world: World, request: pytest.FixtureRequest
+         ) -> Iterator[Any]:
+    """A fresh browser tab (desktop size) on the live server; a screenshot when the test ends."""
+    context = chromium.new_context(base_url=live_server, locale="zh-CN",
+                                   timezone_id="Asia/Shanghai",
+                                   viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    yield tab
+    SCREENSHOTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def sign_in_page(page: Any, username: str) -> None:
+    """Sign in through the form, by its labels, as a person would."""
+    page.goto("/console/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()

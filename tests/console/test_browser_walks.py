@@ -1,0 +1,50 @@
+"""Walks through the console in real headless Chromium, as its people use it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.console.conftest import sign_in_page
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_clerk_signs_in_and_sees_todays_desk_and_the_queue(page: Any) -> None:
+    sign_in_page(page, "ts-a")
+    assert page.get_by_role("heading", name="今日工作").is_visible()
+    page.get_by_role("link", name="待办件", exact=True).click()
+    page.get_by_label("只看已超期").check()
+    page.get_by_role("button", name="筛选").click()
+    assert page.url.endswith("overdue=1")
+    assert page.get_by_role("heading", name="待办件").is_visible()
+
+
+def test_a_wrong_password_is_shown_beside_the_field(page: Any) -> None:
+    page.goto("/console/login")
+    page.get_by_label("用户名").fill("ts-a")
+    page.get_by_label("密码").fill("wrong")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_role("alert").is_visible()
+    assert page.get_by_text("用户名或密码错误").first.is_visible()
+
+
+def test_the_city_admin_reads_the_compliance_grid(page: Any) -> None:
+    sign_in_page(page, "city-admin")
+    assert page.get_by_role("heading", name="各乡镇达标情况").is_visible()
+    assert page.locator("table.grid tbody tr").count() >= 2
+
+
+def test_a_social_worker_opens_the_day_on_a_phone(chromium: Any, live_server: str,
+                                                  world: Any) -> None:
+    context = chromium.new_context(base_url=live_server, locale="zh-CN",
+                                   viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    sign_in_page(phone, "sw-a1")
+    assert phone.get_by_role("heading", name="今日探访").is_visible()
+    from tests.console.conftest import SCREENSHOTS
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(SCREENSHOTS / "worker_phone.png"), full_page=True)
+    context.close()
