@@ -70,6 +70,8 @@ def demo_serve(host: str, port: int) -> None:
         click.echo(f"本地模拟微信服务：{fake.base_url}")
     with db.connection_context():
         click.echo(demo.SeedSummary(logins=demo.demo_logins()).describe_logins())
+    click.echo(f"工作台（乡镇民政办、社工手机、市民政局）：http://{host}:{port}/console/"
+               "（用上面任一工作人员账号登录）")
     click.echo(f"API 文档：http://{host}:{port}/api/docs")
     # Flask refuses app.run() inside a CLI command; werkzeug's server is what it would use.
     run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
