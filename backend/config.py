@@ -40,6 +40,8 @@ class Settings:
     wechat_miniprogram_state: str = "formal"
     # An OSRM server (osrm-routed) for road travel times; empty = straight-line estimates.
     osrm_url: str = ""
+    # Bearer token for /metrics; empty = served only to the machine itself (loopback).
+    metrics_token: str = ""
     access_token_ttl_seconds: int = 2 * 3600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     login_failures_before_lockout: int = 5
@@ -83,6 +85,7 @@ _ENV_NAMES = {
     "wechat_api_base": "WECHAT_API_BASE",
     "wechat_miniprogram_state": "WECHAT_MINIPROGRAM_STATE",
     "osrm_url": "OSRM_URL",
+    "metrics_token": "METRICS_TOKEN",
     "standards_file": "STANDARDS_FILE",
     "wechat_templates": "WECHAT_TEMPLATES",
 }
@@ -108,6 +111,27 @@ def load_settings(environ: Mapping[str, str] | None = None,
     return _fill_defaults(settings)
 
 
+# Values that are shipped in code or documentation, never a real secret.
+DEMO_WECHAT = {"wx-demo-appid", "demo-secret", "wx-test-appid", "test-secret"}
+PLACEHOLDERS = {"change-me", "changeme", "secret", "demo", "test", "dev", "development"}
+MIN_SECRET_KEY_CHARS = 32
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why these settings must not serve real users, one line each (empty: they may)."""
+    problems = []
+    if settings.wechat_appid in DEMO_WECHAT or settings.wechat_secret in DEMO_WECHAT:
+        problems.append("WECHAT_APPID / WECHAT_SECRET 仍是演示值，请配置小程序的真实凭据")
+    if (len(settings.secret_key) < MIN_SECRET_KEY_CHARS
+            or settings.secret_key.lower() in PLACEHOLDERS):
+        problems.append(f"SECRET_KEY 过短或为示例值，须至少 {MIN_SECRET_KEY_CHARS} 个随机字符")
+    if settings.data_key.lower() in PLACEHOLDERS:
+        problems.append("DATA_KEY 为示例值，请用 32 字节随机密钥（urlsafe base64）")
+    if not settings.redis_url:
+        problems.append("缺少 REDIS_URL：没有它，夜间排线、提醒与超期督办都不会运行")
+    return problems
+
+
 def _json_object(text: str, env_name: str) -> dict[str, str]:
     """A JSON object from an environment variable, or a clear configuration error."""
     try:
@@ -129,6 +153,9 @@ def _fill_defaults(settings: Settings) -> Settings:
             raise ConfigurationError(
                 "生产环境缺少必需配置: " + ", ".join(_ENV_NAMES[m] for m in missing))
         settings.vault()  # a malformed key fails now, not on the first request
+        problems = production_problems(settings)
+        if problems:
+            raise ConfigurationError("生产环境拒绝启动：\n" + "\n".join(problems))
         return settings
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     changes: dict[str, Any] = {}

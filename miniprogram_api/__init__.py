@@ -12,7 +12,7 @@ from backend import runtime
 from backend.config import load_settings
 from backend.db import db, open_database
 from backend.wechat import WeChatClient
-from miniprogram_api import cli, docs, errors, requests
+from miniprogram_api import cli, docs, errors, health, metrics, requests
 from miniprogram_api.extensions import Api, PaginationDocsPlugin
 from miniprogram_api.resources import BLUEPRINTS
 
@@ -45,6 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     requests.init_app(app)
     cli.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
     console.init_app(app, settings)
     return app
 

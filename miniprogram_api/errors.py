@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 from marshmallow import Schema, fields
-from peewee import IntegrityError
+from peewee import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from backend import errors
@@ -102,6 +102,17 @@ def handle_integrity_error(error: IntegrityError) -> tuple[dict[str, Any], int]:
     return envelope(409, "conflict", "数据已被其他操作修改或已存在，请刷新后重试"), 409
 
 
+# How long a client should wait before retrying while the database is away.
+DATABASE_RETRY_AFTER_S = 5
+
+
+def handle_database_down(error: Exception) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The database is unreachable: a temporary 503 the client may retry, not our fault."""
+    _log.warning("database unavailable: %s", type(error).__name__)
+    return (envelope(503, "database_unavailable", "数据库暂时不可用，请稍后重试"), 503,
+            {"Retry-After": str(DATABASE_RETRY_AFTER_S)})
+
+
 def handle_unexpected(error: Exception) -> tuple[dict[str, Any], int]:
     """Anything else is our fault: log it, answer a plain 500 with no internals."""
     _log.exception("unhandled error")
@@ -113,4 +124,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(errors.DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

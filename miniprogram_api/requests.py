@@ -8,15 +8,23 @@ OPTIONS) take no transaction of their own: on SQLite a transaction holds the wri
 
 from __future__ import annotations
 
+import logging
+import re
+import time
 from contextlib import ExitStack
 from typing import Any
 
 from flask import Flask, Response, g, request
 
 from backend.unit_of_work import scope, unit_of_work
+from miniprogram_api import metrics
 from miniprogram_api.auth import load_actor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A caller's X-Request-Id is kept only if it is this short and plain (it is stamped on audit
+# rows and logs); anything else gets a new id.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_access = logging.getLogger("miniprogram_api.access")
 
 
 class App(Flask):
@@ -30,14 +38,24 @@ class App(Flask):
 
 
 def _open() -> None:
+    g.started = time.perf_counter()
+    given = request.headers.get("X-Request-Id", "")
     stack = ExitStack()
-    g.request_id = stack.enter_context(scope(request_id=request.headers.get("X-Request-Id")))
+    g.request_id = stack.enter_context(
+        scope(request_id=given if REQUEST_ID.fullmatch(given) else None))
     g.scope = stack
     load_actor()
 
 
 def _after(response: Response) -> Response:
     response.headers["X-Request-Id"] = g.get("request_id", "")
+    route = request.url_rule.rule if request.url_rule else "<unmatched>"
+    seconds = time.perf_counter() - g.get("started", time.perf_counter())
+    metrics.observe_request(request.method, route, response.status_code, seconds)
+    actor = g.get("actor")
+    _access.info("request", extra={
+        "method": request.method, "route": route, "status": response.status_code,
+        "duration_ms": round(seconds * 1000, 1), "actor": actor.key if actor else None})
     return response
 
 

@@ -9,6 +9,7 @@ work per transaction it needs.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -32,8 +33,16 @@ def job(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         current = get_current_job()
+        started, outcome = time.perf_counter(), "failed"
         with scope(request_id=current.id if current else f"inline-{func.__name__}"):
-            return func(*args, **kwargs)
+            try:
+                result = func(*args, **kwargs)
+                outcome = "done"
+                return result
+            finally:
+                log.info("job", extra={"job": func.__name__, "outcome": outcome,
+                                       "duration_ms": round(
+                                           (time.perf_counter() - started) * 1000, 1)})
 
     return run
 

@@ -12,7 +12,7 @@ import threading
 
 from rq import SimpleWorker, Worker
 
-from backend import runtime
+from backend import logs, runtime
 from backend.config import ConfigurationError, load_settings
 from backend.db import open_database
 from notifications import install
@@ -36,8 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Start a worker: settings, database, notifications wiring, cron, then work."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(logging.INFO)
     settings = load_settings()
     if not settings.redis_url:
         raise ConfigurationError("worker 需要 REDIS_URL（没有 Redis 时任务在请求后直接执行）")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from backend.config import ConfigurationError, load_settings
+from backend.pii import DataVault
 
 
 def test_development_generates_and_keeps_its_keys_under_instance(tmp_path: Path) -> None:
@@ -50,3 +51,46 @@ def test_wechat_template_ids_come_from_json(tmp_path: Path) -> None:
     assert settings.wechat_templates == {"booking_approved": "AbC123"}
     with pytest.raises(ConfigurationError, match="WECHAT_TEMPLATES"):
         load_settings({"INSTANCE_PATH": str(tmp_path), "WECHAT_TEMPLATES": "[1, 2]"})
+
+
+def _production(tmp_path: Path, **changes: str) -> dict[str, str]:
+    return {"APP_ENV": "production", "DATABASE_URL": "postgresql://x/y",
+            "SECRET_KEY": "k" * 48, "DATA_KEY": DataVault.generate_key_string(),
+            "REDIS_URL": "redis://127.0.0.1:6379/0", "WECHAT_APPID": "wx1234567890abcdef",
+            "WECHAT_SECRET": "a-real-looking-secret", "INSTANCE_PATH": str(tmp_path), **changes}
+
+
+def test_a_complete_production_configuration_starts(tmp_path: Path) -> None:
+    assert load_settings(_production(tmp_path)).is_production
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"WECHAT_APPID": "wx-demo-appid"}, "WECHAT_APPID / WECHAT_SECRET 仍是演示值"),
+        ({"WECHAT_SECRET": "demo-secret"}, "WECHAT_APPID / WECHAT_SECRET 仍是演示值"),
+        ({"SECRET_KEY": "s"}, "SECRET_KEY 过短或为示例值"),
+        ({"SECRET_KEY": "change-me"}, "SECRET_KEY 过短或为示例值"),
+        ({"REDIS_URL": ""}, "缺少 REDIS_URL"),
+    ],
+)
+def test_production_refuses_each_unsafe_setting_with_one_clear_line(
+    tmp_path: Path, changes: dict[str, str], said: str
+) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings(_production(tmp_path, **changes))
+    lines = refused.value.message.splitlines()
+    assert len(lines) == 2 and lines[1].startswith(said)
+
+
+def test_production_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    from backend import health
+    from backend.db import db, open_database
+
+    previous = db.obj
+    open_database(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with pytest.raises(ConfigurationError, match="数据库结构未迁移到最新"):
+            health.refuse_unmigrated()
+    finally:
+        db.initialize(previous)
