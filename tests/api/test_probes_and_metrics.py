@@ -93,9 +93,11 @@ def test_gunicorn_serves_the_app_with_the_repo_config(api: Api, tmp_path: Path) 
            "GUNICORN_WORKERS": "1", "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("REDIS_URL", None)
     log = tmp_path / "gunicorn.log"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "miniprogram_api.wsgi:app"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    with log.open("w") as errors:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+             "miniprogram_api.wsgi:app"],
+            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)
     try:
         base, ready = f"http://127.0.0.1:{port}", None
         deadline = time.monotonic() + 90  # importing the app on a busy machine takes a while
