@@ -20,7 +20,12 @@ from flask import g
 from flask_smorest.pagination import Page
 
 from backend.permissions import PERMISSIONS, PUBLIC, require
+from miniprogram_api import validation_messages
 from miniprogram_api.errors import ERROR_DESCRIPTIONS, ErrorSchema
+
+# marshmallow copies a field class's messages into each field when the field is built, and our
+# schemas build their fields when their modules are imported, which all import this one first.
+validation_messages.install()
 
 
 class Api(flask_smorest.Api):
