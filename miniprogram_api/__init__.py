@@ -13,7 +13,7 @@ from backend.config import load_settings
 from backend.db import db, open_database
 from backend.wechat import WeChatClient
 from miniprogram_api import cli, docs, errors, health, metrics, requests
-from miniprogram_api.extensions import Api, PaginationDocsPlugin
+from miniprogram_api.extensions import Api, IdConverter, PaginationDocsPlugin, id_parameter
 from miniprogram_api.resources import BLUEPRINTS
 
 
@@ -38,7 +38,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                             settings.wechat_secret)
     notifications.install(settings)  # the RQ relay with REDIS_URL, else jobs run inline
 
+    app.url_map.converters["int"] = IdConverter
     api = Api(app, spec_kwargs={"extra_plugins": [PaginationDocsPlugin()]})
+    api.register_converter(IdConverter, id_parameter)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     docs.init_app(app)

@@ -113,6 +113,11 @@ def handle_database_down(error: Exception) -> tuple[dict[str, Any], int, dict[st
             {"Retry-After": str(DATABASE_RETRY_AFTER_S)})
 
 
+def handle_too_deep(error: RecursionError) -> tuple[dict[str, Any], int]:
+    """JSON nested deeper than anyone sends: refuse it as malformed, not as our failure."""
+    return envelope(400, "bad_request", "请求内容嵌套过深"), 400
+
+
 def handle_unexpected(error: Exception) -> tuple[dict[str, Any], int]:
     """Anything else is our fault: log it, answer a plain 500 with no internals."""
     _log.exception("unhandled error")
@@ -125,5 +130,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(RecursionError, handle_too_deep)
     app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

@@ -18,6 +18,7 @@ import peewee as pw
 from apispec import BasePlugin
 from flask import g
 from flask_smorest.pagination import Page
+from werkzeug.routing import IntegerConverter
 
 from backend.permissions import PERMISSIONS, PUBLIC, require
 from miniprogram_api import validation_messages
@@ -40,6 +41,21 @@ class Api(flask_smorest.Api):
 
 
 PAGINATION_KEYS = frozenset({"page", "page_size"})
+# The largest id either database stores (a signed 64-bit integer); larger ones match nothing.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in paths, bounded to what the database can hold (beyond it: 404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def id_parameter(converter: IdConverter) -> dict[str, Any]:
+    """The OpenAPI schema of a bounded id path parameter."""
+    return {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 
 
 class PaginationDocsPlugin(BasePlugin):
@@ -61,12 +77,31 @@ class PaginationDocsPlugin(BasePlugin):
                         parameter["description"] = description
 
 
+def _without_nul(data: Any, path: str = "") -> None:
+    """Refuse NUL characters anywhere in the input: PostgreSQL cannot store them in text."""
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise ma.ValidationError({path or "_schema": ["不能包含空字符（\\u0000）"]})
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _without_nul(value, str(key))
+    elif isinstance(data, list):
+        for value in data:
+            _without_nul(value, path)
+
+
 class Schema(ma.Schema):
     """Base schema: unknown fields are an error, never silently dropped."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _refuse_nul_characters(self, data: Any, **kwargs: Any) -> Any:
+        if hasattr(data, "keys"):
+            _without_nul({key: data[key] for key in data})
+        return data
 
     @ma.pre_load
     def _leave_pagination_to_the_pager(self, data: Any, **kwargs: Any) -> Any:
@@ -95,14 +130,22 @@ class CommandSchema(Schema):
         return self.command(**data)
 
 
+def _within_64_bits(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Add the 64-bit bound to a field's validators: both databases refuse anything larger."""
+    given = kwargs.get("validate")
+    validators = [] if given is None else list(given) if isinstance(given, list | tuple) \
+        else [given]
+    return {**kwargs, "validate": [*validators, ma.validate.Range(min=-MAX_ID - 1, max=MAX_ID)]}
+
+
 def Int(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
     """A strict integer field: "12" and 1.5 are rejected, not coerced."""
-    return ma.fields.Integer(strict=True, **kwargs)
+    return ma.fields.Integer(strict=True, **_within_64_bits(kwargs))
 
 
 def QueryInt(**kwargs: Any) -> ma.fields.Integer:  # noqa: N802 - reads like a field class
     """An integer from a query string, where digits can only arrive as text; "1.5" is refused."""
-    return ma.fields.Integer(strict=False, **kwargs)
+    return ma.fields.Integer(strict=False, **_within_64_bits(kwargs))
 
 
 class PeeweePage(Page):
@@ -123,6 +166,8 @@ class PeeweePage(Page):
     def items(self) -> list[Any]:
         """This page's rows."""
         params = self.page_params
+        if params.first_item > MAX_ID:  # past any row there could be, and past bigint
+            return []
         page = self.collection.limit(params.page_size).offset(params.first_item)
         return list(pw.prefetch(page, *self.prefetch) if self.prefetch else page)
 
