@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from typing import Any
 
 from redis import Redis
 from rq.cron import CronScheduler
 
+from notifications.context import REDIS_DOWN
 from notifications.periodic import PERIODIC_JOBS, PeriodicJob, job_call
+
+_log = logging.getLogger("notifications.cron")
 
 
 def register_all(scheduler: CronScheduler, declared: tuple[PeriodicJob, ...] = PERIODIC_JOBS
@@ -52,14 +57,21 @@ class LeaderCronScheduler(CronScheduler):
         """Run the scheduling loop beside a worker (RQ's ``start`` wants the main thread)."""
 
         def loop() -> None:
-            self.register_birth()
-            try:
-                while not stop.is_set():
+            registered = False
+            while not stop.is_set():
+                try:
+                    if not registered:
+                        self.register_birth()
+                        registered = True
                     if self.enqueue_jobs():
                         self.save()
                     self.heartbeat()
-                    stop.wait(max(1.0, self.calculate_sleep_interval()))
-            finally:
+                except REDIS_DOWN as exc:  # Redis went away: keep the schedule, try again
+                    _log.warning("cron: Redis unreachable (%s)", type(exc).__name__)
+                    stop.wait(5.0)
+                    continue
+                stop.wait(max(1.0, self.calculate_sleep_interval()))
+            with contextlib.suppress(*REDIS_DOWN):
                 self.register_death()
 
         thread = threading.Thread(target=loop, name="rq-cron", daemon=True)

@@ -37,7 +37,7 @@ def send_pending_deliveries(limit: int = 200) -> int:
 
 
 @job
-def sweep_outbox(stale_minutes: int = 10) -> int:
+def sweep_outbox(stale_minutes: int = 1) -> int:
     """Hand on events left pending (Redis was down) or whose queued job was lost."""
     count = relay.current_relay().sweep(stale_after=timedelta(minutes=stale_minutes))
     log.info("outbox sweep handed on %s events", count)

@@ -110,7 +110,7 @@ class RQRelay:
             handed_on.append(event.id)
         _mark_enqueued(handed_on)
 
-    def sweep(self, stale_after: timedelta = timedelta(minutes=10), limit: int = 500) -> int:
+    def sweep(self, stale_after: timedelta = timedelta(minutes=1), limit: int = 500) -> int:
         """Enqueue pending events, and re-enqueue stale ones whose job Redis no longer has."""
         stale = (OutboxEvent.select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload)
                  .where((OutboxEvent.status == EventStatus.ENQUEUED) &
@@ -154,7 +154,7 @@ class InlineRelay:
                 OutboxEvent.update(last_error=type(exc).__name__).where(
                     OutboxEvent.id == event.id).execute()
 
-    def sweep(self, stale_after: timedelta = timedelta(minutes=10), limit: int = 500) -> int:
+    def sweep(self, stale_after: timedelta = timedelta(minutes=1), limit: int = 500) -> int:
         """Run whatever is still pending."""
         ids = outbox.pending_ids(limit)
         self.dispatch(ids)

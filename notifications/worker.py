@@ -9,15 +9,22 @@ from __future__ import annotations
 import argparse
 import logging
 import threading
+import time
 
+from redis import Redis
 from rq import SimpleWorker, Worker
 
 from backend import logs, runtime
 from backend.config import ConfigurationError, load_settings
 from backend.db import open_database
 from notifications import install
+from notifications.context import REDIS_DOWN
 from notifications.cron import build_scheduler
 from notifications.relay import QUEUES
+
+_log = logging.getLogger("notifications.worker")
+REDIS_RETRY_FIRST_S = 0.5
+REDIS_RETRY_MAX_S = 10.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -48,9 +55,39 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_cron and not args.burst:
         build_scheduler(services.redis).run_in_thread(stop)
     worker_class = SimpleWorker if args.simple else Worker
-    worker = worker_class(args.queues.split(","), connection=services.redis)
     try:
-        worker.work(burst=args.burst, with_scheduler=True)
+        work_until_told_to_stop(worker_class, args.queues.split(","), services.redis,
+                                burst=args.burst)
     finally:
         stop.set()
     return 0
+
+
+def work_until_told_to_stop(worker_class: type[Worker], queues: list[str], redis: Redis, *,
+                            burst: bool) -> None:
+    """Run RQ workers until a signal or an empty burst ends one; outlive Redis going away.
+
+    When Redis disappears RQ's worker raises out of ``work``; this waits (backing off) until
+    Redis answers again and starts a fresh worker on the same queues, so nothing has to restart
+    the process by hand. A warm shutdown (SIGTERM, SIGINT) returns from ``work`` and ends it.
+    """
+    wait = REDIS_RETRY_FIRST_S
+    while True:
+        try:
+            worker_class(queues, connection=redis).work(burst=burst, with_scheduler=True)
+            return
+        except REDIS_DOWN as exc:
+            _log.warning("Redis went away (%s); working again once it answers",
+                         type(exc).__name__)
+        while not _redis_answers(redis):
+            time.sleep(wait)
+            wait = min(wait * 2, REDIS_RETRY_MAX_S)
+        wait = REDIS_RETRY_FIRST_S
+        _log.info("Redis answers again; starting a fresh worker")
+
+
+def _redis_answers(redis: Redis) -> bool:
+    try:
+        return bool(redis.ping())
+    except REDIS_DOWN:
+        return False
