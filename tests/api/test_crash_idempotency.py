@@ -87,3 +87,25 @@ def test_a_retry_after_the_process_died_replays_or_runs_afresh_never_twice(
     assert (retry.headers.get("Idempotent-Replayed") == "true") is replayed
     assert Client.select().where(Client.name == "崩溃测试").count() == 1
     assert IdempotencyRecord.get().status_code == 201
+
+
+def test_an_unanswered_claim_left_by_an_old_process_expires(api: Api) -> None:
+    from datetime import timedelta
+
+    from backend import idempotency
+    from backend.models import utcnow
+
+    staff = api.world.staff["ts-a"]
+    body = {"name": "崩溃测试", "id_number": NEW_ID, "village_id": api.world.villages["a2"].id,
+            "address": "A2村9组"}
+    fingerprint = idempotency.request_fingerprint("/api/v1/clients", body)
+    claim = IdempotencyRecord.create(actor_key=f"staff:{staff.id}", key="old-1",
+                                     endpoint="/api/v1/clients", request_hash=fingerprint)
+    headers = {"Idempotency-Key": "old-1"}
+    waiting = api.post("/api/v1/clients", "ts-a", json=body, headers=headers)
+    assert waiting.status_code == 409 and waiting.json["code"] == "idempotency_in_progress"
+    claim.created_at = utcnow() - idempotency.UNANSWERED_CLAIM_EXPIRES - timedelta(seconds=1)
+    claim.save()
+    retried = api.post("/api/v1/clients", "ts-a", json=body, headers=headers)
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+    assert IdempotencyRecord.get().status_code == 201
