@@ -15,7 +15,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 ## demo: build the seeded demo city on SQLite and serve the API with jobs inline
 demo: $(STAMP)
 	$(BIN)/flask --app miniprogram_api demo seed
-	WECHAT_API_BASE=$${WECHAT_API_BASE:-http://127.0.0.1:8901} \
+	WECHAT_API_BASE=$${WECHAT_API_BASE:-http://127.0.0.1:8901} INLINE_JOBS_IN_BACKGROUND=1 \
 		$(BIN)/flask --app miniprogram_api demo serve --port $${PORT:-5000}
 
 ## test: lint, type-check and run the whole suite (SQLite unless TEST_DATABASE_URL is set)

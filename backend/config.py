@@ -42,6 +42,9 @@ class Settings:
     osrm_url: str = ""
     # Bearer token for /metrics; empty = served only to the machine itself (loopback).
     metrics_token: str = ""
+    # Without Redis: run each committed event's job on a background thread (the demo), so a
+    # request that plans a whole city answers at once; otherwise right after the commit.
+    inline_jobs_in_background: bool = False
     access_token_ttl_seconds: int = 2 * 3600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     login_failures_before_lockout: int = 5
@@ -86,6 +89,7 @@ _ENV_NAMES = {
     "wechat_miniprogram_state": "WECHAT_MINIPROGRAM_STATE",
     "osrm_url": "OSRM_URL",
     "metrics_token": "METRICS_TOKEN",
+    "inline_jobs_in_background": "INLINE_JOBS_IN_BACKGROUND",
     "standards_file": "STANDARDS_FILE",
     "wechat_templates": "WECHAT_TEMPLATES",
 }
@@ -99,6 +103,8 @@ def load_settings(environ: Mapping[str, str] | None = None,
     for name, env_name in _ENV_NAMES.items():
         if environ.get(env_name):
             values[name] = environ[env_name]
+    if isinstance(values.get("inline_jobs_in_background"), str):
+        values["inline_jobs_in_background"] = values["inline_jobs_in_background"] in ("1", "true")
     if isinstance(values.get("wechat_templates"), str):
         values["wechat_templates"] = _json_object(values["wechat_templates"], "WECHAT_TEMPLATES")
     known = {f.name for f in fields(Settings)}

@@ -27,7 +27,8 @@ def install(settings: Settings, *, redis: Redis | None = None) -> context.Servic
         relay.install_relay(relay.RQRelay(services.redis))
         operations.install_job_queues(RQJobQueues(services.redis))
     else:
-        relay.install_relay(relay.InlineRelay())
+        relay.install_relay(relay.InlineRelay(
+            in_background=settings.inline_jobs_in_background))
         operations.install_job_queues(None)
     return services
 

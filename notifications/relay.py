@@ -12,6 +12,7 @@ Redis the same job functions run in-process right after commit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from backend import outbox
 from backend.models import OutboxEvent, utcnow
 from backend.outbox import EventStatus
 from backend.services.planning import JOB_TIMEOUT_S, plan_job_id
+from backend.unit_of_work import scope
 from notifications import jobs
 from notifications.context import REDIS_DOWN
 from notifications.logs import job_logger
@@ -142,10 +144,31 @@ class RQRelay:
 
 
 class InlineRelay:
-    """Without Redis: run each event's job in-process right after commit."""
+    """Without Redis: run each event's job in-process right after commit.
+
+    ``in_background`` (the demo) runs them one at a time on a thread of their own, so the
+    request that wrote the events answers first; each job opens its own connection there.
+    """
+
+    def __init__(self, *, in_background: bool = False) -> None:
+        self._background = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="inline-jobs")
+                            if in_background else None)
 
     def dispatch(self, event_ids: list[int]) -> None:
         """Run the routed job functions inline; a failure leaves its event pending."""
+        if self._background is not None:
+            self._background.submit(self._run, list(event_ids))
+            return
+        self._run(event_ids)
+
+    def _run(self, event_ids: list[int]) -> None:
+        if self._background is not None:
+            with scope():
+                self._run_each(event_ids)
+            return
+        self._run_each(event_ids)
+
+    def _run_each(self, event_ids: list[int]) -> None:
         for event in _events(event_ids):
             try:
                 route_for(event.topic).job(event.id)

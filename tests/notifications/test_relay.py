@@ -172,3 +172,24 @@ def test_operations_answer_503_while_redis_is_down(
     answer = api.get("/api/v1/operations/queues", "city-admin")
     assert answer.status_code == 503
     assert answer.json["code"] == "queue_unavailable"
+
+
+def test_in_the_demo_inline_jobs_run_after_the_request_on_a_thread_of_their_own(
+    api: Api, wire: Callable[..., context.Services]
+) -> None:
+    import time
+
+    wire(redis_url="", inline_jobs_in_background=True)
+    answer = api.post(
+        "/api/v1/clients",
+        "ts-a",
+        json={"name": "后台对象", "id_number": id_number(78),
+              "village_id": api.world.villages["a1"].id, "address": "a1村3组"},
+    )
+    assert answer.status_code == 201
+    [event] = [e for e in OutboxEvent.select().where(OutboxEvent.topic == "client.created")
+               if e.payload["client_id"] == answer.json["id"]]
+    deadline = time.monotonic() + 10
+    while OutboxEvent.get_by_id(event.id).status != "done" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert OutboxEvent.get_by_id(event.id).status == "done"
