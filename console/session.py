@@ -64,7 +64,8 @@ def login() -> ResponseReturnValue:
         if not errors:
             try:
                 actor = staff_sessions.open_session(
-                    username, password, idle=current_app.config["CONSOLE_IDLE"])
+                    username, password, address=request.remote_addr or "",
+                    idle=current_app.config["CONSOLE_IDLE"])
             except (NotAuthenticated, TooManyRequests) as exc:
                 errors["password"] = exc.message
             else:

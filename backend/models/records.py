@@ -67,7 +67,8 @@ class IdempotencyRecord(BaseModel):
 
 
 class LoginAttempt(BaseModel):
-    """A failed staff login, counted per username to throttle guessing."""
+    """A failed staff login, counted per username and address to throttle guessing."""
 
     username = pw.CharField(max_length=50, index=True)
+    address = pw.CharField(max_length=45, default="")  # the client's IP address
     created_at = pw.DateTimeField(default=utcnow)

@@ -90,11 +90,17 @@ def issue_tokens(kind: str, subject_id: int) -> TokenPair:
                      actor_for(kind, subject_id, session.id))
 
 
-def login_staff(username: str, password: str) -> TokenPair:
-    """Check a staff password (throttled after repeated failures) and open a session."""
+def login_staff(username: str, password: str, *, address: str = "") -> TokenPair:
+    """Check a staff password and open a session.
+
+    Repeated failures throttle that account from that address only: someone guessing
+    elsewhere cannot lock its owner out (spraying many accounts from one address is limited
+    at the edge).
+    """
     settings = runtime.settings()
     window_start = utcnow() - timedelta(seconds=settings.login_lockout_seconds)
     failures = (LoginAttempt.select().where(LoginAttempt.username == username,
+                                            LoginAttempt.address == address,
                                             LoginAttempt.created_at > window_start).count())
     if failures >= settings.login_failures_before_lockout:
         raise TooManyRequests("登录失败次数过多，请15分钟后再试", code="login_throttled")
@@ -102,11 +108,12 @@ def login_staff(username: str, password: str) -> TokenPair:
     matches = _password_matches(staff.password_hash if staff else _DUMMY_HASH, password)
     if staff is None or not matches or not staff.is_active:
         with db.atomic():
-            LoginAttempt.create(username=username)
+            LoginAttempt.create(username=username, address=address)
         # The failure is kept even though the login is refused: it counts towards throttling.
         raise NotAuthenticated("用户名或密码错误", code="invalid_credentials", keep_writes=True)
     with db.atomic():
-        LoginAttempt.delete().where(LoginAttempt.username == username).execute()
+        LoginAttempt.delete().where(LoginAttempt.username == username,
+                                    LoginAttempt.address == address).execute()
         pair = issue_tokens("staff", staff.id)
         audit.record(actor=pair.actor, action="auth.login", entity="staff_account",
                      entity_id=staff.id)

@@ -19,9 +19,9 @@ from backend.services import auth
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def open_session(username: str, password: str, *, idle: timedelta) -> Actor:
+def open_session(username: str, password: str, *, address: str, idle: timedelta) -> Actor:
     """Check a staff password (throttled as for the API) and open a session ending when idle."""
-    pair = auth.login_staff(username, password)
+    pair = auth.login_staff(username, password, address=address)
     (AuthSession.update(expires_at=utcnow() + idle)
      .where(AuthSession.id == pair.actor.session_id).execute())
     return pair.actor

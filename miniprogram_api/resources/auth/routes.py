@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask.views import MethodView
 
 from backend.permissions import PUBLIC
@@ -45,7 +45,8 @@ class StaffLogin(MethodView):
     @blp.response(200, TokenPairSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Log in with a username and password (工作人员登录)."""
-        return _pair(auth.login_staff(data["username"], data["password"]))
+        return _pair(auth.login_staff(data["username"], data["password"],
+                                      address=request.remote_addr or ""))
 
 
 @blp.route("/refresh")
