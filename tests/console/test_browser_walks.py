@@ -48,3 +48,16 @@ def test_a_social_worker_opens_the_day_on_a_phone(chromium: Any, live_server: st
     SCREENSHOTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(SCREENSHOTS / "worker_phone.png"), full_page=True)
     context.close()
+
+
+def test_a_clerk_approves_a_booking_from_the_calendar(page: Any, api: Any) -> None:
+    from tests.visits.conftest import booking_body, working_day
+
+    asked = api.post("/api/v1/bookings", "res-owner",
+                     json=booking_body(api.world.clients["a1"].id, working_day(2)))
+    assert asked.status_code == 201
+    sign_in_page(page, "ts-a")
+    page.get_by_role("link", name="上门预约").click()
+    assert page.get_by_role("heading", name="未来两周可约名额").is_visible()
+    page.get_by_role("button", name="提交决定").click()
+    assert page.get_by_role("status").filter(has_text="已同意").is_visible()
