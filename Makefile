@@ -21,11 +21,12 @@ demo: $(STAMP)
 ## test: lint, type-check and run the whole suite (SQLite unless TEST_DATABASE_URL is set)
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy backend scheduler miniprogram_api notifications console
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy backend scheduler miniprogram_api notifications
+	$(BIN)/mypy backend scheduler miniprogram_api notifications console
 
 ## bench: the scheduler benchmark table (needs requirements-bench.txt), a city's day, API latency
 bench: $(STAMP)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Iterator
+from typing import Literal
 
 from flask import Blueprint, Flask, Response, request
 from prometheus_client import (
@@ -38,6 +39,10 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     """Count one answered request."""
     REQUESTS.labels(method, route, str(status)).inc()
     LATENCY.labels(method, route).observe(seconds)
+
+
+STATES: tuple[Literal["queued", "started", "scheduled", "failed"], ...] = (
+    "queued", "started", "scheduled", "failed")
 
 
 class DatabaseFigures(Collector):
@@ -69,15 +74,15 @@ class DatabaseFigures(Collector):
         queued = GaugeMetricFamily("minzheng_queue_jobs", "Jobs on each queue by state",
                                    labels=["queue", "state"])
         for queue in overview["queues"]:
-            for state in ("queued", "started", "scheduled", "failed"):
-                queued.add_metric([queue["name"], state], queue[state])  # type: ignore[literal-required]
+            for state in STATES:
+                queued.add_metric([queue["name"], state], queue[state])
         yield queued
 
 
 def _registry() -> CollectorRegistry:
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(REQUESTS)
         registry.register(LATENCY)

@@ -8,6 +8,8 @@ across accounts, so spraying one password over many usernames is throttled too.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,10 +29,9 @@ def init_app(app: Flask, settings: Settings) -> None:
                       RATELIMIT_KEY_PREFIX="minzheng-limits")
     limiter.init_app(app)
     limiter.enabled = bool(settings.extra.get("rate_limits", settings.env != "test"))
+    views: dict[str, Any] = app.view_functions  # limited views keep their own signatures
     for endpoint in ("auth.StaffLogin", "console.login"):
-        app.view_functions[endpoint] = limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])(
-            app.view_functions[endpoint])
+        views[endpoint] = limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])(views[endpoint])
     for endpoint in ("auth.WeChatLogin", "services.Services", "services.ServiceDetail"):
-        if endpoint in app.view_functions:
-            app.view_functions[endpoint] = limiter.limit(PUBLIC_PER_ADDRESS)(
-                app.view_functions[endpoint])
+        if endpoint in views:
+            views[endpoint] = limiter.limit(PUBLIC_PER_ADDRESS)(views[endpoint])

@@ -34,7 +34,7 @@ def install() -> None:
     """Replace the English defaults (every schema built afterwards reads these)."""
     for field_class, messages in FIELD_MESSAGES.items():
         field_class.default_error_messages = {**field_class.default_error_messages, **messages}
-    ma.Schema._default_error_messages = {  # type: ignore[attr-defined]
+    ma.Schema._default_error_messages = {
         "type": "输入类型无效", "unknown": "不认识的字段"}
     validate.Length.message_min = "长度不能少于 {min}"
     validate.Length.message_max = "长度不能超过 {max}"

@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def work_until_told_to_stop(worker_class: type[Worker], queues: list[str], redis: Redis, *,
+def work_until_told_to_stop(worker_class: type[Worker] | type[SimpleWorker], queues: list[str],
+                            redis: Redis, *,
                             burst: bool) -> None:
     """Run RQ workers until a signal or an empty burst ends one; outlive Redis going away.
 

@@ -69,14 +69,14 @@ def today() -> date:
 # --------------------------------------------------------------------------------------------
 
 
-def _linked_client_ids(resident_id: int) -> pw.ModelSelect:
+def _linked_client_ids(resident_id: int) -> pw.ModelSelect[ClientContact]:
     return ClientContact.select(ClientContact.client).where(ClientContact.resident == resident_id)
 
 
-def _visible(actor: Actor) -> pw.ModelSelect:
+def _visible(actor: Actor) -> pw.ModelSelect[Application]:
     """Applications the actor may see: a resident's own (or filed for them), staff their scope."""
     query = Application.select()
-    if actor.is_resident:
+    if actor.is_resident and actor.id is not None:
         return query.where((Application.resident == actor.id) |
                            Application.client.in_(_linked_client_ids(actor.id)))
     return scoped(query, Application.area_code, actor)
@@ -101,7 +101,8 @@ class ApplicationFilter:
     kind: str | None = None
 
 
-def list_applications(filters: ApplicationFilter, *, actor: Actor) -> pw.ModelSelect:
+def list_applications(filters: ApplicationFilter, *,
+                      actor: Actor) -> pw.ModelSelect[Application]:
     """Applications the actor may see, newest first (a query to paginate)."""
     require(actor, "applications.read")
     query = _visible(actor)
@@ -433,8 +434,8 @@ def _supplement(application: Application, stage: workflows.Stage, data: dict[str
                                code="invalid_missing_materials",
                                errors={"missing_materials": sorted(set(codes) - known)})
     application.status, application.requested_materials = "supplement", list(dict.fromkeys(codes))
-    application.paused_days_left = max(
-        workflows.working_days_between(today(), application.stage_due_on), 1)
+    application.paused_days_left = max(workflows.working_days_between(
+        today(), application.stage_due_on or today()), 1)
     application.stage_due_on = None
     _step(application, actor, "supplement", comment=data.get("comment", ""),
           details={"missing_materials": application.requested_materials})
@@ -500,8 +501,8 @@ def _resolve_objection(application: Application, stage: workflows.Stage, data: d
     if not resolution:
         raise ValidationFailed("请填写处理结果", code="comment_required",
                                errors={"comment": ["必填"]})
-    objection.resolution, objection.resolved_at, objection.resolved_by = \
-        resolution, utcnow(), actor.id
+    objection.resolution, objection.resolved_at = resolution, utcnow()
+    objection.resolved_by_id = actor.id
     objection.save()
     _step(application, actor, "resolve_objection", comment=resolution,
           details={"objection_id": objection.id})
@@ -526,7 +527,7 @@ def transition(application_id: int, data: dict[str, Any], *, actor: Actor) -> Ap
             label = {"supplement": "待补正"}.get(application.status, "已办结或未提交")
             raise Conflict(f"该申请当前{label}，不能{ACTION_LABELS[action]}",
                            code="invalid_in_status")
-        stage = _workflow(application).get(application.stage)
+        stage = _workflow(application).get(application.stage or "")
         if action in _OBJECTION_ROLES:
             if actor.role not in _OBJECTION_ROLES[action]:
                 raise PermissionDenied("无权处理公示异议", code="not_your_stage")
@@ -555,7 +556,7 @@ def _applicant_id_number(application: Application, actor: Actor, purpose: str) -
 
 
 def _client_for(application: Application, actor: Actor) -> Client:
-    if application.client_id:
+    if application.client is not None:
         return application.client
     existing = Client.get_or_none(Client.id_number_index == application.applicant_id_index)
     if existing is not None:
@@ -670,7 +671,8 @@ def timeline(application_id: int, *, actor: Actor) -> dict[str, Any]:
     """Every step with who, when and why; the current stage, who holds it and its due date."""
     require(actor, "applications.read")
     application = _get_visible(application_id, actor)
-    stage = _workflow(application).get(application.stage) if application.stage_role else None
+    stage = (_workflow(application).get(application.stage)
+             if application.stage_role and application.stage else None)
     steps = list(application.steps.order_by(ApplicationStep.created_at, ApplicationStep.id))
     return {
         "application": application, "steps": steps,
@@ -686,7 +688,7 @@ def timeline(application_id: int, *, actor: Actor) -> dict[str, Any]:
     }
 
 
-def work_queue(*, actor: Actor, overdue_only: bool = False) -> pw.ModelSelect:
+def work_queue(*, actor: Actor, overdue_only: bool = False) -> pw.ModelSelect[Application]:
     """Applications waiting on the actor's role in their scope, soonest due first."""
     require(actor, "applications.queue")
     query = scoped(Application.select(), Application.area_code, actor).where(
@@ -699,12 +701,12 @@ def work_queue(*, actor: Actor, overdue_only: bool = False) -> pw.ModelSelect:
 def overdue_report(*, actor: Actor) -> list[dict[str, Any]]:
     """Open applications and late ones per township and stage, for the city's supervision."""
     require(actor, "applications.report")
-    day, rows = today(), {}
+    day, rows = today(), dict[tuple[str, str], dict[str, int]]()
     query = scoped(Application.select(Application.area_code, Application.stage,
                                       Application.stage_due_on),
                    Application.area_code, actor).where(Application.status == "in_review")
     for app in query:
-        key = (app.area_code[:9], app.stage)
+        key = (app.area_code[:9], app.stage or "")
         row = rows.setdefault(key, {"open": 0, "overdue": 0})
         row["open"] += 1
         row["overdue"] += int(app.stage_due_on is not None and app.stage_due_on < day)
@@ -749,7 +751,7 @@ def evaluate_application(application_id: int, rating: int, comment: str, *,
     return evaluation
 
 
-def follow_ups(*, actor: Actor) -> pw.ModelSelect:
+def follow_ups(*, actor: Actor) -> pw.ModelSelect[FollowUpTask]:
     """Open follow-up tasks from poor ratings in the actor's scope, soonest due first."""
     require(actor, "applications.queue")
     return (scoped(FollowUpTask.select(), FollowUpTask.area_code, actor)
@@ -779,6 +781,6 @@ def escalate_overdue_steps(today: date, *, actor: Actor) -> int:
                          changes={"escalated": [None, application.stage]},
                          reason=f"{application.stage} 环节已超过 {application.stage_due_on}")
             outbox.emit("application.escalated", application_id=application.id,
-                         stage=application.stage, due_on=application.stage_due_on.isoformat())
+                         stage=application.stage, due_on=str(application.stage_due_on))
         escalated += 1
     return escalated

@@ -215,7 +215,8 @@ def create_booking(data: dict[str, Any], *, actor: Actor) -> Booking:
 
 
 def list_bookings(*, actor: Actor, status: str | None = None, client_id: int | None = None,
-                  township_id: int | None = None, day: date | None = None) -> pw.ModelSelect:
+                  township_id: int | None = None, day: date | None = None
+                  ) -> pw.ModelSelect[Booking]:
     """Bookings the actor may see: a resident's own clients', or staff's scope; newest first."""
     require(actor, "bookings.read")
     if actor.is_resident:
@@ -370,8 +371,10 @@ def cancel_booking(booking_id: int, reason: str | None, *, actor: Actor) -> Book
 
 
 
-def _refresh_capacity(township_id: int, day: date) -> None:
+def _refresh_capacity(township_id: int | None, day: date) -> None:
     """Re-derive a day's stored capacity after its workers changed; booked places stay booked."""
+    if township_id is None:  # a worker outside any township offers no places
+        return
     for row in VisitCapacity.select().where(VisitCapacity.township == township_id,
                                             VisitCapacity.day == day):
         row.capacity = max(computed_capacity(township_id, day, row.window), row.used)

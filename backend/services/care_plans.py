@@ -185,7 +185,7 @@ def generate_due_care_visits(today: date, *, actor: Actor) -> int:
 
 
 def list_care_visits(*, actor: Actor, status: str | None = None, today: date | None = None,
-                     worker_id: int | None = None) -> pw.ModelSelect:
+                     worker_id: int | None = None) -> pw.ModelSelect[CareVisit]:
     """Due care visits in the actor's scope, earliest deadline first; ``overdue`` or ``due``."""
     require(actor, "care_visits.read")
     today = today or local_today()

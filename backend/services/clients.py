@@ -156,7 +156,7 @@ def update_client(client_id: int, changes: dict[str, Any], *, actor: Actor,
     return client
 
 
-def list_clients(filters: ClientFilter, *, actor: Actor) -> pw.ModelSelect:
+def list_clients(filters: ClientFilter, *, actor: Actor) -> pw.ModelSelect[Client]:
     """Clients in the actor's scope matching the filter, newest first (a query to paginate)."""
     require(actor, "clients.read")
     query = scoped(Client.select(), Client.area_code, actor)

@@ -44,7 +44,8 @@ def _recipient(actor: Actor) -> tuple[str, int]:
     return actor.kind, actor.id
 
 
-def list_my_messages(*, actor: Actor, unread_only: bool = False) -> pw.ModelSelect:
+def list_my_messages(*, actor: Actor, unread_only: bool = False
+                     ) -> pw.ModelSelect[InboxMessage]:
     """The caller's inbox, newest first."""
     require(actor, "messages.read")
     kind, recipient_id = _recipient(actor)
@@ -229,7 +230,7 @@ class DeliveryFilter:
     event_id: int | None = None
 
 
-def list_deliveries(flt: DeliveryFilter, *, actor: Actor) -> pw.ModelSelect:
+def list_deliveries(flt: DeliveryFilter, *, actor: Actor) -> pw.ModelSelect[MessageDelivery]:
     """Send outcomes in the actor's scope, newest first (sent, refused, failed with code)."""
     require(actor, "deliveries.read")
     query = scoped(MessageDelivery.select(), MessageDelivery.area_code, actor)

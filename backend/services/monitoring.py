@@ -3,8 +3,9 @@ sends by outcome, recent planning runs. Ids and counts only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import peewee as pw
 
@@ -16,16 +17,17 @@ RECENT = timedelta(hours=24)
 
 def outbox_backlog() -> tuple[int, float]:
     """Events not yet handled, and the age in seconds of the oldest of them."""
-    waiting = OutboxEvent.select(pw.fn.COUNT(OutboxEvent.id), pw.fn.MIN(OutboxEvent.created_at)
-                                 ).where(OutboxEvent.status != EventStatus.DONE).tuples()
-    count, oldest = waiting.get()
+    count, oldest = (OutboxEvent.select(pw.fn.COUNT(OutboxEvent.id),
+                                        pw.fn.MIN(OutboxEvent.created_at))
+                     .where(OutboxEvent.status != EventStatus.DONE).scalar(as_tuple=True))
     return int(count or 0), (utcnow() - oldest).total_seconds() if oldest else 0.0
 
 
 def sends_by_outcome() -> dict[str, int]:
     """WeChat subscribe-message sends by their status."""
-    rows = (MessageDelivery.select(MessageDelivery.status, pw.fn.COUNT(MessageDelivery.id))
-            .group_by(MessageDelivery.status).tuples())
+    rows = cast(Iterable[tuple[str, int]], MessageDelivery.select(
+        MessageDelivery.status, pw.fn.COUNT(MessageDelivery.id))
+        .group_by(MessageDelivery.status).tuples())
     return {status: int(count) for status, count in rows}
 
 
@@ -34,4 +36,4 @@ def recent_plan_runs() -> list[dict[str, Any]]:
     rows = (Plan.select(Plan.status, Plan.solve_seconds, Plan.started_at, Plan.finished_at)
             .where(Plan.finished_at > utcnow() - RECENT,
                    Plan.status.in_((PlanStatus.DONE, PlanStatus.FAILED))).dicts())
-    return [dict(row) for row in rows]
+    return list(cast(Iterable[dict[str, Any]], rows))

@@ -550,7 +550,7 @@ def get_plan(plan_id: int, *, actor: Actor) -> Plan:
 
 
 def list_plans(*, actor: Actor, township_id: int | None = None,
-               day: date | None = None) -> pw.ModelSelect:
+               day: date | None = None) -> pw.ModelSelect[Plan]:
     """Plans in scope, newest first."""
     require(actor, "plans.read")
     query = scoped(Plan.select(), Plan.area_code, actor)
@@ -607,7 +607,7 @@ def my_route(day: date, *, actor: Actor) -> dict[str, Any]:
             "replanning": replanning, "stops": stops}
 
 
-def _stops_with_clients(query: pw.ModelSelect) -> list[dict[str, Any]]:
+def _stops_with_clients(query: pw.ModelSelect[PlanStop]) -> list[dict[str, Any]]:
     stops = list(query.order_by(PlanStop.worker, PlanStop.position, PlanStop.id))
     ids = {s.client_id for s in stops} or {0}
     clients = {c.id: c for c in Client.select().where(Client.id.in_(ids))}
@@ -636,7 +636,8 @@ def _stop_view(stop: PlanStop, client: Client, categories: list[str], day: date 
         "address": client.address, "lat": stop.lat, "lng": stop.lng,
         "navigation_url": navigation_url(stop.lat, stop.lng, client.name),
     }
-    if day is not None and stop.start_s is not None:
+    if (day is not None and stop.start_s is not None and stop.arrival_s is not None
+            and stop.end_s is not None):
         low, high = arrival_window(stop.windows, stop.start_s)
         view.update(arrival_at=local_moment(day, stop.arrival_s),
                     planned_start=local_moment(day, stop.start_s),
@@ -685,7 +686,7 @@ def _point(coordinates: list[float], properties: dict[str, Any]) -> dict[str, An
 def planned_window_for_booking(booking_id: int) -> tuple[datetime, datetime] | None:
     """The planned arrival window (UTC) of a booking, once a published plan serves it."""
     booking = Booking.get_or_none(Booking.id == booking_id)
-    if booking is None or booking.arrival_start is None:
+    if booking is None or booking.arrival_start is None or booking.arrival_end is None:
         return None
     return booking.arrival_start, booking.arrival_end
 

@@ -352,13 +352,13 @@ def profile_template(file_format: str, *, actor: Actor) -> tuple[bytes, str, str
     townships = list(scoped(Township.select(), Township.code, actor).order_by(Township.code))
     year = utcnow().year
     if file_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        text = io.StringIO()
+        writer = csv.writer(text)
         writer.writerow([c.header for c in PROFILE_COLUMNS])
         for t in townships:
             writer.writerow([t.code, year] + [""] * (len(PROFILE_COLUMNS) - 2))
         # A BOM so that Excel opens the Chinese headers correctly.
-        return ("\ufeff" + buffer.getvalue()).encode(), CSV_MEDIA_TYPE, "township_profiles.csv"
+        return ("\ufeff" + text.getvalue()).encode(), CSV_MEDIA_TYPE, "township_profiles.csv"
     book = Workbook()
     profiles = book.active
     profiles.title = PROFILE_SHEET

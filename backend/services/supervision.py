@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import peewee as pw
 
@@ -145,20 +146,26 @@ class _CityFacts:
     homes: dict[int, list[NursingHome]]
 
 
+def _rows(query: pw.ModelSelect[Any]) -> Iterable[dict[str, Any]]:
+    """A grouped query's rows as dicts (peewee's stubs type ``dicts()`` rows as models)."""
+    return cast(Iterable[dict[str, Any]], query.dicts())
+
+
 def _load_facts(townships: list[Township], year: int) -> _CityFacts:
     ids = [t.id for t in townships] or [0]
     staff: dict[tuple[int, str], int] = {}
-    for row in (StaffAccount.select(StaffAccount.township, StaffAccount.role,
-                                    pw.fn.COUNT(StaffAccount.id).alias("n"))
-                .where(StaffAccount.township.in_(ids), StaffAccount.is_active == True)  # noqa: E712
-                .group_by(StaffAccount.township, StaffAccount.role).dicts()):
+    for row in _rows(StaffAccount.select(StaffAccount.township, StaffAccount.role,
+                                         pw.fn.COUNT(StaffAccount.id).alias("n"))
+                     .where(StaffAccount.township.in_(ids),
+                            StaffAccount.is_active == True)  # noqa: E712
+                     .group_by(StaffAccount.township, StaffAccount.role)):
         staff[(row["township"], row["role"])] = row["n"]
     coordinators: dict[int, int] = defaultdict(int)
     lowest: dict[int, int | None] = {}
-    for row in (StaffAccount.select(StaffAccount.township, StaffAccount.village,
-                                    StaffAccount.monthly_allowance_fen)
-                .where(StaffAccount.township.in_(ids), StaffAccount.role == "coordinator",
-                       StaffAccount.is_active == True).dicts()):  # noqa: E712
+    for row in _rows(StaffAccount.select(StaffAccount.township, StaffAccount.village,
+                                         StaffAccount.monthly_allowance_fen)
+                     .where(StaffAccount.township.in_(ids), StaffAccount.role == "coordinator",
+                            StaffAccount.is_active == True)):  # noqa: E712
         if row["village"] is not None:
             coordinators[row["village"]] += 1
         paid = row["monthly_allowance_fen"] or 0

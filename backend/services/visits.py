@@ -87,6 +87,8 @@ def _worker_day(worker: StaffAccount, day: date, township: Township) -> WorkerDa
         return None
     shift = WorkerShift.get_or_none(WorkerShift.worker == worker,
                                     WorkerShift.weekday == day.weekday())
+    lunch_start: time | None
+    lunch_end: time | None
     if shift is None:
         if day.weekday() not in WORKING_WEEKDAYS:
             return None
@@ -227,7 +229,7 @@ def _close_source(visit: Visit, booking_status: str, when: datetime) -> None:
     if visit.booking_id:
         (Booking.update(status=booking_status, active_key=None, updated_at=when)
          .where(Booking.id == visit.booking_id).execute())
-    if visit.care_visit_id and booking_status == "done":
+    if visit.care_visit is not None and booking_status == "done":
         care_plans.mark_care_visit_done(visit.care_visit, when)
 
 
@@ -280,7 +282,7 @@ def mark_missed(visit_id: int, data: dict[str, Any], *, actor: Actor) -> Visit:
 
 
 def list_visits(*, actor: Actor, client_id: int | None = None,
-                worker_id: int | None = None) -> pw.ModelSelect:
+                worker_id: int | None = None) -> pw.ModelSelect[Visit]:
     """Visit records in the actor's scope, newest first."""
     require(actor, "visits.read")
     query = scoped(Visit.select(), Visit.area_code, actor)

@@ -103,11 +103,11 @@ def test_gunicorn_serves_the_app_with_the_repo_config(api: Api, tmp_path: Path) 
         deadline = time.monotonic() + 90  # importing the app on a busy machine takes a while
         while ready is None and time.monotonic() < deadline and server.poll() is None:
             try:
-                ready = requests.get(f"{base}/readyz", timeout=5)
-            except requests.ConnectionError:
+                ready = requests.get(f"{base}/readyz", timeout=30)
+            except requests.RequestException:  # not listening yet, or busy starting
                 time.sleep(0.2)
         assert ready is not None and ready.status_code == 200, log.read_text()[-2000:]
-        metrics = requests.get(f"{base}/metrics", timeout=5)
+        metrics = requests.get(f"{base}/metrics", timeout=30)
         assert metrics.status_code == 200 and 'route="/readyz"' in metrics.text
     finally:
         server.terminate()
