@@ -45,6 +45,9 @@ class Settings:
     # Without Redis: run each committed event's job on a background thread (the demo), so a
     # request that plans a whole city answers at once; otherwise right after the commit.
     inline_jobs_in_background: bool = False
+    # The console's map tiles, e.g. 天地图's WMTS URL with its key; empty = no tiles (offline).
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
     access_token_ttl_seconds: int = 2 * 3600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     login_failures_before_lockout: int = 5
@@ -90,6 +93,8 @@ _ENV_NAMES = {
     "osrm_url": "OSRM_URL",
     "metrics_token": "METRICS_TOKEN",
     "inline_jobs_in_background": "INLINE_JOBS_IN_BACKGROUND",
+    "map_tile_url": "MAP_TILE_URL",
+    "map_tile_attribution": "MAP_TILE_ATTRIBUTION",
     "standards_file": "STANDARDS_FILE",
     "wechat_templates": "WECHAT_TEMPLATES",
 }

@@ -16,6 +16,7 @@ from werkzeug.test import TestResponse
 
 from tests.conftest import require_service
 from tests.factories import World
+from tests.planning.conftest import plan_day, township_day  # noqa: F401 - reused fixtures
 
 PASSWORD = "test-password"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -61,3 +61,14 @@ def test_a_clerk_approves_a_booking_from_the_calendar(page: Any, api: Any) -> No
     assert page.get_by_role("heading", name="未来两周可约名额").is_visible()
     page.get_by_role("button", name="提交决定").click()
     assert page.get_by_role("status").filter(has_text="已同意").is_visible()
+
+
+def test_a_clerk_plans_a_day_and_sees_both_routes_on_the_map(page: Any,
+                                                             township_day: Any) -> None:
+    sign_in_page(page, "ts-a")
+    page.goto(f"/console/plans?date={township_day.day.isoformat()}")
+    page.get_by_role("button", name="排线").click()
+    page.wait_for_selector("#map .stop-number", timeout=30_000)
+    assert page.locator(".stop-number").count() >= 10
+    assert page.get_by_role("link", name="打印路线单").count() == 2
+    assert page.get_by_role("heading", name="未排入的探访").is_visible()
