@@ -192,6 +192,9 @@ class Blueprint(flask_smorest.Blueprint):
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(view)
             def checked(*args: Any, **kwargs: Any) -> Any:
+                refused = getattr(g, "auth_error", None)
+                if refused is not None and name != PUBLIC:
+                    raise refused  # say why the token failed: expired asks for a refresh
                 g.actor = require(getattr(g, "actor", None), name)
                 return view(*args, **kwargs)
 

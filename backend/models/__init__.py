@@ -1,6 +1,13 @@
 """All tables, imported in dependency order so migrations and create_tables see every one."""
 
-from backend.models.accounts import AuthSession, Resident, Role, StaffAccount, WeChatSessionKey
+from backend.models.accounts import (
+    AuthSession,
+    Resident,
+    RetiredRefreshToken,
+    Role,
+    StaffAccount,
+    WeChatSessionKey,
+)
 from backend.models.applications import (
     Application,
     ApplicationEvaluation,
@@ -45,7 +52,7 @@ from backend.models.visits import (
 
 ALL_MODELS: list[type[BaseModel]] = [
     City, Township, Village, ServiceStation,
-    StaffAccount, Resident, WeChatSessionKey, AuthSession,
+    StaffAccount, Resident, WeChatSessionKey, AuthSession, RetiredRefreshToken,
     Client, ClientCategory, ClientContact,
     AuditEntry, OutboxEvent, PiiAccess, IdempotencyRecord, LoginAttempt,
     ServiceGuideEdit, Application, ApplicationStep, ApplicationMaterial, PublicNoticeObjection,
@@ -86,6 +93,7 @@ __all__ = [
     "PlanStatus",
     "PlanStop",
     "Resident",
+    "RetiredRefreshToken",
     "Role",
     "ServiceStation",
     "StaffAccount",

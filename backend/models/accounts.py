@@ -119,3 +119,18 @@ class AuthSession(BaseModel):
 
     class Meta:
         indexes = ((("subject_kind", "subject_id"), False),)
+
+
+class RetiredRefreshToken(BaseModel):
+    """A refresh token already rotated away: presenting it again means it was copied, so the
+    session it belonged to (every token descended from that login) is revoked."""
+
+    if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
+        session_id: int
+
+    token_hash = pw.CharField(max_length=64, unique=True)
+    session = pw.ForeignKeyField(AuthSession, backref="retired_tokens", on_delete="CASCADE")
+    retired_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "retired_refresh_token"

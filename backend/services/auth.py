@@ -30,6 +30,7 @@ from backend.models import (
     AuthSession,
     LoginAttempt,
     Resident,
+    RetiredRefreshToken,
     StaffAccount,
     WeChatSessionKey,
     utcnow,
@@ -180,25 +181,62 @@ def authenticate(access_token: str) -> Actor:
     session = AuthSession.get_or_none(AuthSession.id == data.get("sid"))
     if session is None or session.revoked_at is not None or session.expires_at < utcnow():
         raise NotAuthenticated("登录已失效，请重新登录", code="session_revoked")
+    return _active_actor(session)
+
+
+def _active_actor(session: AuthSession) -> Actor:
+    """The session's actor, unless a staff account behind it was deactivated since login."""
+    if session.subject_kind == "staff":
+        active = (StaffAccount.select(StaffAccount.is_active)
+                  .where(StaffAccount.id == session.subject_id).scalar())
+        if not active:
+            raise NotAuthenticated("账号已停用，请联系管理员", code="account_deactivated")
     return actor_for(session.subject_kind, session.subject_id, session.id)
 
 
 def refresh_tokens(refresh_token: str) -> TokenPair:
-    """Rotate a refresh token: the old one stops working, a new pair is answered."""
+    """Rotate a refresh token: the old one stops working, a new pair is answered.
+
+    A token already rotated away that comes back was copied (RFC 6819 5.2.2.3): the login it
+    descends from is revoked, so the thief's and the owner's tokens all stop working.
+    """
     settings = runtime.settings()
+    presented = _digest(refresh_token)
+    session = AuthSession.get_or_none(AuthSession.refresh_token_hash == presented)
+    if session is None:
+        if _revoke_if_reused(presented):
+            # The revocation must stand although the request is refused.
+            raise NotAuthenticated("刷新凭证已被使用过，为安全起见本次登录已注销，请重新登录",
+                                   code="refresh_token_reused", keep_writes=True)
+        raise NotAuthenticated("刷新凭证无效或已过期，请重新登录", code="invalid_refresh_token")
+    if session.revoked_at is not None or session.expires_at < utcnow():
+        raise NotAuthenticated("刷新凭证无效或已过期，请重新登录", code="invalid_refresh_token")
+    actor = _active_actor(session)
+    new_refresh = secrets.token_urlsafe(32)
     with db.atomic():
-        session = AuthSession.get_or_none(AuthSession.refresh_token_hash == _digest(refresh_token))
-        if session is None or session.revoked_at is not None or session.expires_at < utcnow():
-            raise NotAuthenticated("刷新凭证无效或已过期，请重新登录", code="invalid_refresh_token")
-        new_refresh = secrets.token_urlsafe(32)
         rotated = (AuthSession.update(refresh_token_hash=_digest(new_refresh))
                    .where(AuthSession.id == session.id,
-                          AuthSession.refresh_token_hash == _digest(refresh_token)).execute())
+                          AuthSession.refresh_token_hash == presented).execute())
         if not rotated:  # a concurrent refresh won with the same token
             raise NotAuthenticated("刷新凭证已被使用，请重新登录", code="invalid_refresh_token")
+        RetiredRefreshToken.create(token_hash=presented, session=session.id, retired_at=utcnow())
     access = _serializer().dumps({"sid": session.id})
-    return TokenPair(access, new_refresh, settings.access_token_ttl_seconds,
-                     actor_for(session.subject_kind, session.subject_id, session.id))
+    return TokenPair(access, new_refresh, settings.access_token_ttl_seconds, actor)
+
+
+def _revoke_if_reused(token_hash: str) -> bool:
+    """Revoke the login a rotated-away token belonged to; answer whether it was one."""
+    retired = RetiredRefreshToken.get_or_none(RetiredRefreshToken.token_hash == token_hash)
+    if retired is None:
+        return False
+    session = AuthSession.get_by_id(retired.session_id)
+    if session.revoked_at is None:
+        with db.atomic():
+            AuthSession.update(revoked_at=utcnow()).where(AuthSession.id == session.id).execute()
+            audit.record(actor=actor_for(session.subject_kind, session.subject_id, session.id),
+                         action="auth.refresh_reused", entity="auth_session",
+                         entity_id=session.id, reason="已轮换的刷新凭证被再次使用，登录已整体注销")
+    return True
 
 
 def logout(*, actor: Actor) -> None:
