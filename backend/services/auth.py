@@ -190,7 +190,7 @@ def _active_actor(session: AuthSession) -> Actor:
         active = (StaffAccount.select(StaffAccount.is_active)
                   .where(StaffAccount.id == session.subject_id).scalar())
         if not active:
-            raise NotAuthenticated("账号已停用，请联系管理员", code="account_deactivated")
+            raise NotAuthenticated("账号已停用，请联系管理员", code="account_inactive")
     return actor_for(session.subject_kind, session.subject_id, session.id)
 
 

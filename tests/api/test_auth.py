@@ -110,7 +110,7 @@ def test_a_deactivated_staff_account_is_signed_out_at_once(
     world.staff["ts-a"].is_active = False
     world.staff["ts-a"].save()
     refused = client.get("/api/v1/me", headers=headers)
-    assert refused.status_code == 401 and refused.json["code"] == "account_deactivated"
+    assert refused.status_code == 401 and refused.json["code"] == "account_inactive"
     again = client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert again.status_code == 401
 
