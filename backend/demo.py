@@ -16,6 +16,7 @@ from typing import Any
 
 from backend import audit, migrate, pii, standards
 from backend.db import db
+from backend.demo_profiles import seed_demo_profiles
 from backend.models import (
     ALL_MODELS,
     City,
@@ -30,7 +31,7 @@ from backend.models import (
 )
 from backend.models.clients import SPECIAL_CARE_SUBTYPES
 from backend.permissions import SYSTEM
-from backend.services import applications, auth, bookings, care_plans, clients, supervision
+from backend.services import applications, auth, bookings, care_plans, clients
 from backend.services.auth import hash_password
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "demo_city.json"
@@ -168,7 +169,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
             summary.clients += _seed_clients(t, fixture, people, rng, clients_per_township,
                                              today)
         _seed_residents()
-        supervision.seed_demo_profiles(fixture, year=today.year)
+        seed_demo_profiles(fixture, year=today.year)
         _seed_visit_history(rng, today)
         care_plans.generate_due_care_visits(today, actor=SYSTEM)
         if casework:

@@ -46,7 +46,7 @@ def today_visits(api: Api) -> int:
 def test_re_planning_today_schedules_nothing_before_now(
     api: Api, today_visits: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(planning, "_now_seconds", lambda: ELEVEN)
+    monkeypatch.setattr(planning.problem, "_now_seconds", lambda: ELEVEN)
     with unit_of_work(actor=SYSTEM):  # the plan's job runs after the commit
         requested = planning.request_plan(today_visits, local_today(), actor=SYSTEM)
     plan = Plan.get_by_id(requested.id)
@@ -61,7 +61,7 @@ def test_re_planning_today_schedules_nothing_before_now(
 def test_a_plan_job_that_runs_twice_does_its_work_once(
     api: Api, today_visits: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(planning, "_now_seconds", lambda: ELEVEN)
+    monkeypatch.setattr(planning.problem, "_now_seconds", lambda: ELEVEN)
     with unit_of_work(actor=SYSTEM):
         plan = planning.request_plan(today_visits, local_today(), actor=SYSTEM)
     stops = PlanStop.select().where(PlanStop.plan == plan).count()

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from backend.demo import load_fixture, seed_demo_city
-from backend.services.supervision import seed_demo_profiles
+from backend.demo_profiles import seed_demo_profiles
 
 # backend/db.py passes peewee's deprecated ``autorollback`` for PostgreSQL; until the foundation
 # drops it, that one warning must not turn every PostgreSQL run of these tests into an error.

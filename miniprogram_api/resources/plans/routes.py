@@ -7,6 +7,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 
+from backend.commands.planning import AdjustPlan
 from backend.services import planning
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
@@ -77,6 +78,6 @@ class PlanAdjustments(MethodView):
     @idempotent
     @blp.arguments(PlanAdjustmentsSchema)
     @blp.response(201, PlanSchema)
-    def post(self, data: dict[str, Any], plan_id: int) -> Any:
+    def post(self, command: AdjustPlan, plan_id: int) -> Any:
         """Move or lock visits, then re-optimise as a new version (调整并重新排线)."""
-        return planning.adjust_plan(plan_id, data["adjustments"], actor=g.actor)
+        return planning.adjust_plan(plan_id, command, actor=g.actor)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
+from backend.commands.planning import Adjustment, AdjustPlan
 from backend.models.plans import (
     DROP_REASONS,
     PLAN_PROGRESS,
@@ -12,7 +15,7 @@ from backend.models.plans import (
     TRAVEL_SOURCES,
 )
 from backend.models.visits import VISIT_KINDS
-from miniprogram_api.extensions import Int, QueryInt, Schema
+from miniprogram_api.extensions import CommandSchema, Int, QueryInt, Schema
 
 _STATUS_HELP = "；".join(f"{code} {label}" for code, label in PLAN_STATUSES.items())
 _PROGRESS_HELP = "；".join(f"{code} {label}" for code, label in PLAN_PROGRESS.items())
@@ -42,8 +45,10 @@ class PlanQueryArgsSchema(Schema):
     date = fields.Date(metadata={"description": "排线日期"})
 
 
-class AdjustmentSchema(Schema):
+class AdjustmentSchema(CommandSchema):
     """One change staff make to a published plan."""
+
+    command = Adjustment
 
     visit_key = fields.String(required=True, validate=validate.Length(1, 30), metadata={
         "description": "探访标识，如 booking:12（预约）或 care:5（定期探访）"})
@@ -53,12 +58,18 @@ class AdjustmentSchema(Schema):
     worker_id = Int(allow_none=True, metadata={"description": "社工编号（move 必填）"})
 
 
-class PlanAdjustmentsSchema(Schema):
+class PlanAdjustmentsSchema(CommandSchema):
     """Changes to apply before re-optimising."""
+
+    command = AdjustPlan
 
     adjustments = fields.List(fields.Nested(AdjustmentSchema), required=True,
                               validate=validate.Length(1, 50),
                               metadata={"description": "调整（1至50条），随后重新优化生成新版本"})
+
+    def make_command(self, data: dict[str, Any]) -> AdjustPlan:
+        """The adjustments, each already an ``Adjustment``, as the plan's command."""
+        return AdjustPlan(adjustments=tuple(data["adjustments"]))
 
 
 class PlanSchema(Schema):

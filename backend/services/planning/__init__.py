@@ -1,0 +1,44 @@
+"""Daily routes: gather a township's day into a scheduler problem, solve it, store and publish it.
+
+A request (``requests``) creates a versioned ``Plan`` row (queued) and emits ``plan.requested``,
+which the relay routes to the planning job (``job``): on the ``planning`` queue with Redis, right
+after commit without. The job moves the row through gathering (``problem``, the one adapter to
+``scheduler``) → solving → storing (``storage``), so anyone polling sees progress, then writes
+the stops, the residents' arrival windows and the ``plan.published`` / ``visit.planned`` events.
+``views`` reads plans and routes back. Callers use this package: ``planning.request_plan(...)``.
+"""
+
+from backend.services.planning.job import (
+    DEFAULT_TIME_LIMIT_S,
+    JOB_TIMEOUT_S,
+    plan_job_id,
+    run_plan,
+)
+from backend.services.planning.problem import GatheredDay, gather_day, travel_matrices
+from backend.services.planning.requests import (
+    PLANNING_HORIZON_DAYS,
+    adjust_plan,
+    plan_city_day,
+    request_plan,
+)
+from backend.services.planning.storage import store_plan
+from backend.services.planning.views import (
+    ACTIVE_STATUSES,
+    arrival_window,
+    get_plan,
+    latest_published,
+    list_plans,
+    local_moment,
+    my_route,
+    navigation_url,
+    plan_detail,
+    planned_window_for_booking,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "PLANNING_HORIZON_DAYS",
+    "GatheredDay", "adjust_plan", "arrival_window", "gather_day", "get_plan",
+    "latest_published", "list_plans", "local_moment", "my_route", "navigation_url",
+    "plan_city_day", "plan_detail", "plan_job_id", "planned_window_for_booking", "request_plan",
+    "run_plan", "store_plan", "travel_matrices",
+]

@@ -1,0 +1,191 @@
+"""Reading plans: one plan with its routes and a map, the list, a social worker's route for
+the day, navigation links, and the arrival windows residents and workers are told."""
+
+from __future__ import annotations
+
+import itertools
+import urllib.parse
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import peewee as pw
+
+from backend.errors import NotFound
+from backend.models import Booking, Client, ClientCategory, Plan, PlanStop, StaffAccount
+from backend.permissions import Actor, get_scoped, require, scoped
+from backend.services.care_plans import LOCAL_TZ
+
+# A plan in one of these is being computed: it blocks another version of the same day.
+ACTIVE_STATUSES = ("queued", "running")
+# What a resident and a worker are told: the planned start minus 15, plus 45 minutes, kept
+# inside the visit's own window (a promise to the resident is never widened by the plan).
+ARRIVAL_BEFORE_S = 15 * 60
+ARRIVAL_AFTER_S = 45 * 60
+NAVIGATION_URL = "https://uri.amap.com/navigation"
+
+
+def latest_published(township_id: int, day: date) -> Plan | None:
+    """The latest published version of a township's plan for a day, if there is one."""
+    return (Plan.select().where(Plan.township == township_id, Plan.day == day,
+                                Plan.status == "done")
+            .order_by(Plan.version.desc()).first())
+
+
+def local_moment(day: date, seconds: int) -> datetime:
+    """A time of day (seconds since local midnight) as an aware Asia/Shanghai datetime."""
+    return datetime.combine(day, time(), tzinfo=LOCAL_TZ) + timedelta(seconds=seconds)
+
+
+def arrival_window(windows: list[list[int]] | list[tuple[int, int]], start: int
+                   ) -> tuple[int, int]:
+    """What people are told: around the planned start, inside the window that holds it."""
+    low, high = next(((s, e) for s, e in windows if s <= start <= e), (start, start))
+    return max(low, start - ARRIVAL_BEFORE_S), min(high, start + ARRIVAL_AFTER_S)
+
+
+def get_plan(plan_id: int, *, actor: Actor) -> Plan:
+    """One plan in the actor's scope."""
+    require(actor, "plans.read")
+    return get_scoped(Plan, plan_id, Plan.area_code, actor)
+
+
+def list_plans(*, actor: Actor, township_id: int | None = None,
+               day: date | None = None) -> pw.ModelSelect[Plan]:
+    """Plans in scope, newest first."""
+    require(actor, "plans.read")
+    query = scoped(Plan.select(), Plan.area_code, actor)
+    if township_id is not None:
+        query = query.where(Plan.township == township_id)
+    if day is not None:
+        query = query.where(Plan.day == day)
+    return query.order_by(Plan.day.desc(), Plan.version.desc(), Plan.id.desc())
+
+
+def plan_detail(plan_id: int, *, actor: Actor) -> dict[str, Any]:
+    """A plan with its routes, dropped visits and a GeoJSON map of stops and legs."""
+    plan = get_plan(plan_id, actor=actor)
+    stops = _stops_with_clients(PlanStop.select().where(PlanStop.plan == plan))
+    township = plan.township
+    names = {s.id: s.name for s in StaffAccount.select().where(
+        StaffAccount.id.in_([r["worker_id"] for r in plan.routes] or [0]))}
+    routes = []
+    for route in plan.routes:
+        own = sorted((s for s in stops if s["worker_id"] == route["worker_id"]),
+                     key=lambda s: s["position"])
+        routes.append({**_route_times(plan.day, route), "worker_name":
+                       names.get(route["worker_id"], ""), "stops": own})
+    dropped = [s for s in stops if s["worker_id"] is None]
+    return {"plan": plan, "routes": routes, "dropped": dropped,
+            "geojson": _geojson(routes, dropped, (township.lat, township.lng))}
+
+
+def _route_times(day: date, route: dict[str, Any]) -> dict[str, Any]:
+    break_start = route.get("break_start")
+    return {**route, "start_at": local_moment(day, route["start"]),
+            "end_at": local_moment(day, route["end"]),
+            "break_start_at": local_moment(day, break_start) if break_start is not None else None}
+
+
+def my_route(day: date, *, actor: Actor) -> dict[str, Any]:
+    """A social worker's ordered stops for a day, from the latest published plan."""
+    require(actor, "route.read")
+    worker = StaffAccount.get_by_id(actor.id)
+    plan = latest_published(worker.township_id, day) if worker.township_id else None
+    if plan is None:
+        raise NotFound("当日路线尚未排出", code="route_not_planned")
+    route = next((r for r in plan.routes if r["worker_id"] == actor.id),
+                 {"worker_id": actor.id, "start": None, "end": None, "break_start": None,
+                  "travel_time": 0, "distance": 0})
+    stops = _stops_with_clients(PlanStop.select().where(PlanStop.plan == plan,
+                                                        PlanStop.worker == actor.id)
+                                .order_by(PlanStop.position))
+    replanning = Plan.select().where(Plan.township == plan.township_id, Plan.day == day,
+                                     Plan.status.in_(ACTIVE_STATUSES)).exists()
+    times = _route_times(day, route) if route["start"] is not None else {
+        **route, "start_at": None, "end_at": None, "break_start_at": None}
+    return {**times, "date": day, "plan_id": plan.id, "version": plan.version,
+            "replanning": replanning, "stops": stops}
+
+
+def _stops_with_clients(query: pw.ModelSelect[PlanStop]) -> list[dict[str, Any]]:
+    stops = list(query.order_by(PlanStop.worker, PlanStop.position, PlanStop.id))
+    ids = {s.client_id for s in stops} or {0}
+    clients = {c.id: c for c in Client.select().where(Client.id.in_(ids))}
+    categories: dict[int, list[str]] = {}
+    for row in (ClientCategory.select().where(ClientCategory.client.in_(ids),
+                                              ClientCategory.ended_on.is_null())
+                .order_by(ClientCategory.id)):
+        categories.setdefault(row.client_id, []).append(row.category)
+    day = stops[0].plan.day if stops else None
+    return [_stop_view(s, clients[s.client_id], categories.get(s.client_id, []), day)
+            for s in stops]
+
+
+def _stop_view(stop: PlanStop, client: Client, categories: list[str], day: date | None
+               ) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "visit_key": stop.visit_key, "source": stop.source, "source_id": stop.source_id,
+        "worker_id": stop.worker_id, "position": stop.position, "kind": stop.kind,
+        "priority": stop.priority, "fixed": stop.fixed, "drop_reason": stop.drop_reason,
+        "duration_s": stop.duration_s, "travel_s": stop.travel_s, "distance_m": stop.distance_m,
+        "windows": [{"start": local_moment(day, s), "end": local_moment(day, e)}
+                    for s, e in stop.windows] if day else [],
+        "arrival_s": stop.arrival_s, "start_s": stop.start_s, "end_s": stop.end_s,
+        "client": {"id": client.id, "name": client.name, "phone": client.phone_masked,
+                   "categories": categories},
+        "address": client.address, "lat": stop.lat, "lng": stop.lng,
+        "navigation_url": navigation_url(stop.lat, stop.lng, client.name),
+    }
+    if (day is not None and stop.start_s is not None and stop.arrival_s is not None
+            and stop.end_s is not None):
+        low, high = arrival_window(stop.windows, stop.start_s)
+        view.update(arrival_at=local_moment(day, stop.arrival_s),
+                    planned_start=local_moment(day, stop.start_s),
+                    planned_end=local_moment(day, stop.end_s),
+                    arrival_window_start=local_moment(day, low),
+                    arrival_window_end=local_moment(day, high))
+    return view
+
+
+def navigation_url(lat: float, lng: float, name: str) -> str:
+    """An AMap riding-navigation link to the client's door (opens the app or the web)."""
+    query = urllib.parse.urlencode({"to": f"{lng:.6f},{lat:.6f},{name}", "mode": "ride",
+                                    "coordinate": "gaode", "callnative": 1})
+    return f"{NAVIGATION_URL}?{query}"
+
+
+def _geojson(routes: list[dict[str, Any]], dropped: list[dict[str, Any]],
+             depot: tuple[float, float]) -> dict[str, Any]:
+    """Stops as Points and legs as LineStrings ([lng, lat], RFC 7946), for a map."""
+    home = [depot[1], depot[0]]
+    features: list[dict[str, Any]] = [_point(home, {"role": "depot"})]
+    for route in routes:
+        worker_id, path = route["worker_id"], [home]
+        for stop in route["stops"]:
+            path.append([stop["lng"], stop["lat"]])
+            features.append(_point(path[-1], {
+                "role": "stop", "worker_id": worker_id, "position": stop["position"],
+                "visit_key": stop["visit_key"], "kind": stop["kind"],
+                "planned_start": stop["planned_start"].strftime("%H:%M")}))
+        path.append(home)
+        for leg, (a, b) in enumerate(itertools.pairwise(path)):
+            features.append({"type": "Feature", "geometry": {"type": "LineString",
+                                                             "coordinates": [a, b]},
+                             "properties": {"role": "leg", "worker_id": worker_id, "leg": leg}})
+    for stop in dropped:
+        features.append(_point([stop["lng"], stop["lat"]], {
+            "role": "dropped", "visit_key": stop["visit_key"], "reason": stop["drop_reason"]}))
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _point(coordinates: list[float], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": coordinates},
+            "properties": properties}
+
+
+def planned_window_for_booking(booking_id: int) -> tuple[datetime, datetime] | None:
+    """The planned arrival window (UTC) of a booking, once a published plan serves it."""
+    booking = Booking.get_or_none(Booking.id == booking_id)
+    if booking is None or booking.arrival_start is None or booking.arrival_end is None:
+        return None
+    return booking.arrival_start, booking.arrival_end

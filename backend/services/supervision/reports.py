@@ -1,0 +1,177 @@
+"""The weekly supervision and the monthly bulletin (周督导、月通报): built from compliance and
+the ranking, kept to compare the next one with, trimmed to who reads them, and written as
+files (XLSX and PNG charts) for download and for the periodic jobs.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from backend import audit, outbox, runtime
+from backend.db import db
+from backend.errors import NotFound, ValidationFailed
+from backend.models import City, SupervisionReport, utcnow
+from backend.models.supervision import REPORT_KINDS
+from backend.permissions import SYSTEM, Actor, require
+from backend.services.supervision.compliance import compute_compliance, late_units, rank
+from backend.services.supervision.periods import (
+    Period,
+    parse_period,
+    period_containing,
+    report_kind,
+)
+
+
+def _changes(ranking: list[dict[str, Any]], previous: dict[str, Any] | None,
+             previous_label: str) -> dict[str, Any]:
+    """Score, rank and standards gained or lost since the previous report of the same kind."""
+    if previous is None:
+        return {"previous_period": previous_label, "available": False, "townships": []}
+    before = {r["township_code"]: r for r in previous.get("ranking", [])}
+    townships = []
+    for row in ranking:
+        old = before.get(row["township_code"])
+        if old is None:
+            continue
+        townships.append({
+            "township_code": row["township_code"], "township_name": row["township_name"],
+            "score_change": round(row["score"] - old["score"], 1),
+            "rank_change": old["rank"] - row["rank"],  # positive: moved up
+            "newly_failed": sorted(set(row["failed_standards"]) - set(old["failed_standards"])),
+            "newly_passed": sorted(set(old["failed_standards"]) - set(row["failed_standards"])),
+        })
+    return {"previous_period": previous_label, "available": True, "townships": townships}
+
+
+def _city() -> City:
+    city = City.select().order_by(City.id).first()
+    if city is None:
+        raise NotFound("尚未建立城市", code="city_not_found")
+    return city
+
+
+def build_report(kind: str, period: Period) -> dict[str, Any]:
+    """A weekly supervision or monthly bulletin for the whole city, as plain JSON data."""
+    kind = report_kind(kind)
+    city = _city()
+    compliance = compute_compliance(period, actor=SYSTEM)
+    ranking = rank(compliance["townships"])
+    previous_period = period.previous()
+    previous = (SupervisionReport.select().where(
+        SupervisionReport.kind == kind, SupervisionReport.period == previous_period.label,
+        SupervisionReport.area_code == city.code).first())
+    return {"kind": kind, "kind_label": REPORT_KINDS[kind],
+            "title": f"{city.name}民政{REPORT_KINDS[kind]}（{period.label}）",
+            "city": {"code": city.code, "name": city.name},
+            "generated_at": utcnow().isoformat(timespec="seconds"),
+            **compliance, "ranking": ranking, "late_units": late_units(compliance["townships"]),
+            "changes": _changes(ranking, previous.data if previous else None,
+                                previous_period.label)}
+
+
+def generate_report(kind: str, period_text: str | None, *, actor: Actor) -> SupervisionReport:
+    """Build and keep a report (replacing one of the same kind and period); audited."""
+    require(actor, "supervision.generate")
+    kind = report_kind(kind)
+    period = parse_period(period_text, week=kind == "weekly_supervision")
+    data = build_report(kind, period)
+    with db.atomic():
+        existing = SupervisionReport.get_or_none(
+            SupervisionReport.kind == kind, SupervisionReport.period == period.label,
+            SupervisionReport.area_code == data["city"]["code"])
+        report = existing or SupervisionReport(kind=kind, period=period.label,
+                                               area_code=data["city"]["code"])
+        report.data, report.generated_at = data, utcnow()
+        report.save()
+        audit.record(actor=actor, action="supervision.report_generated",
+                     entity="supervision_report", entity_id=report.id,
+                     changes={"kind": [None, kind], "period": [None, period.label]})
+        outbox.emit("supervision.report_generated", report_id=report.id)
+    return report
+
+
+def generate_periodic_report(kind: str, period: str = "") -> dict[str, Any]:
+    """The periodic job (#6): generate, keep and write files for a weekly or monthly report.
+
+    ``kind`` is ``weekly``/``monthly`` (or the glossary names); ``period`` is ``2026-W48`` or
+    ``2026-11``, empty for the current one. Answers ids and file paths only.
+    """
+    report = generate_report(kind, period, actor=SYSTEM)
+    files = write_report_files(report.data, _reports_dir() / f"{report.kind}-{report.period}")
+    return {"report_id": report.id, "kind": report.kind, "period": report.period,
+            "files": [str(path) for path in files]}
+
+
+def weekly_supervision_report(today: date | None = None) -> dict[str, Any]:
+    """Periodic job: the weekly supervision of the week that ended before ``today``."""
+    day = (today or utcnow().date()) - timedelta(days=7)
+    return generate_periodic_report("weekly", period_containing(day, week=True).label)
+
+
+def monthly_bulletin(today: date | None = None) -> dict[str, Any]:
+    """Periodic job: the monthly bulletin of the month that ended before ``today``."""
+    day = (today or utcnow().date()).replace(day=1) - timedelta(days=1)
+    return generate_periodic_report("monthly", period_containing(day, week=False).label)
+
+
+def _reports_dir() -> Path:
+    try:
+        return runtime.settings().instance_path / "reports"
+    except RuntimeError:
+        return Path("instance") / "reports"
+
+
+def write_report_files(data: dict[str, Any], folder: Path) -> list[Path]:
+    """The report's XLSX and its charts, written into ``folder``."""
+    from backend.reports import charts, xlsx  # openpyxl and matplotlib load only when needed
+
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = folder / f"{data['kind']}-{data['period']}.xlsx"
+    workbook.write_bytes(xlsx.report_workbook(data))
+    return [workbook, *charts.write_charts(data, folder)]
+
+
+def _visible(data: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """A township's office sees its own rows only; the city sees everything."""
+    if actor.kind == "system" or len(actor.area_code) <= 6:
+        return data
+    mine = actor.area_code[:9]
+
+    def own(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rows if r["township_code"].startswith(mine)]
+
+    changes = {**data["changes"], "townships": own(data["changes"]["townships"])}
+    return {**data, "townships": own(data["townships"]), "ranking": own(data["ranking"]),
+            "late_units": own(data["late_units"]), "changes": changes, "city_wide": [],
+            "service_figures": {
+                name: ({**value, "by_township": own(value["by_township"]), "totals": {}}
+                       if isinstance(value, dict) else value)
+                for name, value in data["service_figures"].items()}}
+
+
+def get_report(kind: str, period_text: str | None, *, actor: Actor) -> dict[str, Any]:
+    """The kept report of a kind and period, or one built now; trimmed to the actor's scope."""
+    require(actor, "supervision.read")
+    kind = report_kind(kind)
+    period = parse_period(period_text, week=kind == "weekly_supervision")
+    stored = SupervisionReport.get_or_none(SupervisionReport.kind == kind,
+                                           SupervisionReport.period == period.label)
+    data = stored.data if stored else build_report(kind, period)
+    return _visible(data, actor)
+
+
+def report_file(kind: str, period_text: str | None, file_format: str, *, actor: Actor,
+                chart: str = "ranking") -> tuple[bytes, str, str]:
+    """The report as a download: (content, media type, file name) for ``xlsx`` or ``png``."""
+    from backend.reports import charts, xlsx
+
+    data = get_report(kind, period_text, actor=actor)
+    name = f"{data['kind']}-{data['period']}"
+    if file_format == "xlsx":
+        return (xlsx.report_workbook(data), xlsx.MEDIA_TYPE, f"{name}.xlsx")
+    if chart not in charts.CHARTS:
+        raise ValidationFailed("没有这种图表", code="bad_chart",
+                               errors={"chart": [f"可选：{'、'.join(charts.CHARTS)}"]})
+    return charts.CHARTS[chart](data), "image/png", f"{name}-{chart}.png"
