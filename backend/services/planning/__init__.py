@@ -32,13 +32,12 @@ from backend.services.planning.views import (
     my_route,
     navigation_url,
     plan_detail,
-    planned_window_for_booking,
 )
 
 __all__ = [
     "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "PLANNING_HORIZON_DAYS",
     "GatheredDay", "adjust_plan", "arrival_window", "gather_day", "get_plan",
     "latest_published", "list_plans", "local_moment", "my_route", "navigation_url",
-    "plan_city_day", "plan_detail", "plan_job_id", "planned_window_for_booking", "request_plan",
+    "plan_city_day", "plan_detail", "plan_job_id", "request_plan",
     "run_plan", "store_plan", "travel_matrices",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 import peewee as pw
 
 from backend.errors import NotFound
-from backend.models import Booking, Client, ClientCategory, Plan, PlanStop, StaffAccount
+from backend.models import Client, ClientCategory, Plan, PlanStop, StaffAccount
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services.care_plans import LOCAL_TZ
 
@@ -182,10 +182,3 @@ def _point(coordinates: list[float], properties: dict[str, Any]) -> dict[str, An
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": coordinates},
             "properties": properties}
 
-
-def planned_window_for_booking(booking_id: int) -> tuple[datetime, datetime] | None:
-    """The planned arrival window (UTC) of a booking, once a published plan serves it."""
-    booking = Booking.get_or_none(Booking.id == booking_id)
-    if booking is None or booking.arrival_start is None or booking.arrival_end is None:
-        return None
-    return booking.arrival_start, booking.arrival_end

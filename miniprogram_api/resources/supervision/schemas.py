@@ -71,7 +71,7 @@ class ComplianceSchema(Schema):
                             metadata={"description": "各乡镇达标情况"})
     city_wide = fields.List(fields.Nested(CityWideSchema),
                             metadata={"description": "全市（管辖范围内）汇总；乡镇用户为空"})
-    service_figures = fields.Dict(metadata={"description": "服务指标（办件、超时环节、探访覆盖、预约审批时长、评价）；未启用的模块标为不可用"})
+    service_figures = fields.Dict(metadata={"description": "服务指标（办件、超时环节、探访覆盖、预约审批时长、评价），每项一个对象"})
 
 
 class ComplianceQueryArgsSchema(Schema):
