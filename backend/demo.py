@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from backend import audit, migrate, pii, standards
+from backend.commands.bookings import ApproveBooking, PreferredDate, RequestBooking
+from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.db import db
 from backend.demo_profiles import seed_demo_profiles
 from backend.models import (
@@ -228,9 +230,10 @@ def _seed_clients(township: Township, fixture: dict[str, Any], people: _People,
         birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
         village = villages[n % len(villages)]
         v = next(item for item in t["villages"] if item["code"] == village.code)
-        items = [{"category": c, "since": today - timedelta(days=rng.randint(30, 2000)),
-                  "subtype": rng.choice(list(SPECIAL_CARE_SUBTYPES)) if c == "special_care"
-                  else None} for c in categories]
+        items = tuple(CategoryEntry(
+            category=c, since=today - timedelta(days=rng.randint(30, 2000)),
+            subtype=rng.choice(list(SPECIAL_CARE_SUBTYPES)) if c == "special_care" else None)
+            for c in categories)
         data: dict[str, Any] = {
             "name": people.name(sex), "id_number": people.id_number(birth, sex),
             "village_id": village.id, "address": people.address(t, v),
@@ -243,7 +246,7 @@ def _seed_clients(township: Township, fixture: dict[str, Any], people: _People,
         if "left_behind_child" in categories:
             data |= {"guardian_name": people.name("female"), "guardian_relation": "祖母",
                      "guardian_phone": people.phone()}
-        client = clients.create_client(data, actor=SYSTEM)
+        client = clients.create_client(RegisterClient(**data), actor=SYSTEM)
         client.usual_worker = workers[n % len(workers)]
         client.save()
     return count
@@ -325,14 +328,13 @@ def _seed_casework(people: _People, today: date) -> None:
                       .limit(2))
         day = _next_working_day(today, 2)
         for n, client in enumerate(linked):
-            booking = bookings.create_booking({
-                "client_id": client.id, "kind": "routine_visit",
-                "reason": "老人独居，想请社工上门看看", "contact_name": client.name,
-                "preferred": [{"date": day, "window": "morning"}]},
+            booking = bookings.create_booking(RequestBooking(
+                client_id=client.id, kind="routine_visit",
+                reason="老人独居，想请社工上门看看", contact_name=client.name,
+                preferred=(PreferredDate(date=day, window="morning"),)),
                 actor=coordinator)
             if n == 0:
-                bookings.decide_booking(booking.id, {"decision": "approve", "reason": None},
-                                        actor=office)
+                bookings.approve_booking(booking.id, ApproveBooking(), actor=office)
 
 
 def _seed_residents() -> None:

@@ -9,6 +9,12 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from backend.commands.bookings import (
+    ApproveBooking,
+    Decision,
+    ProposeBookingDate,
+    RejectBooking,
+)
 from backend.errors import DomainError
 from backend.models import Booking, BookingStatus, StaffAccount
 from backend.models.visits import WINDOWS
@@ -37,39 +43,54 @@ def inbox(errors: dict[int, dict[str, str]] | None = None, status: int = 200
                            form=request.form), status
 
 
-def _decision(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """The decision a form asks for, and what is wrong with it, field by field."""
-    decision, data, errors = form.get("decision", ""), {}, {}
+def _decision(form: Any) -> tuple[Decision | None, dict[str, str]]:
+    """The command a form's decision names, or what is wrong with the form, field by field."""
+    decision, errors = form.get("decision", ""), {}
     if decision not in DECISIONS:
         errors["decision"] = "请选择同意、不予安排或建议改期"
-    data["decision"] = decision
-    reason = form.get("reason", "").strip()
+    reason = form.get("reason", "").strip() or None
     if decision == "reject" and not reason:
         errors["reason"] = "不予安排须说明原因"
-    data["reason"] = reason or None
+    day, window = None, None
     if form.get("date"):
         try:
-            data["date"] = date.fromisoformat(form["date"])
+            day = date.fromisoformat(form["date"])
         except ValueError:
             errors["date"] = "日期格式应为 2026-12-08"
-        data["window"] = form.get("window") or None
+        window = form.get("window") or None
     elif decision == "propose":
         errors["date"] = "建议改期须给出日期"
-    return data, errors
+    if errors:
+        return None, errors
+    if decision == "reject":
+        return RejectBooking(reason=reason), errors
+    scheduling = ApproveBooking if decision == "approve" else ProposeBookingDate
+    return scheduling(date=day, window=window, reason=reason), errors
+
+
+def _decide(booking_id: int, cmd: Decision) -> Booking:
+    """The service the decision names."""
+    match cmd:
+        case ApproveBooking():
+            return bookings.approve_booking(booking_id, cmd, actor=g.actor)
+        case ProposeBookingDate():
+            return bookings.propose_booking_date(booking_id, cmd, actor=g.actor)
+        case RejectBooking():
+            return bookings.reject_booking(booking_id, cmd, actor=g.actor)
 
 
 def decide(booking_id: int) -> ResponseReturnValue:
     """Record the clerk's decision; on a refusal show it beside the form."""
-    data, errors = _decision(request.form)
-    if not errors:
+    cmd, errors = _decision(request.form)
+    if cmd is not None:
         try:
-            booking = bookings.decide_booking(booking_id, data, actor=g.actor)
+            booking = _decide(booking_id, cmd)
         except DomainError as exc:
             if exc.code in ("not_found", "booking_not_found"):
                 raise
             errors["decision"] = exc.message
         else:
-            flash(f"已{DECISIONS[data['decision']]}：{booking.client.name}的预约", "info")
+            flash(f"已{DECISIONS[request.form['decision']]}：{booking.client.name}的预约", "info")
             return redirect(url_for("console.bookings"))
     return inbox({booking_id: errors}, 422)
 

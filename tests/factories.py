@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from backend import pii
+from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.models import (
     City,
     ClientContact,
@@ -122,14 +123,14 @@ def build_world() -> World:
             )
     for n, key in enumerate(("a1", "a2", "b1"), start=1):
         world.clients[key] = clients.create_client(
-            {
-                "name": f"对象{key}",
-                "id_number": id_number(n),
-                "village_id": world.villages[key].id,
-                "address": f"{key}村1组{n}号",
-                "phone": f"1380000{n:04d}",
-                "categories": [{"category": "left_behind_elder"}],
-            },
+            RegisterClient(
+                name=f"对象{key}",
+                id_number=id_number(n),
+                village_id=world.villages[key].id,
+                address=f"{key}村1组{n}号",
+                phone=f"1380000{n:04d}",
+                categories=(CategoryEntry("left_behind_elder"),),
+            ),
             actor=SYSTEM,
         )
     world.residents["res-owner"] = Resident.create(openid="openid-owner", name="业主")

@@ -562,9 +562,9 @@ def _client_for(application: Application, actor: Actor) -> Client:
     if existing is not None:
         return existing
     id_number = _applicant_id_number(application, actor, "approval_registers_client")
-    return clients.create_client({"name": application.applicant_name, "id_number": id_number,
-                                  "village_id": application.village_id,
-                                  "address": application.address}, actor=actor)
+    return clients.create_client(clients.RegisterClient(
+        name=application.applicant_name, id_number=id_number,
+        village_id=application.village_id, address=application.address), actor=actor)
 
 
 def _grant(application: Application, benefit_fen: int | None, actor: Actor) -> None:

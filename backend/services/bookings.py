@@ -14,6 +14,14 @@ from typing import Any
 import peewee as pw
 
 from backend import audit, outbox, pii, runtime
+from backend.commands.bookings import (
+    ApproveBooking,
+    PreferredDate,
+    ProposeBookingDate,
+    RejectBooking,
+    RequestBooking,
+    SetWorkerShift,
+)
 from backend.db import db
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.models import (
@@ -147,14 +155,14 @@ def available_dates(township_id: int, *, actor: Actor, kind: str | None = None,
     return found
 
 
-def _normalise_preferred(items: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+def _normalise_preferred(items: tuple[PreferredDate, ...], today: date) -> list[dict[str, Any]]:
     result = []
     for item in items:
-        day, start, end = item["date"], item.get("start"), item.get("end")
+        day, start, end = item.date, item.start, item.end
         if not today < day <= today + timedelta(days=BOOKING_HORIZON_DAYS):
             raise ValidationFailed(f"期望日期须在明天起{BOOKING_HORIZON_DAYS}天内",
                                    code="date_out_of_range")
-        window = item.get("window")
+        window = item.window
         if (start is None) != (end is None) or (start and end and start >= end):
             raise ValidationFailed("自定时段须同时给出开始和结束时间，且开始早于结束",
                                    code="invalid_window")
@@ -178,15 +186,15 @@ def _client_for_requester(client_id: int, actor: Actor) -> Client:
     return get_scoped(Client, client_id, Client.area_code, actor)
 
 
-def create_booking(data: dict[str, Any], *, actor: Actor) -> Booking:
+def create_booking(cmd: RequestBooking, *, actor: Actor) -> Booking:
     """Ask for a home visit to a client one acts for, with preferred dates and windows."""
     require(actor, "bookings.create")
-    kind = data["kind"]
+    kind = cmd.kind
     if kind not in VISIT_KINDS:
         raise ValidationFailed("未知的探访类型", code="unknown_kind")
-    preferred = _normalise_preferred(data["preferred"], care_plans.local_today())
+    preferred = _normalise_preferred(cmd.preferred, care_plans.local_today())
     with db.atomic():
-        client = _client_for_requester(data["client_id"], actor)
+        client = _client_for_requester(cmd.client_id, actor)
         if kind == "condolence_visit" and not ClientCategory.select().where(
                 ClientCategory.client == client,
                 ClientCategory.category == "special_care").exists():
@@ -199,8 +207,8 @@ def create_booking(data: dict[str, Any], *, actor: Actor) -> Booking:
             client=client, area_code=client.area_code, township=village.township_id, kind=kind,
             active_key=active_key, requested_by_kind=actor.kind, requested_by_id=actor.id,
             resident=actor.id if actor.is_resident else None, preferred=preferred,
-            reason=data.get("reason", ""), contact_name=data.get("contact_name", ""))
-        phone = data.get("contact_phone")
+            reason=cmd.reason, contact_name=cmd.contact_name)
+        phone = cmd.contact_phone
         if phone:
             phone = pii.normalise_phone(phone)
             booking.contact_phone_enc = runtime.vault().encrypt(
@@ -269,13 +277,8 @@ def _checked_slot(day: date, window: str | None, start: time | None, end: time |
     return day, window, start, end
 
 
-def _slots(data: dict[str, Any], booking: Booking) -> list[Slot]:
-    """The slot a decision names, or else the requester's preferences in their order."""
-    if "date" in data:
-        return [_checked_slot(data["date"], data.get("window"), data.get("start"),
-                              data.get("end"))]
-    if data["decision"] == "propose":
-        raise ValidationFailed("建议改期须给出日期", code="date_required")
+def _preferred_slots(booking: Booking) -> list[Slot]:
+    """The requester's preferences still ahead, in their order."""
     slots = []
     for item in booking.preferred:
         start = time.fromisoformat(item["start"]) if item.get("start") else None
@@ -298,32 +301,70 @@ def _take_first_free(township_id: int, slots: list[Slot]) -> tuple[Slot, VisitCa
     return slots[-1], _take_place(township_id, slots[-1][0], slots[-1][1])
 
 
-def decide_booking(booking_id: int, data: dict[str, Any], *, actor: Actor) -> Booking:
-    """Township staff approve, reject, or propose another date; a date takes a capacity place."""
+def _pending_booking(booking_id: int, actor: Actor) -> Booking:
+    """A booking in scope waiting for a decision; Conflict once someone has decided it."""
+    booking = get_scoped(Booking, booking_id, Booking.area_code, actor)
+    if booking.status != "pending":
+        raise Conflict("该预约已处理", code="booking_already_decided")
+    return booking
+
+
+def _decided(actor: Actor, reason: str | None) -> dict[str, Any]:
+    return {"decided_by": actor.id, "decided_at": utcnow(), "decision_reason": reason}
+
+
+def _schedule(booking: Booking, status: str, slots: list[Slot], reason: str | None,
+              actor: Actor) -> None:
+    """Approve or propose: move the booking on, then hold a place in the first free slot."""
+    _transition(booking, ("pending",), status=status, **_decided(actor, reason))
+    (day, window, start, end), row = _take_first_free(booking.township_id, slots)
+    _transition(booking, (status,), scheduled_date=day, scheduled_window=window,
+                scheduled_start=start, scheduled_end=end, capacity=row.id)
+
+
+def _record_decision(booking: Booking, decision: str, reason: str | None, actor: Actor) -> None:
+    audit.record(actor=actor, action=f"booking.{decision}", entity="booking",
+                 entity_id=booking.id,
+                 changes={"status": ["pending", booking.status],
+                          "scheduled_date": [None, booking.scheduled_date]}, reason=reason)
+    outbox.emit(f"booking.{booking.status}", booking_id=booking.id, client_id=booking.client_id)
+
+
+def approve_booking(booking_id: int, cmd: ApproveBooking, *, actor: Actor) -> Booking:
+    """Approve a pending booking on the date given, or the first preferred one with a place."""
     require(actor, "bookings.decide")
-    decision, reason = data["decision"], data.get("reason")
-    if decision == "reject" and not reason:
+    with db.atomic():
+        booking = _pending_booking(booking_id, actor)
+        slots = ([_checked_slot(cmd.date, cmd.window, cmd.start, cmd.end)]
+                 if cmd.date is not None else _preferred_slots(booking))
+        _schedule(booking, "approved", slots, cmd.reason, actor)
+        _record_decision(booking, "approve", cmd.reason, actor)
+    return booking
+
+
+def propose_booking_date(booking_id: int, cmd: ProposeBookingDate, *, actor: Actor) -> Booking:
+    """Offer another date for a pending booking; it holds a place until the requester answers."""
+    require(actor, "bookings.decide")
+    with db.atomic():
+        booking = _pending_booking(booking_id, actor)
+        if cmd.date is None:
+            raise ValidationFailed("建议改期须给出日期", code="date_required")
+        slot = _checked_slot(cmd.date, cmd.window, cmd.start, cmd.end)
+        _schedule(booking, "proposed", [slot], cmd.reason, actor)
+        _record_decision(booking, "propose", cmd.reason, actor)
+    return booking
+
+
+def reject_booking(booking_id: int, cmd: RejectBooking, *, actor: Actor) -> Booking:
+    """Turn down a pending booking, saying why; the client may ask again."""
+    require(actor, "bookings.decide")
+    if not cmd.reason:
         raise ValidationFailed("不予安排须说明原因", code="reason_required")
     with db.atomic():
-        booking = get_scoped(Booking, booking_id, Booking.area_code, actor)
-        if booking.status != "pending":
-            raise Conflict("该预约已处理", code="booking_already_decided")
-        decided = {"decided_by": actor.id, "decided_at": utcnow(), "decision_reason": reason}
-        if decision == "reject":
-            _transition(booking, ("pending",), status="rejected", active_key=None, **decided)
-        else:
-            slots = _slots(data, booking)
-            _transition(booking, ("pending",), status=(
-                "approved" if decision == "approve" else "proposed"), **decided)
-            (day, window, start, end), row = _take_first_free(booking.township_id, slots)
-            _transition(booking, (booking.status,), scheduled_date=day, scheduled_window=window,
-                        scheduled_start=start, scheduled_end=end, capacity=row.id)
-        audit.record(actor=actor, action=f"booking.{decision}", entity="booking",
-                     entity_id=booking.id,
-                     changes={"status": ["pending", booking.status],
-                              "scheduled_date": [None, booking.scheduled_date]}, reason=reason)
-        outbox.emit(f"booking.{booking.status}", booking_id=booking.id,
-                    client_id=booking.client_id)
+        booking = _pending_booking(booking_id, actor)
+        _transition(booking, ("pending",), status="rejected", active_key=None,
+                    **_decided(actor, cmd.reason))
+        _record_decision(booking, "reject", cmd.reason, actor)
     return booking
 
 
@@ -405,23 +446,22 @@ def add_worker_day_off(worker_id: int, day: date, reason: str, *, actor: Actor) 
     return day_off
 
 
-def set_worker_shift(worker_id: int, weekday: int, data: dict[str, Any], *,
+def set_worker_shift(worker_id: int, weekday: int, cmd: SetWorkerShift, *,
                      actor: Actor) -> WorkerShift:
     """Set a social worker's hours for one weekday (or mark it not worked)."""
     require(actor, "workers.manage")
     if not 0 <= weekday <= 6:
         raise ValidationFailed("星期须为0（周一）至6（周日）", code="invalid_weekday")
-    start, end = data["start"], data["end"]
-    lunch_start, lunch_end = data.get("lunch_start"), data.get("lunch_end")
+    start, end, lunch_start, lunch_end = cmd.start, cmd.end, cmd.lunch_start, cmd.lunch_end
     if start >= end or (lunch_start is None) != (lunch_end is None) or (
-            lunch_start and not start <= lunch_start < lunch_end <= end):
+            lunch_start and lunch_end and not start <= lunch_start < lunch_end <= end):
         raise ValidationFailed("班次时间须先后有序，午休须在班次之内", code="invalid_shift")
     with db.atomic():
         worker = _social_worker(worker_id, actor)
         shift = WorkerShift.get_or_none(WorkerShift.worker == worker,
                                         WorkerShift.weekday == weekday)
         values = {"start": start, "end": end, "lunch_start": lunch_start, "lunch_end": lunch_end,
-                  "is_working": data.get("is_working", True)}
+                  "is_working": cmd.is_working}
         if shift is None:
             shift = WorkerShift.create(worker=worker, weekday=weekday, **values)
         else:

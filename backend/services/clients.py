@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import peewee as pw
 
 from backend import audit, outbox, pii, runtime
+from backend.commands import given
+from backend.commands.clients import CategoryEntry, EditClient, RegisterClient
 from backend.db import db
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.models import (
@@ -55,17 +57,17 @@ def _set_phone(client: Client, field: str, raw: str | None) -> None:
     setattr(client, f"{field}_masked", pii.mask_phone(phone))
 
 
-def _validate_categories(categories: list[dict[str, Any]]) -> None:
+def _validate_categories(categories: Sequence[CategoryEntry]) -> None:
     seen: set[str] = set()
     for item in categories:
-        category = item["category"]
+        category = item.category
         if category not in CLIENT_CATEGORIES:
             raise ValidationFailed(f"未知的服务对象类别: {category}", code="unknown_category")
         if category in seen:
             raise ValidationFailed(f"类别重复: {CLIENT_CATEGORIES[category]}",
                                    code="duplicate_category")
         seen.add(category)
-        subtype = item.get("subtype")
+        subtype = item.subtype
         if category == "special_care" and subtype not in SPECIAL_CARE_SUBTYPES:
             raise ValidationFailed("优抚对象须注明类型"
                                    "（两参退役人员、60岁农村籍退役士兵、烈士子女）",
@@ -74,25 +76,25 @@ def _validate_categories(categories: list[dict[str, Any]]) -> None:
             raise ValidationFailed("只有优抚对象有子类型", code="unexpected_subtype")
 
 
-def _replace_categories(client: Client, categories: list[dict[str, Any]]) -> None:
+def _replace_categories(client: Client, categories: Sequence[CategoryEntry]) -> None:
     ClientCategory.delete().where(ClientCategory.client == client).execute()
     for item in categories:
-        ClientCategory.create(client=client, category=item["category"], subtype=item.get("subtype"),
-                              since=item.get("since"), benefit_fen=item.get("benefit_fen"))
+        ClientCategory.create(client=client, category=item.category, subtype=item.subtype,
+                              since=item.since, benefit_fen=item.benefit_fen)
 
 
 def _category_codes(client: Client) -> list[str]:
     return sorted(c.category for c in client.categories)
 
 
-def create_client(data: dict[str, Any], *, actor: Actor) -> Client:
+def create_client(cmd: RegisterClient, *, actor: Actor) -> Client:
     """Register a client in a village inside the actor's scope."""
     require(actor, "clients.create")
-    village = get_scoped(Village, data["village_id"], Village.code, actor)
-    id_number = pii.normalise_id_number(data["id_number"])
-    categories = data.get("categories", [])
+    village = get_scoped(Village, cmd.village_id, Village.code, actor)
+    id_number = pii.normalise_id_number(cmd.id_number)
+    categories = cmd.categories
     _validate_categories(categories)
-    if categories_need_guardian(categories) and not data.get("guardian_name"):
+    if categories_need_guardian(categories) and not cmd.guardian_name:
         raise ValidationFailed("留守儿童须登记监护人", code="guardian_required")
     vault = runtime.vault()
     index = vault.blind_index(id_number, kind="id_number")
@@ -100,17 +102,17 @@ def create_client(data: dict[str, Any], *, actor: Actor) -> Client:
         if Client.select().where(Client.id_number_index == index).exists():
             raise Conflict("该身份证号已登记为服务对象", code="client_exists")
         client = Client.create(
-            name=data["name"], village=village, area_code=village.code,
+            name=cmd.name, village=village, area_code=village.code,
             sex=pii.id_sex(id_number), birth_date=pii.id_birth_date(id_number),
             id_number_enc="", id_number_index=index,
             id_number_masked=pii.mask_id_number(id_number, viewer="staff"),
-            address=data["address"], lat=data.get("lat", village.lat),
-            lng=data.get("lng", village.lng), household_code=data.get("household_code"),
-            household_size=data.get("household_size", 1), guardian_name=data.get("guardian_name"),
-            guardian_relation=data.get("guardian_relation"), notes=data.get("notes", ""))
+            address=cmd.address, lat=village.lat if cmd.lat is None else cmd.lat,
+            lng=village.lng if cmd.lng is None else cmd.lng, household_code=cmd.household_code,
+            household_size=cmd.household_size, guardian_name=cmd.guardian_name,
+            guardian_relation=cmd.guardian_relation, notes=cmd.notes)
         client.id_number_enc = vault.encrypt(id_number, context=_context(client.id, "id_number"))
-        _set_phone(client, "phone", data.get("phone"))
-        _set_phone(client, "guardian_phone", data.get("guardian_phone"))
+        _set_phone(client, "phone", cmd.phone)
+        _set_phone(client, "guardian_phone", cmd.guardian_phone)
         client.save()
         _replace_categories(client, categories)
         audit.record(actor=actor, action="client.create", entity="client", entity_id=client.id,
@@ -121,15 +123,16 @@ def create_client(data: dict[str, Any], *, actor: Actor) -> Client:
     return client
 
 
-def categories_need_guardian(categories: list[dict[str, Any]]) -> bool:
+def categories_need_guardian(categories: Sequence[CategoryEntry]) -> bool:
     """A left-behind child must have a guardian on file."""
-    return any(item["category"] == "left_behind_child" for item in categories)
+    return any(item.category == "left_behind_child" for item in categories)
 
 
-def update_client(client_id: int, changes: dict[str, Any], *, actor: Actor,
-                  reason: str | None = None) -> Client:
+def update_client(client_id: int, cmd: EditClient, *, actor: Actor) -> Client:
     """Edit a client's details or categories; every change is audited with before and after."""
     require(actor, "clients.update")
+    changes = given(cmd)
+    reason = changes.pop("reason")
     with db.atomic():
         client = get_scoped(Client, client_id, Client.area_code, actor)
         before = {field: getattr(client, field) for field in EDITABLE}

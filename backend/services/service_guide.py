@@ -7,6 +7,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from backend import audit, outbox, runtime, workflows
+from backend.commands import given
+from backend.commands.service_guide import EditServiceGuide
 from backend.db import db
 from backend.models import ServiceGuideEdit, utcnow
 from backend.permissions import Actor, require
@@ -58,9 +60,10 @@ def materials_of(code: str) -> list[dict[str, Any]]:
     return materials
 
 
-def update_service(code: str, changes: dict[str, Any], *, actor: Actor) -> dict[str, Any]:
+def update_service(code: str, cmd: EditServiceGuide, *, actor: Actor) -> dict[str, Any]:
     """Edit a service's published guide (city bureau); audited with before and after."""
     require(actor, "services.update")
+    changes = given(cmd)
     with db.atomic():
         before = get_service(code)
         row, _ = ServiceGuideEdit.get_or_create(code=code, defaults={"content": {}})

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 import peewee as pw
 
 from backend import audit, outbox, storage
+from backend.commands.visits import CheckIn, CheckOut, MarkMissed
 from backend.db import db
 from backend.errors import (
     Conflict,
@@ -183,9 +184,9 @@ def _distance(client: Client, lat: float | None, lng: float | None) -> int | Non
     return haversine_m(client.lat, client.lng, lat, lng)
 
 
-def _visit_target(data: dict[str, Any], actor: Actor) -> tuple[Client, Booking | None,
-                                                                CareVisit | None, str]:
-    booking_id, care_visit_id = data.get("booking_id"), data.get("care_visit_id")
+def _visit_target(cmd: CheckIn, actor: Actor) -> tuple[Client, Booking | None,
+                                                       CareVisit | None, str]:
+    booking_id, care_visit_id = cmd.booking_id, cmd.care_visit_id
     if (booking_id is None) == (care_visit_id is None):
         raise ValidationFailed("须且只能指定预约或定期探访之一", code="visit_target_required")
     if booking_id is not None:
@@ -199,12 +200,12 @@ def _visit_target(data: dict[str, Any], actor: Actor) -> tuple[Client, Booking |
     return care_visit.client, None, care_visit, care_visit.kind
 
 
-def check_in(data: dict[str, Any], *, actor: Actor) -> Visit:
+def check_in(cmd: CheckIn, *, actor: Actor) -> Visit:
     """A social worker arrives at a client's door for a booking or a due care visit."""
     require(actor, "visits.record")
     with db.atomic():
-        client, booking, care_visit, kind = _visit_target(data, actor)
-        lat, lng = data.get("lat"), data.get("lng")
+        client, booking, care_visit, kind = _visit_target(cmd, actor)
+        lat, lng = cmd.lat, cmd.lng
         visit = Visit.create(client=client, area_code=client.area_code, worker=actor.id,
                              booking=booking, care_visit=care_visit, kind=kind,
                              check_in_at=utcnow(), check_in_lat=lat, check_in_lng=lng,
@@ -233,23 +234,23 @@ def _close_source(visit: Visit, booking_status: str, when: datetime) -> None:
         care_plans.mark_care_visit_done(visit.care_visit, when)
 
 
-def check_out(visit_id: int, data: dict[str, Any], *, actor: Actor) -> Visit:
+def check_out(visit_id: int, cmd: CheckOut, *, actor: Actor) -> Visit:
     """Finish a visit with what was done; it closes its booking or care visit."""
     require(actor, "visits.record")
-    unknown = set(data.get("services", [])) - set(VISIT_SERVICES)
+    unknown = set(cmd.services) - set(VISIT_SERVICES)
     if unknown:
         raise ValidationFailed(f"未知的服务内容: {', '.join(sorted(unknown))}",
                                code="unknown_service")
     with db.atomic():
         visit = _own_open_visit(visit_id, actor)
-        lat, lng = data.get("lat"), data.get("lng")
+        lat, lng = cmd.lat, cmd.lng
         now = utcnow()
         visit.status, visit.check_out_at = "completed", now
         visit.check_out_lat, visit.check_out_lng = lat, lng
         visit.check_out_distance_m = _distance(visit.client, lat, lng)
-        visit.services = sorted(set(data.get("services", [])))
-        visit.notes = data.get("notes", "")
-        visit.follow_up_needed = data.get("follow_up_needed", False)
+        visit.services = sorted(set(cmd.services))
+        visit.notes = cmd.notes
+        visit.follow_up_needed = cmd.follow_up_needed
         visit.touch()
         visit.save()
         _close_source(visit, "done", now)
@@ -262,21 +263,21 @@ def check_out(visit_id: int, data: dict[str, Any], *, actor: Actor) -> Visit:
     return visit
 
 
-def mark_missed(visit_id: int, data: dict[str, Any], *, actor: Actor) -> Visit:
+def mark_missed(visit_id: int, cmd: MarkMissed, *, actor: Actor) -> Visit:
     """Record that a visit did not happen, and why; a care visit stays due."""
     require(actor, "visits.record")
-    if data["reason"] not in MISSED_REASONS:
+    if cmd.reason not in MISSED_REASONS:
         raise ValidationFailed("未知的未遇原因", code="unknown_missed_reason")
     with db.atomic():
         visit = _own_open_visit(visit_id, actor)
         now = utcnow()
-        visit.status, visit.missed_reason, visit.check_out_at = "missed", data["reason"], now
-        visit.notes = data.get("notes", "")
+        visit.status, visit.missed_reason, visit.check_out_at = "missed", cmd.reason, now
+        visit.notes = cmd.notes
         visit.touch()
         visit.save()
         _close_source(visit, "missed", now)
         audit.record(actor=actor, action="visit.missed", entity="visit", entity_id=visit.id,
-                     changes={"status": ["in_progress", "missed"]}, reason=data["reason"])
+                     changes={"status": ["in_progress", "missed"]}, reason=cmd.reason)
         outbox.emit("visit.missed", visit_id=visit.id, client_id=visit.client_id)
     return visit
 

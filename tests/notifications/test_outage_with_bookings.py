@@ -11,6 +11,7 @@ from redis import Redis
 from rq import SimpleWorker
 
 from backend import runtime
+from backend.commands.clients import RegisterClient
 from backend.models import ClientContact, InboxMessage, OutboxEvent, SubscriptionCredit
 from backend.permissions import SYSTEM
 from backend.services import clients
@@ -48,13 +49,12 @@ def _book_for_new_clients(api: Api, count: int) -> list[int]:
     booking_ids = []
     for n in range(count):
         client = clients.create_client(
-            {
-                "name": f"对象{n}",
-                "id_number": id_number(300 + n),
-                "village_id": village.id,
-                "address": f"a1村{n}号",
-                "categories": [],
-            },
+            RegisterClient(
+                name=f"对象{n}",
+                id_number=id_number(300 + n),
+                village_id=village.id,
+                address=f"a1村{n}号",
+            ),
             actor=SYSTEM,
         )
         ClientContact.create(resident=api.world.residents["res-owner"], client=client)

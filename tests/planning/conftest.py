@@ -18,6 +18,7 @@ from flask import Flask
 
 import notifications
 from backend import runtime
+from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.models import CareVisit, Client
 from backend.permissions import SYSTEM
 from backend.services import clients
@@ -99,16 +100,16 @@ def township_day(api: Api, plan_day: date) -> TownshipDay:
     for n in range(CARE_VISITS):
         village = world.villages[f"a{n % 2 + 1}"]
         client = clients.create_client(
-            {
-                "name": f"探访对象{n}",
-                "id_number": id_number(100 + n),
-                "village_id": village.id,
-                "address": f"{village.name}{n}号",
-                "phone": f"1390000{n:04d}",
-                "lat": township.lat + rng.uniform(-0.015, 0.015),
-                "lng": township.lng + rng.uniform(-0.02, 0.02),
-                "categories": [{"category": "left_behind_elder"}],
-            },
+            RegisterClient(
+                name=f"探访对象{n}",
+                id_number=id_number(100 + n),
+                village_id=village.id,
+                address=f"{village.name}{n}号",
+                phone=f"1390000{n:04d}",
+                lat=township.lat + rng.uniform(-0.015, 0.015),
+                lng=township.lng + rng.uniform(-0.02, 0.02),
+                categories=(CategoryEntry("left_behind_elder"),),
+            ),
             actor=SYSTEM,
         )
         result.care_keys.append(f"care:{_care_visit(client, township.id, plan_day, n).id}")

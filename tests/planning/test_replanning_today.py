@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.models import Plan, PlanStop
 from backend.permissions import SYSTEM
 from backend.services import clients, planning
@@ -28,15 +29,15 @@ def today_visits(api: Api) -> int:
     rng = random.Random(7)
     for n in range(10):
         client = clients.create_client(
-            {
-                "name": f"今日对象{n}",
-                "id_number": id_number(300 + n),
-                "village_id": api.world.villages["a1"].id,
-                "address": f"今日{n}号",
-                "lat": township.lat + rng.uniform(-0.01, 0.01),
-                "lng": township.lng + rng.uniform(-0.01, 0.01),
-                "categories": [{"category": "left_behind_elder"}],
-            },
+            RegisterClient(
+                name=f"今日对象{n}",
+                id_number=id_number(300 + n),
+                village_id=api.world.villages["a1"].id,
+                address=f"今日{n}号",
+                lat=township.lat + rng.uniform(-0.01, 0.01),
+                lng=township.lng + rng.uniform(-0.01, 0.01),
+                categories=(CategoryEntry("left_behind_elder"),),
+            ),
             actor=SYSTEM,
         )
         _care_visit(client, township.id, today, 2 + n % 2)  # due today: no skills needed

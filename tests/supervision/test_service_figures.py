@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import backend.models
+from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.permissions import SYSTEM, Actor
 from backend.services import clients, supervision
 from tests.factories import id_number
@@ -27,13 +28,13 @@ TOWNSHIP = "410184001"
 def _client(n: int) -> Any:
     village = backend.models.Village.get(backend.models.Village.code == f"{TOWNSHIP}001")
     return clients.create_client(
-        {
-            "name": f"对象{n}",
-            "id_number": id_number(n),
-            "village_id": village.id,
-            "address": "泰和社区1号",
-            "categories": [{"category": "left_behind_elder"}],
-        },
+        RegisterClient(
+            name=f"对象{n}",
+            id_number=id_number(n),
+            village_id=village.id,
+            address="泰和社区1号",
+            categories=(CategoryEntry("left_behind_elder"),),
+        ),
         actor=SYSTEM,
     )
 

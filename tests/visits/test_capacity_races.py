@@ -11,6 +11,8 @@ import peewee as pw
 import pytest
 from flask import Flask
 
+from backend.commands.bookings import PreferredDate, RequestBooking
+from backend.commands.clients import RegisterClient
 from backend.db import db
 from backend.models import Booking, VisitCapacity
 from backend.permissions import SYSTEM, Actor
@@ -52,19 +54,20 @@ def pending_for_thirty_clients(api: Api, day1: date) -> list[int]:
     ids = []
     for n in range(RACERS):
         client = clients.create_client(
-            {
-                "name": f"对象{n}",
-                "id_number": id_number(100 + n),
-                "village_id": world.villages["a1"].id,
-                "address": f"a1村2组{n}号",
-                "categories": [],
-            },
+            RegisterClient(
+                name=f"对象{n}",
+                id_number=id_number(100 + n),
+                village_id=world.villages["a1"].id,
+                address=f"a1村2组{n}号",
+            ),
             actor=SYSTEM,
         )
-        request = {
-            **booking_body(client.id, day1),
-            "preferred": [{"date": day1, "window": "morning"}],
-        }
+        request = RequestBooking(
+            **{
+                **booking_body(client.id, day1),
+                "preferred": (PreferredDate(date=day1, window="morning"),),
+            }
+        )
         ids.append(bookings.create_booking(request, actor=coordinator).id)
     return ids
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.models import CareVisit, ClientCategory
 from backend.permissions import SYSTEM
 from backend.services import clients
@@ -73,15 +74,15 @@ def test_staff_see_overdue_visits_in_their_scope(api: Api) -> None:
 
 def test_a_left_behind_woman_needs_a_female_worker(api: Api) -> None:
     client = clients.create_client(
-        {
-            "name": "留守妇女",
-            "id_number": id_number(50, date(1985, 5, 5), "female"),
-            "village_id": api.world.villages["a2"].id,
-            "address": "a2村3组1号",
-            "categories": [
-                {"category": "left_behind_woman", "since": local_today() - timedelta(days=30)}
-            ],
-        },
+        RegisterClient(
+            name="留守妇女",
+            id_number=id_number(50, date(1985, 5, 5), "female"),
+            village_id=api.world.villages["a2"].id,
+            address="a2村3组1号",
+            categories=(
+                CategoryEntry("left_behind_woman", since=local_today() - timedelta(days=30)),
+            ),
+        ),
         actor=SYSTEM,
     )
     generate_due_care_visits(local_today(), actor=SYSTEM)
@@ -100,13 +101,13 @@ def _next_monday() -> date:
 
 def test_special_care_clients_get_a_condolence_visit_before_spring_festival(api: Api) -> None:
     client = clients.create_client(
-        {
-            "name": "老兵",
-            "id_number": id_number(60, date(1950, 8, 1)),
-            "village_id": api.world.villages["a1"].id,
-            "address": "a1村5组1号",
-            "categories": [{"category": "special_care", "subtype": "rural_veteran_60"}],
-        },
+        RegisterClient(
+            name="老兵",
+            id_number=id_number(60, date(1950, 8, 1)),
+            village_id=api.world.villages["a1"].id,
+            address="a1村5组1号",
+            categories=(CategoryEntry("special_care", subtype="rural_veteran_60"),),
+        ),
         actor=SYSTEM,
     )
     festival = date(2027, 2, 6)  # 春节 2027 in care_rules.json; visits start 15 days before

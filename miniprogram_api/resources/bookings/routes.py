@@ -7,6 +7,15 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 
+from backend.commands.bookings import (
+    ApproveBooking,
+    Decision,
+    ProposeBookingDate,
+    RejectBooking,
+    RequestBooking,
+    SetWorkerShift,
+)
+from backend.models import Booking
 from backend.services import bookings
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
@@ -46,9 +55,9 @@ class Bookings(MethodView):
     @idempotent
     @blp.arguments(BookingCreateSchema)
     @blp.response(201, BookingSchema)
-    def post(self, data: dict[str, Any]) -> Any:
+    def post(self, cmd: RequestBooking) -> Any:
         """Ask for a home visit to a client you act for (预约探访)."""
-        return bookings.create_booking(data, actor=g.actor)
+        return bookings.create_booking(cmd, actor=g.actor)
 
 
 @blp.route("/bookings/<int:booking_id>")
@@ -62,6 +71,17 @@ class BookingDetail(MethodView):
         return bookings.get_booking(booking_id, actor=g.actor)
 
 
+def _decide(booking_id: int, cmd: Decision) -> Booking:
+    """The service the decision names: one endpoint, three verbs."""
+    match cmd:
+        case ApproveBooking():
+            return bookings.approve_booking(booking_id, cmd, actor=g.actor)
+        case ProposeBookingDate():
+            return bookings.propose_booking_date(booking_id, cmd, actor=g.actor)
+        case RejectBooking():
+            return bookings.reject_booking(booking_id, cmd, actor=g.actor)
+
+
 @blp.route("/bookings/<int:booking_id>/decision")
 class BookingDecision(MethodView):
     """Township staff's decision."""
@@ -69,9 +89,9 @@ class BookingDecision(MethodView):
     @blp.permission("bookings.decide", errors=(404, 409, 422))
     @blp.arguments(BookingDecisionSchema)
     @blp.response(200, BookingSchema)
-    def post(self, data: dict[str, Any], booking_id: int) -> Any:
+    def post(self, cmd: Decision, booking_id: int) -> Any:
         """Approve, reject or propose another date (审核预约)."""
-        return bookings.decide_booking(booking_id, data, actor=g.actor)
+        return _decide(booking_id, cmd)
 
 
 @blp.route("/bookings/<int:booking_id>/proposal-response")
@@ -131,6 +151,6 @@ class WorkerShiftDetail(MethodView):
     @blp.permission("workers.manage", errors=(404, 422))
     @blp.arguments(ShiftSchema)
     @blp.response(200, ShiftSchema)
-    def put(self, data: dict[str, Any], worker_id: int, weekday: int) -> Any:
+    def put(self, cmd: SetWorkerShift, worker_id: int, weekday: int) -> Any:
         """Set a social worker's hours and lunch break for a weekday (设置社工班次)."""
-        return bookings.set_worker_shift(worker_id, weekday, data, actor=g.actor)
+        return bookings.set_worker_shift(worker_id, weekday, cmd, actor=g.actor)

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
+from backend.commands.bookings import (
+    ApproveBooking,
+    Decision,
+    PreferredDate,
+    ProposeBookingDate,
+    RejectBooking,
+    RequestBooking,
+    SetWorkerShift,
+)
 from backend.models.visits import BOOKING_STATUSES, VISIT_KINDS, WINDOWS
-from miniprogram_api.extensions import Int, QueryInt, Schema
+from miniprogram_api.extensions import CommandSchema, Int, QueryInt, Schema
 
 _KIND_HELP = "；".join(f"{code} {label}" for code, label in VISIT_KINDS.items())
 _WINDOW_HELP = "；".join(f"{code} {label}" for code, label in WINDOWS.items())
 _STATUS_HELP = "；".join(f"{code} {label}" for code, label in BOOKING_STATUSES.items())
 
 
-class PreferredDateSchema(Schema):
+class PreferredDateSchema(CommandSchema):
     """One preferred date and time window."""
+
+    command = PreferredDate
 
     date = fields.Date(required=True, metadata={"description": "期望日期（明天起30天内）"})
     window = fields.String(validate=validate.OneOf(list(WINDOWS)), allow_none=True,
@@ -22,8 +35,10 @@ class PreferredDateSchema(Schema):
     end = fields.Time(allow_none=True, metadata={"description": "自定时段结束（HH:MM）"})
 
 
-class BookingCreateSchema(Schema):
+class BookingCreateSchema(CommandSchema):
     """What asking for a home visit takes."""
+
+    command = RequestBooking
 
     client_id = Int(required=True, metadata={"description": "服务对象编号（本人或家庭成员）"})
     kind = fields.String(required=True, validate=validate.OneOf(list(VISIT_KINDS)),
@@ -38,6 +53,10 @@ class BookingCreateSchema(Schema):
     contact_phone = fields.String(load_only=True, allow_none=True,
                                   validate=validate.Length(0, 20),
                                   metadata={"description": "联系电话（加密保存，返回时脱敏）"})
+
+    def make_command(self, data: dict[str, Any]) -> RequestBooking:
+        """The request, its preferred dates kept in the order given."""
+        return RequestBooking(**{**data, "preferred": tuple(data["preferred"])})
 
 
 class PreferredOutSchema(Schema):
@@ -90,7 +109,7 @@ class BookingQueryArgsSchema(Schema):
     date = fields.Date(metadata={"description": "安排日期"})
 
 
-class BookingDecisionSchema(Schema):
+class BookingDecisionSchema(CommandSchema):
     """Township staff's decision on a pending booking."""
 
     decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject",
@@ -104,6 +123,13 @@ class BookingDecisionSchema(Schema):
                            metadata={"description": f"时段：{_WINDOW_HELP}"})
     start = fields.Time(allow_none=True, metadata={"description": "自定时段开始"})
     end = fields.Time(allow_none=True, metadata={"description": "自定时段结束"})
+
+    def make_command(self, data: dict[str, Any]) -> Decision:
+        """The command the decision names; a refusal ignores any date sent with it."""
+        decision = data.pop("decision")
+        if decision == "reject":
+            return RejectBooking(reason=data.get("reason"))
+        return (ApproveBooking if decision == "approve" else ProposeBookingDate)(**data)
 
 
 class ProposalResponseSchema(Schema):
@@ -163,8 +189,10 @@ class DayOffSchema(Schema):
     reason = fields.String(metadata={"description": "原因"})
 
 
-class ShiftSchema(Schema):
+class ShiftSchema(CommandSchema):
     """A social worker's hours on one weekday."""
+
+    command = SetWorkerShift
 
     worker_id = Int(dump_only=True, metadata={"description": "社工编号"})
     weekday = Int(dump_only=True, metadata={"description": "星期：0 周一 … 6 周日"})

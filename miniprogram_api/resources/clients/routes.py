@@ -7,6 +7,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 
+from backend.commands.clients import EditClient, RegisterClient
 from backend.models import ClientCategory
 from backend.services import clients
 from miniprogram_api.extensions import Blueprint, PeeweePage
@@ -47,9 +48,9 @@ class Clients(MethodView):
     @idempotent
     @blp.arguments(ClientCreateSchema)
     @blp.response(201, ClientSchema)
-    def post(self, data: dict[str, Any]) -> Any:
+    def post(self, cmd: RegisterClient) -> Any:
         """Register a client in a village of your scope (登记服务对象)."""
-        return clients.create_client(data, actor=g.actor)
+        return clients.create_client(cmd, actor=g.actor)
 
 
 @blp.route("/search")
@@ -79,10 +80,9 @@ class ClientDetail(MethodView):
     @blp.permission("clients.update", errors=(404, 422))
     @blp.arguments(ClientUpdateSchema)
     @blp.response(200, ClientSchema)
-    def patch(self, changes: dict[str, Any], client_id: int) -> Any:
+    def patch(self, cmd: EditClient, client_id: int) -> Any:
         """Edit a client's record; the change is audited (修改服务对象)."""
-        reason = changes.pop("reason", None)
-        return clients.update_client(client_id, changes, actor=g.actor, reason=reason)
+        return clients.update_client(client_id, cmd, actor=g.actor)
 
 
 @blp.route("/<int:client_id>/reveal")

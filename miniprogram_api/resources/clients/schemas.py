@@ -7,15 +7,18 @@ from typing import Any
 from flask import g
 from marshmallow import ValidationError, fields, validate
 
+from backend.commands.clients import CategoryEntry, EditClient, RegisterClient
 from backend.models.clients import CLIENT_CATEGORIES, SPECIAL_CARE_SUBTYPES
-from miniprogram_api.extensions import Int, QueryInt, Schema
+from miniprogram_api.extensions import CommandSchema, Int, QueryInt, Schema
 
 _CATEGORY_HELP = "；".join(f"{code} {label}" for code, label in CLIENT_CATEGORIES.items())
 _SUBTYPE_HELP = "；".join(f"{code} {label}" for code, label in SPECIAL_CARE_SUBTYPES.items())
 
 
-class CategorySchema(Schema):
+class CategorySchema(CommandSchema):
     """One category a client belongs to."""
+
+    command = CategoryEntry
 
     category = fields.String(required=True, validate=validate.OneOf(list(CLIENT_CATEGORIES)),
                              metadata={"description": f"类别：{_CATEGORY_HELP}"})
@@ -72,8 +75,10 @@ class ClientSchema(Schema):
         return CategorySchema(many=True).dump(list(client.categories))
 
 
-class ClientCreateSchema(Schema):
+class ClientCreateSchema(CommandSchema):
     """What registering a client takes."""
+
+    command = RegisterClient
 
     name = fields.String(required=True, validate=validate.Length(1, 50),
                          metadata={"description": "姓名"})
@@ -100,9 +105,15 @@ class ClientCreateSchema(Schema):
                              metadata={"description": "服务对象类别（可多个）"})
     notes = fields.String(validate=validate.Length(0, 2000), metadata={"description": "备注"})
 
+    def make_command(self, data: dict[str, Any]) -> RegisterClient:
+        """The registration, its categories as entries."""
+        return RegisterClient(**{**data, "categories": tuple(data["categories"])})
 
-class ClientUpdateSchema(Schema):
+
+class ClientUpdateSchema(CommandSchema):
     """Fields township staff may change; give only what changes."""
+
+    command = EditClient
 
     name = fields.String(validate=validate.Length(1, 50), metadata={"description": "姓名"})
     address = fields.String(validate=validate.Length(1, 200), metadata={"description": "住址"})
@@ -124,6 +135,12 @@ class ClientUpdateSchema(Schema):
     notes = fields.String(validate=validate.Length(0, 2000), metadata={"description": "备注"})
     reason = fields.String(validate=validate.Length(0, 500), load_only=True,
                            metadata={"description": "修改原因（写入审计记录）"})
+
+    def make_command(self, data: dict[str, Any]) -> EditClient:
+        """The edit: fields not sent stay unset; categories, when sent, replace them all."""
+        if "categories" in data:
+            data = {**data, "categories": tuple(data["categories"])}
+        return EditClient(**data)
 
 
 def _refuse_in_url(value: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 
+from backend.commands.service_guide import EditServiceGuide
 from backend.permissions import PUBLIC
 from backend.services import service_guide
 from miniprogram_api.extensions import Blueprint
@@ -40,6 +41,6 @@ class ServiceDetail(MethodView):
     @blp.permission("services.update", errors=(404, 422))
     @blp.arguments(ServiceUpdateSchema)
     @blp.response(200, ServiceSchema)
-    def patch(self, changes: dict[str, Any], code: str) -> Any:
+    def patch(self, cmd: EditServiceGuide, code: str) -> Any:
         """Edit a service's published guide; the change is audited (修改办事指南)."""
-        return service_guide.update_service(code, changes, actor=g.actor)
+        return service_guide.update_service(code, cmd, actor=g.actor)

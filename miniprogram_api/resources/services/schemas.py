@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from miniprogram_api.extensions import Int, Schema
+from backend.commands.service_guide import EditServiceGuide
+from miniprogram_api.extensions import CommandSchema, Int, Schema
 
 
 class ProcedureStepSchema(Schema):
@@ -84,8 +85,10 @@ class ServiceSchema(Schema):
     workflow_stages = fields.List(fields.Nested(WorkflowStageSchema), metadata={"description": "适用的办理环节（按顺序）"})
 
 
-class ServiceUpdateSchema(Schema):
+class ServiceUpdateSchema(CommandSchema):
     """What the city bureau may edit in a guide; give only what changes."""
+
+    command = EditServiceGuide
 
     name = fields.String(validate=validate.Length(1, 100), metadata={"description": "事项全称"})
     short_name = fields.String(validate=validate.Length(1, 50), metadata={"description": "事项简称"})

@@ -7,6 +7,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 
+from backend.commands.visits import CheckIn, CheckOut, MarkMissed
 from backend.models import VisitPhoto
 from backend.services import care_plans, visits
 from miniprogram_api.extensions import Blueprint, PeeweePage
@@ -49,9 +50,9 @@ class Visits(MethodView):
     @idempotent
     @blp.arguments(CheckInSchema)
     @blp.response(201, VisitSchema)
-    def post(self, data: dict[str, Any]) -> Any:
+    def post(self, cmd: CheckIn) -> Any:
         """Check in at a client's door for a booking or a due care visit (探访签到)."""
-        return visits.check_in(data, actor=g.actor)
+        return visits.check_in(cmd, actor=g.actor)
 
 
 @blp.route("/visits/<int:visit_id>")
@@ -72,9 +73,9 @@ class VisitCheckOut(MethodView):
     @blp.permission("visits.record", errors=(404, 409, 422))
     @blp.arguments(CheckOutSchema)
     @blp.response(200, VisitSchema)
-    def post(self, data: dict[str, Any], visit_id: int) -> Any:
+    def post(self, cmd: CheckOut, visit_id: int) -> Any:
         """Check out with the services delivered and notes (探访签退)."""
-        return visits.check_out(visit_id, data, actor=g.actor)
+        return visits.check_out(visit_id, cmd, actor=g.actor)
 
 
 @blp.route("/visits/<int:visit_id>/missed")
@@ -84,9 +85,9 @@ class VisitMissed(MethodView):
     @blp.permission("visits.record", errors=(404, 409, 422))
     @blp.arguments(MissedSchema)
     @blp.response(200, VisitSchema)
-    def post(self, data: dict[str, Any], visit_id: int) -> Any:
+    def post(self, cmd: MarkMissed, visit_id: int) -> Any:
         """Mark a visit missed, with the reason (未遇登记)."""
-        return visits.mark_missed(visit_id, data, actor=g.actor)
+        return visits.mark_missed(visit_id, cmd, actor=g.actor)
 
 
 @blp.route("/visits/<int:visit_id>/photos")

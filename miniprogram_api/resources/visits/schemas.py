@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from backend.commands.visits import CheckIn, CheckOut, MarkMissed
 from backend.models.visits import MISSED_REASONS, VISIT_KINDS, VISIT_SERVICES
-from miniprogram_api.extensions import Int, QueryInt, Schema
+from miniprogram_api.extensions import CommandSchema, Int, QueryInt, Schema
 
 _SERVICE_HELP = "；".join(f"{code} {label}" for code, label in VISIT_SERVICES.items())
 _MISSED_HELP = "；".join(f"{code} {label}" for code, label in MISSED_REASONS.items())
 _KIND_HELP = "；".join(f"{code} {label}" for code, label in VISIT_KINDS.items())
 
 
-class CheckInSchema(Schema):
+class CheckInSchema(CommandSchema):
     """Arriving at a client's door."""
+
+    command = CheckIn
 
     booking_id = Int(allow_none=True, metadata={"description": "预约编号（与定期探访二选一）"})
     care_visit_id = Int(allow_none=True, metadata={"description": "定期探访编号"})
@@ -24,8 +29,10 @@ class CheckInSchema(Schema):
                        metadata={"description": "签到经度（可选）"})
 
 
-class CheckOutSchema(Schema):
+class CheckOutSchema(CommandSchema):
     """Leaving, with what was done."""
+
+    command = CheckOut
 
     services = fields.List(fields.String(validate=validate.OneOf(list(VISIT_SERVICES))),
                            load_default=list, validate=validate.Length(0, 7),
@@ -38,9 +45,15 @@ class CheckOutSchema(Schema):
     lng = fields.Float(allow_none=True, validate=validate.Range(-180, 180),
                        metadata={"description": "签退经度（可选）"})
 
+    def make_command(self, data: dict[str, Any]) -> CheckOut:
+        """The check-out, its services as a tuple."""
+        return CheckOut(**{**data, "services": tuple(data["services"])})
 
-class MissedSchema(Schema):
+
+class MissedSchema(CommandSchema):
     """Why a visit did not happen."""
+
+    command = MarkMissed
 
     reason = fields.String(required=True, validate=validate.OneOf(list(MISSED_REASONS)),
                            metadata={"description": f"未遇原因：{_MISSED_HELP}"})
