@@ -1,16 +1,16 @@
 """Applications (办件): filing, 代办, the per-service workflow, progress, re-review, evaluation.
 
 Each use case opens one transaction that writes its change, one timeline step, one audit row and
-its outbox events. Callers use the package (``applications.submit_application(...)``); the
-modules are its parts: ``filing``, ``workflow`` (the stage engine), ``re_review`` (granting the
-benefit and the periodic re-review), ``evaluations`` and ``queries``.
+its outbox events. Callers use the package (``applications.approve_application(...)``), each
+verb taking its command from ``backend.commands.applications``; the modules are its parts:
+``filing``, ``workflow`` (the stage engine), ``re_review`` (granting the benefit and the periodic
+re-review), ``evaluations`` and ``queries``.
 """
 
-from backend.models.applications import RE_REVIEW_OUTCOMES as OUTCOMES
 from backend.services.applications._shared import ACTION_LABELS
 from backend.services.applications.evaluations import evaluate_application, follow_ups
 from backend.services.applications.filing import (
-    create_application,
+    file_application,
     material_names,
     missing_materials,
     record_upload,
@@ -28,19 +28,23 @@ from backend.services.applications.queries import (
 )
 from backend.services.applications.re_review import open_due_re_reviews
 from backend.services.applications.workflow import (
-    STAFF_ACTIONS,
+    advance_application,
+    approve_application,
     escalate_overdue_steps,
-    transition,
+    record_objection,
+    reject_application,
+    request_supplement,
+    resolve_objection,
 )
 
 __all__ = [
     "ACTION_LABELS",
-    "OUTCOMES",
-    "STAFF_ACTIONS",
     "ApplicationFilter",
-    "create_application",
+    "advance_application",
+    "approve_application",
     "escalate_overdue_steps",
     "evaluate_application",
+    "file_application",
     "follow_ups",
     "get_application",
     "is_overdue",
@@ -49,10 +53,13 @@ __all__ = [
     "missing_materials",
     "open_due_re_reviews",
     "overdue_report",
+    "record_objection",
     "record_upload",
+    "reject_application",
+    "request_supplement",
+    "resolve_objection",
     "submit_application",
     "timeline",
-    "transition",
     "withdraw_application",
     "work_queue",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import peewee as pw
 
 from backend import audit, outbox, workflows
+from backend.commands.applications import EvaluateApplication
 from backend.db import db
 from backend.errors import Conflict, ValidationFailed
 from backend.models import ApplicationEvaluation, FollowUpTask
@@ -17,10 +18,11 @@ POOR_RATING = 2  # 1–2 of 5 counts as 差评 and needs a follow-up
 FOLLOW_UP_WORKING_DAYS = 5
 
 
-def evaluate_application(application_id: int, rating: int, comment: str, *,
+def evaluate_application(application_id: int, command: EvaluateApplication, *,
                          actor: Actor) -> ApplicationEvaluation:
     """Rate a decided application 1–5; a poor rating opens a follow-up task for the township."""
     require(actor, "applications.evaluate")
+    rating, comment = command.rating, command.comment
     if not 1 <= rating <= 5:
         raise ValidationFailed("评价须为1至5级", code="invalid_rating")
     with db.atomic():

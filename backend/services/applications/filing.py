@@ -7,10 +7,23 @@ from typing import Any
 import peewee as pw
 
 from backend import pii, runtime, workflows
+from backend.commands.applications import (
+    FileApplication,
+    HouseholdMember,
+    ProxyFiling,
+    WithdrawApplication,
+)
 from backend.db import db
 from backend.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from backend.models import Application, ApplicationMaterial, Client, ClientContact, Village, utcnow
-from backend.models.accounts import Role
+from backend.models import (
+    Application,
+    ApplicationMaterial,
+    Client,
+    ClientContact,
+    Role,
+    Village,
+    utcnow,
+)
 from backend.models.applications import OPEN_STATUSES, ApplicationStatus
 from backend.permissions import Actor, ActorKind, get_scoped, require
 from backend.services import service_guide
@@ -43,20 +56,21 @@ def _village_for(actor: Actor, village_id: int) -> Village:
         raise NotFound("只能为本村（社区）的居民代办", code="village_out_of_scope") from None
 
 
-def _check_proxy(actor: Actor, proxy: dict[str, Any] | None) -> None:
-    if actor.role == Role.COORDINATOR and not proxy:
+def _check_proxy(actor: Actor, proxy: ProxyFiling | None) -> None:
+    if actor.role == Role.COORDINATOR and proxy is None:
         raise ValidationFailed("代办须登记委托授权（委托人、时间、方式）", code="proxy_required")
-    if actor.is_resident and proxy:
+    if actor.is_resident and proxy is not None:
         raise ValidationFailed("居民本人申请无需填写代办信息", code="proxy_not_allowed")
 
 
-def _encrypt_members(application: Application, members: list[dict[str, Any]]) -> list[dict]:
+def _encrypt_members(application: Application,
+                     members: tuple[HouseholdMember, ...]) -> list[dict[str, Any]]:
     vault, stored = runtime.vault(), []
     for n, member in enumerate(members):
-        number = pii.normalise_id_number(member["id_number"])
+        number = pii.normalise_id_number(member.id_number)
         stored.append({
-            "name": member["name"], "relation": member["relation"],
-            "monthly_income_fen": member.get("monthly_income_fen", 0),
+            "name": member.name, "relation": member.relation,
+            "monthly_income_fen": member.monthly_income_fen,
             "id_enc": vault.encrypt(number, context=f"application:{application.id}:member:{n}"),
             "id_masked": pii.mask_id_number(number, viewer="staff")})
     return stored
@@ -72,52 +86,57 @@ def _resident_of(actor: Actor, client: Client | None) -> int | None:
     return link.resident_id if link else None
 
 
-def create_application(data: dict[str, Any], *, actor: Actor) -> Application:
+def _proxy_columns(proxy: ProxyFiling | None) -> dict[str, Any]:
+    if proxy is None:
+        return {}
+    return {"proxy_authorised_by": proxy.authorised_by,
+            "proxy_authorised_at": proxy.authorised_at, "proxy_method": proxy.method,
+            "proxy_doorstep": proxy.doorstep}
+
+
+def file_application(command: FileApplication, *, actor: Actor) -> Application:
     """File an application as a resident, or on a resident's behalf (代办) as a coordinator."""
     require(actor, "applications.create")
     try:
-        workflows.service(data["service_code"])
+        workflows.service(command.service_code)
     except NotFound:
         raise ValidationFailed("没有这个服务事项", code="unknown_service") from None
-    _check_proxy(actor, data.get("proxy"))
-    village = _village_for(actor, data["village_id"])
-    id_number = pii.normalise_id_number(data["applicant_id_number"])
-    for member in data.get("household_members", []):
-        pii.normalise_id_number(member["id_number"])
+    _check_proxy(actor, command.proxy)
+    village = _village_for(actor, command.village_id)
+    id_number = pii.normalise_id_number(command.applicant_id_number)
+    for member in command.household_members:
+        pii.normalise_id_number(member.id_number)
     index = runtime.vault().blind_index(id_number, kind="id_number")
-    key = open_key("application", data["service_code"], index)
+    key = open_key("application", command.service_code, index)
     client = Client.get_or_none(Client.id_number_index == index)
-    proxy = data.get("proxy") or {}
     with db.atomic():
         if (conflict := duplicate(key)) is not None:
             raise conflict
         try:
             with db.atomic():  # a savepoint, so a lost race leaves the outer transaction usable
                 application = Application.create(
-                    reference=placeholder_reference(), service_code=data["service_code"],
+                    reference=placeholder_reference(), service_code=command.service_code,
                     resident=_resident_of(actor, client), client=client, village=village,
-                    area_code=village.code, applicant_name=data["applicant_name"],
+                    area_code=village.code, applicant_name=command.applicant_name,
                     applicant_id_enc="", applicant_id_index=index,
                     applicant_id_masked=pii.mask_id_number(id_number, viewer="staff"),
-                    address=data["address"], open_key=key,
-                    declared_income_fen=data.get("declared_income_fen", 0),
-                    declared_assets_fen=data.get("declared_assets_fen", 0),
-                    assets_note=data.get("assets_note", ""), reason=data.get("reason", ""),
+                    address=command.address, open_key=key,
+                    declared_income_fen=command.declared_income_fen,
+                    declared_assets_fen=command.declared_assets_fen,
+                    assets_note=command.assets_note, reason=command.reason,
                     filed_by=actor.id if actor.kind == ActorKind.STAFF else None,
-                    proxy_authorised_by=proxy.get("authorised_by"),
-                    proxy_authorised_at=proxy.get("authorised_at"),
-                    proxy_method=proxy.get("method"), proxy_doorstep=proxy.get("doorstep", False))
+                    **_proxy_columns(command.proxy))
         except pw.IntegrityError:
             raise duplicate(key) or Conflict() from None
         application.reference = reference(application)
-        set_applicant(application, id_number, data.get("phone"))
-        application.household_members = _encrypt_members(
-            application, data.get("household_members", []))
+        set_applicant(application, id_number, command.phone)
+        application.household_members = _encrypt_members(application, command.household_members)
         application.save()
-        details = {"proxy": True, "doorstep": application.proxy_doorstep} if proxy else {}
+        proxied = command.proxy is not None
+        details = {"proxy": True, "doorstep": application.proxy_doorstep} if proxied else {}
         step(application, actor, "create", details=details)
-        record(application, actor, "create", {}, topic="application.created", proxy=bool(proxy))
-        if data.get("submit"):
+        record(application, actor, "create", {}, topic="application.created", proxy=proxied)
+        if command.submit:
             _submit(application, actor)
             application.save()
     return application
@@ -166,7 +185,8 @@ def submit_application(application_id: int, *, actor: Actor) -> Application:
     return application
 
 
-def withdraw_application(application_id: int, reason: str, *, actor: Actor) -> Application:
+def withdraw_application(application_id: int, command: WithdrawApplication, *,
+                         actor: Actor) -> Application:
     """Withdraw an application before a decision is taken."""
     require(actor, "applications.create")
     with db.atomic():
@@ -176,11 +196,11 @@ def withdraw_application(application_id: int, reason: str, *, actor: Actor) -> A
         if application.status not in OPEN_STATUSES:
             raise Conflict("该申请已办结，不能撤回", code="already_decided")
         before = state(application)
-        step(application, actor, "withdraw", comment=reason)
+        step(application, actor, "withdraw", comment=command.reason)
         close(application, ApplicationStatus.WITHDRAWN)
         application.stage = None
         application.save()
-        record(application, actor, "withdraw", before, reason=reason,
+        record(application, actor, "withdraw", before, reason=command.reason,
                topic="application.withdrawn")
     return application
 

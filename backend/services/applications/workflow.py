@@ -1,19 +1,28 @@
-"""The stage engine: staff move an application through its service's workflow.
+"""The stage engine: staff move an application through its service's workflow, one verb a move.
 
-Workflows come from ``backend.workflows`` (data), never from code here. Each move writes its
-change, one timeline step, one audit row and its outbox event in one transaction.
+Workflows come from ``backend.workflows`` (data), never from code here. Every verb runs the same
+guard and writes its change, one timeline step, one audit row and its outbox event in one
+transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
-from typing import Any
 
 from backend import audit, outbox, workflows
+from backend.commands.applications import (
+    AdvanceApplication,
+    ApproveApplication,
+    RecordObjection,
+    RejectApplication,
+    RequestSupplement,
+    ResolveObjection,
+)
 from backend.db import db
 from backend.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from backend.models import Application, PublicNoticeObjection, StepEscalation, utcnow
-from backend.models.accounts import Role
+from backend.models import Application, PublicNoticeObjection, Role, StepEscalation, utcnow
 from backend.models.applications import RE_REVIEW_OUTCOMES, ApplicationStatus, ReReviewOutcome
 from backend.permissions import Actor, ActorKind, get_scoped, require
 from backend.services import service_guide
@@ -30,18 +39,46 @@ from backend.services.applications._shared import (
 from backend.services.applications.re_review import grant_benefit
 from backend.unit_of_work import unit_of_work
 
-STAFF_ACTIONS = ("advance", "supplement", "reject", "approve", "record_objection",
-                 "resolve_objection")
-# Topics the notifications package listens for (notifications/templates.py documents them).
-TOPICS = {"advance": "application.stage_changed", "supplement": "application.supplement_requested",
-          "reject": "application.decided", "approve": "application.decided",
-          "record_objection": "application.objection_recorded",
-          "resolve_objection": "application.objection_resolved"}
 # Stages in which the office may still ask for missing materials (补正).
 SUPPLEMENT_STAGES = ("acceptance", "verification")
+_IN_REVIEW = (ApplicationStatus.IN_REVIEW,)
+# Objections come from the village, so its coordinator may record them too.
+_RECORDS_OBJECTIONS = (Role.COORDINATOR, Role.TOWNSHIP_STAFF)
+_RESOLVES_OBJECTIONS = (Role.TOWNSHIP_STAFF,)
 
 
-def _require_stage_role(application: Application, stage: workflows.Stage, actor: Actor) -> None:
+@contextmanager
+def _move(application_id: int, action: str, *, actor: Actor, topic: str, reason: str,
+          statuses: tuple[ApplicationStatus, ...] = _IN_REVIEW,
+          roles: tuple[Role, ...] | None = None) -> Iterator[tuple[Application, workflows.Stage]]:
+    """Guard a move, let the verb make it, then save it with its audit row and outbox event.
+
+    The guard checks, in this order: permission and scope, the application's status, and that
+    the actor's role holds the stage (or is one of ``roles``, for objections). ``topic`` is what
+    the notifications package listens for (notifications/templates.py documents them).
+    """
+    require(actor, "applications.transition")
+    with db.atomic():
+        application = get_scoped(Application, application_id, Application.area_code, actor)
+        if application.status not in statuses:
+            label = ("待补正" if application.status == ApplicationStatus.SUPPLEMENT
+                     else "已办结或未提交")
+            raise Conflict(f"该申请当前{label}，不能{ACTION_LABELS[action]}",
+                           code="invalid_in_status")
+        stage = workflow_of(application).get(application.stage or "")
+        if roles is None:
+            _require_stage_role(stage, actor)
+        elif actor.role not in roles:
+            raise PermissionDenied("无权处理公示异议", code="not_your_stage")
+        before = state(application)
+        yield application, stage
+        application.touch()
+        application.save()
+        record(application, actor, action, before, reason=reason, topic=topic,
+               transition=action, stage=stage.stage)
+
+
+def _require_stage_role(stage: workflows.Stage, actor: Actor) -> None:
     if actor.kind != ActorKind.SYSTEM and actor.role != stage.actor_role:
         role = workflows.ROLE_LABELS.get(stage.actor_role, stage.actor_role)
         raise PermissionDenied(f"当前环节（{stage.label}）由{role}办理", code="not_your_stage")
@@ -62,138 +99,132 @@ def _check_notice_over(application: Application) -> None:
         raise Conflict("公示期间有未处理的异议，处理后方可继续", code="objections_unresolved")
 
 
-def _advance(application: Application, stage: workflows.Stage, data: dict[str, Any],
-             actor: Actor) -> None:
-    following = workflow_of(application).after(stage.stage)
-    if following is None:
-        raise Conflict("已到审批环节，请选择批准或不予批准", code="use_approve_or_reject")
-    if stage.stage == "public_notice":
-        _check_notice_over(application)
-    step(application, actor, "advance", comment=data.get("comment", ""),
-         to_stage=following.stage)
-    enter(application, following, _shared.today())
+def advance_application(application_id: int, command: AdvanceApplication, *,
+                        actor: Actor) -> Application:
+    """Close the current stage and hand the application to the next one (本环节办结)."""
+    with _move(application_id, "advance", actor=actor, topic="application.stage_changed",
+               reason=command.comment) as (application, stage):
+        following = workflow_of(application).after(stage.stage)
+        if following is None:
+            raise Conflict("已到审批环节，请选择批准或不予批准", code="use_approve_or_reject")
+        if stage.stage == "public_notice":
+            _check_notice_over(application)
+        step(application, actor, "advance", comment=command.comment, to_stage=following.stage)
+        enter(application, following, _shared.today())
+    return application
 
 
-def _supplement(application: Application, stage: workflows.Stage, data: dict[str, Any],
-                actor: Actor) -> None:
-    if stage.stage not in SUPPLEMENT_STAGES:
-        raise Conflict(f"{stage.label}环节不能退回补正", code="supplement_not_allowed")
-    codes = data.get("missing_materials") or []
-    known = {m["code"] for m in service_guide.materials_of(application.service_code)}
-    if not codes or any(code not in known for code in codes):
-        raise ValidationFailed("请逐项列明本事项材料目录中需要补正的材料",
-                               code="invalid_missing_materials",
-                               errors={"missing_materials": sorted(set(codes) - known)})
-    application.status = ApplicationStatus.SUPPLEMENT
-    application.requested_materials = list(dict.fromkeys(codes))
-    day = _shared.today()
-    application.paused_days_left = max(workflows.working_days_between(
-        day, application.stage_due_on or day), 1)
-    application.stage_due_on = None
-    step(application, actor, "supplement", comment=data.get("comment", ""),
-         details={"missing_materials": application.requested_materials})
+def request_supplement(application_id: int, command: RequestSupplement, *,
+                       actor: Actor) -> Application:
+    """Return the application for the listed materials (补正); its clock pauses until then."""
+    with _move(application_id, "supplement", actor=actor,
+               topic="application.supplement_requested",
+               reason=command.comment) as (application, stage):
+        if stage.stage not in SUPPLEMENT_STAGES:
+            raise Conflict(f"{stage.label}环节不能退回补正", code="supplement_not_allowed")
+        codes = list(command.missing_materials)
+        known = {m["code"] for m in service_guide.materials_of(application.service_code)}
+        if not codes or any(code not in known for code in codes):
+            raise ValidationFailed("请逐项列明本事项材料目录中需要补正的材料",
+                                   code="invalid_missing_materials",
+                                   errors={"missing_materials": sorted(set(codes) - known)})
+        application.status = ApplicationStatus.SUPPLEMENT
+        application.requested_materials = list(dict.fromkeys(codes))
+        day = _shared.today()
+        application.paused_days_left = max(workflows.working_days_between(
+            day, application.stage_due_on or day), 1)
+        application.stage_due_on = None
+        step(application, actor, "supplement", comment=command.comment,
+             details={"missing_materials": application.requested_materials})
+    return application
 
 
-def _reject(application: Application, stage: workflows.Stage, data: dict[str, Any],
-            actor: Actor) -> None:
-    reason = (data.get("comment") or "").strip()
-    if not reason:
-        raise ValidationFailed("不予批准须写明理由", code="reason_required",
-                               errors={"comment": ["必填"]})
-    step(application, actor, "reject", comment=reason)
-    close(application, ApplicationStatus.REJECTED)
-    application.decided_at, application.decision_reason = utcnow(), reason
+def reject_application(application_id: int, command: RejectApplication, *,
+                       actor: Actor) -> Application:
+    """Refuse the application (不予批准) with the reason the applicant reads; also during 补正."""
+    with _move(application_id, "reject", actor=actor, topic="application.decided",
+               reason=command.reason, statuses=(ApplicationStatus.IN_REVIEW,
+                                                ApplicationStatus.SUPPLEMENT)) as (application, _):
+        reason = command.reason.strip()
+        if not reason:
+            raise ValidationFailed("不予批准须写明理由", code="reason_required",
+                                   errors={"comment": ["必填"]})
+        step(application, actor, "reject", comment=reason)
+        close(application, ApplicationStatus.REJECTED)
+        application.decided_at, application.decision_reason = utcnow(), reason
+    return application
 
 
-def _approve(application: Application, stage: workflows.Stage, data: dict[str, Any],
-             actor: Actor) -> None:
-    if stage.stage != "approval":
-        raise Conflict(f"当前为{stage.label}环节，尚不能审批", code="not_at_approval")
-    if _open_objections(application):
-        raise Conflict("公示期间有未处理的异议，处理后方可审批", code="objections_unresolved")
-    outcome = data.get("outcome")
+def _check_outcome(application: Application, command: ApproveApplication) -> None:
     if application.kind == "re_review":
-        if outcome not in RE_REVIEW_OUTCOMES:
+        if command.outcome not in RE_REVIEW_OUTCOMES:
             raise ValidationFailed("复核须选择结果：继续、调整或停止", code="outcome_required")
-        if outcome == ReReviewOutcome.CHANGE and data.get("benefit_fen") is None:
+        if command.outcome == ReReviewOutcome.CHANGE and command.benefit_fen is None:
             raise ValidationFailed("调整待遇须填写新的金额（分）", code="benefit_required")
-    elif outcome is not None:
+    elif command.outcome is not None:
         raise ValidationFailed("只有复核有结果选项", code="unexpected_outcome")
-    step(application, actor, "approve", comment=data.get("comment", ""),
-         details={"outcome": outcome, "benefit_fen": data.get("benefit_fen")})
-    close(application, ApplicationStatus.APPROVED)
-    application.decided_at, application.outcome = utcnow(), outcome
-    application.decision_reason = data.get("comment") or None
-    grant_benefit(application, data.get("benefit_fen"), actor)
 
 
-def _record_objection(application: Application, stage: workflows.Stage, data: dict[str, Any],
-                      actor: Actor) -> None:
-    if stage.stage != "public_notice":
-        raise Conflict("只有公示期间可以登记异议", code="not_in_public_notice")
-    content = (data.get("comment") or "").strip()
-    if not content:
-        raise ValidationFailed("请填写异议内容", code="comment_required",
-                               errors={"comment": ["必填"]})
-    objection = PublicNoticeObjection.create(application=application, content=content,
-                                             recorded_by=actor.id)
-    step(application, actor, "record_objection", comment=content,
-         details={"objection_id": objection.id})
+def approve_application(application_id: int, command: ApproveApplication, *,
+                        actor: Actor) -> Application:
+    """Approve at the approval stage (审批): the applicant becomes a client with the benefit."""
+    with _move(application_id, "approve", actor=actor, topic="application.decided",
+               reason=command.comment) as (application, stage):
+        if stage.stage != "approval":
+            raise Conflict(f"当前为{stage.label}环节，尚不能审批", code="not_at_approval")
+        if _open_objections(application):
+            raise Conflict("公示期间有未处理的异议，处理后方可审批", code="objections_unresolved")
+        _check_outcome(application, command)
+        step(application, actor, "approve", comment=command.comment,
+             details={"outcome": command.outcome, "benefit_fen": command.benefit_fen})
+        close(application, ApplicationStatus.APPROVED)
+        application.decided_at, application.outcome = utcnow(), command.outcome
+        application.decision_reason = command.comment or None
+        grant_benefit(application, command.benefit_fen, actor)
+    return application
 
 
-def _resolve_objection(application: Application, stage: workflows.Stage, data: dict[str, Any],
-                       actor: Actor) -> None:
-    objection = PublicNoticeObjection.get_or_none(
-        PublicNoticeObjection.id == data.get("objection_id"),
-        PublicNoticeObjection.application == application)
-    if objection is None:
-        raise NotFound("未找到该异议", code="objection_not_found")
-    if objection.resolved_at is not None:
-        raise Conflict("该异议已处理", code="objection_resolved")
-    resolution = (data.get("comment") or "").strip()
-    if not resolution:
-        raise ValidationFailed("请填写处理结果", code="comment_required",
-                               errors={"comment": ["必填"]})
-    objection.resolution, objection.resolved_at = resolution, utcnow()
-    objection.resolved_by_id = actor.id
-    objection.save()
-    step(application, actor, "resolve_objection", comment=resolution,
-         details={"objection_id": objection.id})
+def record_objection(application_id: int, command: RecordObjection, *,
+                     actor: Actor) -> Application:
+    """Record an objection raised during the public notice (公示); approval waits for it."""
+    with _move(application_id, "record_objection", actor=actor,
+               topic="application.objection_recorded", reason=command.content,
+               roles=_RECORDS_OBJECTIONS) as (application, stage):
+        if stage.stage != "public_notice":
+            raise Conflict("只有公示期间可以登记异议", code="not_in_public_notice")
+        content = command.content.strip()
+        if not content:
+            raise ValidationFailed("请填写异议内容", code="comment_required",
+                                   errors={"comment": ["必填"]})
+        objection = PublicNoticeObjection.create(application=application, content=content,
+                                                 recorded_by=actor.id)
+        step(application, actor, "record_objection", comment=content,
+             details={"objection_id": objection.id})
+    return application
 
 
-_HANDLERS = {"advance": _advance, "supplement": _supplement, "reject": _reject,
-             "approve": _approve, "record_objection": _record_objection,
-             "resolve_objection": _resolve_objection}
-# Objections come from the village, so its coordinator may record them too.
-_OBJECTION_ROLES = {"record_objection": (Role.COORDINATOR, Role.TOWNSHIP_STAFF),
-                    "resolve_objection": (Role.TOWNSHIP_STAFF,)}
-
-
-def transition(application_id: int, data: dict[str, Any], *, actor: Actor) -> Application:
-    """Move an application through its workflow: advance, 补正, reject, approve, objections."""
-    require(actor, "applications.transition")
-    action = data["action"]
-    with db.atomic():
-        application = get_scoped(Application, application_id, Application.area_code, actor)
-        allowed_status = ((ApplicationStatus.IN_REVIEW, ApplicationStatus.SUPPLEMENT)
-                          if action == "reject" else (ApplicationStatus.IN_REVIEW,))
-        if application.status not in allowed_status:
-            label = ("待补正" if application.status == ApplicationStatus.SUPPLEMENT
-                     else "已办结或未提交")
-            raise Conflict(f"该申请当前{label}，不能{ACTION_LABELS[action]}",
-                           code="invalid_in_status")
-        stage = workflow_of(application).get(application.stage or "")
-        if action in _OBJECTION_ROLES:
-            if actor.role not in _OBJECTION_ROLES[action]:
-                raise PermissionDenied("无权处理公示异议", code="not_your_stage")
-        else:
-            _require_stage_role(application, stage, actor)
-        before = state(application)
-        _HANDLERS[action](application, stage, data, actor)
-        application.touch()
-        application.save()
-        record(application, actor, action, before, reason=data.get("comment"),
-               topic=TOPICS[action], transition=action, stage=stage.stage)
+def resolve_objection(application_id: int, command: ResolveObjection, *,
+                      actor: Actor) -> Application:
+    """Resolve an objection with what was found, so the application may move on."""
+    with _move(application_id, "resolve_objection", actor=actor,
+               topic="application.objection_resolved", reason=command.resolution,
+               roles=_RESOLVES_OBJECTIONS) as (application, _):
+        objection = PublicNoticeObjection.get_or_none(
+            PublicNoticeObjection.id == command.objection_id,
+            PublicNoticeObjection.application == application)
+        if objection is None:
+            raise NotFound("未找到该异议", code="objection_not_found")
+        if objection.resolved_at is not None:
+            raise Conflict("该异议已处理", code="objection_resolved")
+        resolution = command.resolution.strip()
+        if not resolution:
+            raise ValidationFailed("请填写处理结果", code="comment_required",
+                                   errors={"comment": ["必填"]})
+        objection.resolution, objection.resolved_at = resolution, utcnow()
+        objection.resolved_by_id = actor.id
+        objection.save()
+        step(application, actor, "resolve_objection", comment=resolution,
+             details={"objection_id": objection.id})
     return application
 
 
