@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from backend import audit, migrate, pii, standards
+from backend.commands.applications import AdvanceApplication, FileApplication, ProxyFiling
 from backend.commands.bookings import ApproveBooking, PreferredDate, RequestBooking
 from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.db import db
@@ -311,19 +312,17 @@ def _seed_casework(people: _People, today: date) -> None:
         for service_code, advances in _DEMO_APPLICATIONS:
             sex = people.rng.choice(("male", "female"))
             name = people.name(sex)
-            filed = applications.create_application({
-                "service_code": service_code, "applicant_name": name,
-                "applicant_id_number": people.id_number(date(1958, 5, 17), sex),
-                "phone": people.phone(), "village_id": village.id,
-                "address": f"{township.name}{village.name}3组{people.rng.randint(1, 60)}号",
-                "household_members": [], "declared_income_fen": 60_000,
-                "declared_assets_fen": 0, "assets_note": "", "reason": "因病致贫，无固定收入",
-                "submit": True,
-                "proxy": {"authorised_by": name, "authorised_at": datetime.now(UTC),
-                          "method": "in_person", "doorstep": True}}, actor=coordinator)
+            filed = applications.file_application(FileApplication(
+                service_code=service_code, applicant_name=name,
+                applicant_id_number=people.id_number(date(1958, 5, 17), sex),
+                phone=people.phone(), village_id=village.id,
+                address=f"{township.name}{village.name}3组{people.rng.randint(1, 60)}号",
+                declared_income_fen=60_000, reason="因病致贫，无固定收入", submit=True,
+                proxy=ProxyFiling(authorised_by=name, authorised_at=datetime.now(UTC),
+                                  method="in_person", doorstep=True)), actor=coordinator)
             for _ in range(advances):
-                applications.transition(filed.id, {"action": "advance",
-                                                   "comment": "材料齐全，予以受理"}, actor=office)
+                applications.advance_application(
+                    filed.id, AdvanceApplication(comment="材料齐全，予以受理"), actor=office)
         linked = list(Client.select().where(Client.village == village).order_by(Client.id)
                       .limit(2))
         day = _next_working_day(today, 2)

@@ -29,6 +29,17 @@ OPEN_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.IN_REVIEW,
 DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
 
+class ReReviewOutcome(Labelled):
+    """What a re-review (复核) decides about the benefit."""
+
+    CONTINUE = "continue", "继续享受"
+    CHANGE = "change", "调整待遇"
+    STOP = "stop", "停止享受"
+
+
+RE_REVIEW_OUTCOMES = ReReviewOutcome.labels()
+
+
 class ServiceGuideEdit(BaseModel):
     """A city's edits to a service's published guide, laid over the shipped fixture."""
 
@@ -92,7 +103,7 @@ class Application(TimestampedModel):
     submitted_at = pw.DateTimeField(null=True)
     decided_at = pw.DateTimeField(null=True)
     decision_reason = pw.TextField(null=True)
-    outcome = pw.CharField(max_length=12, null=True)  # re-review: continue | change | stop
+    outcome = pw.CharField(max_length=12, null=True)  # a ReReviewOutcome, for re-reviews
     benefit_fen = pw.IntegerField(null=True)
     next_re_review_on = pw.DateField(null=True, index=True)
     # 代办: who filed for the resident and on what authority.

@@ -33,7 +33,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Today is Monday 2 March 2026 until the test moves it."""
     fixed = Clock(date(2026, 3, 2))
-    monkeypatch.setattr(applications, "today", lambda: fixed.day)
+    monkeypatch.setattr(applications._shared, "today", lambda: fixed.day)
     return fixed
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import g
 from flask.views import MethodView
 
+from backend.commands import applications as commands
 from backend.models import ApplicationMaterial
 from backend.services import applications, materials
 from miniprogram_api.extensions import Blueprint, PeeweePage
@@ -39,6 +41,17 @@ class ApplicationPage(PeeweePage):
     prefetch = (ApplicationMaterial,)
 
 
+# The verb each move's command asks for (TransitionSchema builds the command from ``action``).
+VERBS: dict[type[Any], Callable[..., Any]] = {
+    commands.AdvanceApplication: applications.advance_application,
+    commands.RequestSupplement: applications.request_supplement,
+    commands.RejectApplication: applications.reject_application,
+    commands.ApproveApplication: applications.approve_application,
+    commands.RecordObjection: applications.record_objection,
+    commands.ResolveObjection: applications.resolve_objection,
+}
+
+
 @blp.route("")
 class Applications(MethodView):
     """Applications you may see, and filing a new one."""
@@ -56,9 +69,9 @@ class Applications(MethodView):
     @idempotent
     @blp.arguments(ApplicationCreateSchema)
     @blp.response(201, ApplicationSchema)
-    def post(self, data: dict[str, Any]) -> Any:
+    def post(self, command: commands.FileApplication) -> Any:
         """File an application, yourself or for a resident of your village (提交申请 / 代办)."""
-        return applications.create_application(data, actor=g.actor)
+        return applications.file_application(command, actor=g.actor)
 
 
 @blp.route("/queue")
@@ -126,9 +139,9 @@ class Withdraw(MethodView):
     @blp.permission("applications.create", errors=(404, 409, 422))
     @blp.arguments(WithdrawSchema)
     @blp.response(200, ApplicationSchema)
-    def post(self, data: dict[str, Any], application_id: int) -> Any:
+    def post(self, command: commands.WithdrawApplication, application_id: int) -> Any:
         """Withdraw an application before it is decided (撤回)."""
-        return applications.withdraw_application(application_id, data["reason"], actor=g.actor)
+        return applications.withdraw_application(application_id, command, actor=g.actor)
 
 
 @blp.route("/<int:application_id>/transitions")
@@ -138,9 +151,9 @@ class Transitions(MethodView):
     @blp.permission("applications.transition", errors=(404, 409, 422))
     @blp.arguments(TransitionSchema)
     @blp.response(200, ApplicationSchema)
-    def post(self, data: dict[str, Any], application_id: int) -> Any:
+    def post(self, command: Any, application_id: int) -> Any:
         """Advance, return for 补正, reject, approve, or record/resolve an objection (审核流转)."""
-        return applications.transition(application_id, data, actor=g.actor)
+        return VERBS[type(command)](application_id, command, actor=g.actor)
 
 
 @blp.route("/<int:application_id>/timeline")
@@ -175,7 +188,6 @@ class Evaluation(MethodView):
     @blp.permission("applications.evaluate", errors=(404, 409, 422))
     @blp.arguments(EvaluationCreateSchema)
     @blp.response(201, EvaluationSchema)
-    def post(self, data: dict[str, Any], application_id: int) -> Any:
+    def post(self, command: commands.EvaluateApplication, application_id: int) -> Any:
         """Rate a decided application 1–5; a poor rating gets a follow-up (好差评)."""
-        return applications.evaluate_application(application_id, data["rating"],
-                                                 data["comment"], actor=g.actor)
+        return applications.evaluate_application(application_id, command, actor=g.actor)

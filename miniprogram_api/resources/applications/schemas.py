@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import g
@@ -9,9 +10,10 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from backend import workflows
-from backend.models.applications import APPLICATION_STATUSES
+from backend.commands import applications as commands
+from backend.models.applications import APPLICATION_STATUSES, RE_REVIEW_OUTCOMES
 from backend.services import applications
-from miniprogram_api.extensions import Int, Schema
+from miniprogram_api.extensions import CommandSchema, Int, Schema
 
 _SERVICE_CODES = list(workflows.guide()["services"])
 _STAGES = list(workflows.STAGE_LABELS)
@@ -30,8 +32,10 @@ def _mask_for_viewer(staff_masked: str) -> str:
     return staff_masked[0] + "*" * 16 + staff_masked[-1]
 
 
-class HouseholdMemberSchema(Schema):
+class HouseholdMemberSchema(CommandSchema):
     """One member of the applicant's household."""
+
+    command = commands.HouseholdMember
 
     name = fields.String(required=True, validate=validate.Length(1, 50), metadata={"description": "姓名"})
     relation = fields.String(required=True, validate=validate.Length(1, 20), metadata={"description": "与申请人关系，如 配偶、子女"})
@@ -39,8 +43,10 @@ class HouseholdMemberSchema(Schema):
     monthly_income_fen = Int(load_default=0, validate=_FEN, metadata={"description": "月收入（分）"})
 
 
-class ProxySchema(Schema):
+class ProxySchema(CommandSchema):
     """The authorisation for filing on a resident's behalf (代办)."""
+
+    command = commands.ProxyFiling
 
     authorised_by = fields.String(required=True, validate=validate.Length(1, 50), metadata={"description": "委托人姓名"})
     authorised_at = fields.DateTime(required=True, metadata={"description": "委托时间（UTC）"})
@@ -48,8 +54,10 @@ class ProxySchema(Schema):
     doorstep = fields.Boolean(load_default=False, metadata={"description": "是否上门代办"})
 
 
-class ApplicationCreateSchema(Schema):
+class ApplicationCreateSchema(CommandSchema):
     """What filing an application takes (from the phone, or by a coordinator for a resident)."""
+
+    command = commands.FileApplication
 
     service_code = fields.String(required=True, validate=validate.OneOf(_SERVICE_CODES), metadata={"description": "服务事项代码（见办事指南）"})
     applicant_name = fields.String(required=True, validate=validate.Length(1, 50), metadata={"description": "申请人姓名"})
@@ -64,6 +72,10 @@ class ApplicationCreateSchema(Schema):
     reason = fields.String(load_default="", validate=validate.Length(0, 2000), metadata={"description": "申请理由"})
     proxy = fields.Nested(ProxySchema, metadata={"description": "代办授权（协管员代办时必填，居民本人申请不填）"})
     submit = fields.Boolean(load_default=False, metadata={"description": "true 表示填好即提交；默认先存为草稿"})
+
+    def make_command(self, data: dict[str, Any]) -> commands.FileApplication:
+        """The filing, its household members as a tuple."""
+        return commands.FileApplication(**{**data, "household_members": tuple(data["household_members"])})
 
 
 class ApplicationQueryArgsSchema(Schema):
@@ -180,21 +192,41 @@ class ApplicationSchema(Schema):
                 "method": app.proxy_method, "doorstep": app.proxy_doorstep}
 
 
-class WithdrawSchema(Schema):
+class WithdrawSchema(CommandSchema):
     """Why the applicant withdraws."""
+
+    command = commands.WithdrawApplication
 
     reason = fields.String(load_default="", validate=validate.Length(0, 500), metadata={"description": "撤回原因"})
 
 
-class TransitionSchema(Schema):
+# The moves the API names in ``action``, and the command each becomes from the request's fields.
+TRANSITIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "advance": lambda d: commands.AdvanceApplication(comment=d["comment"]),
+    "supplement": lambda d: commands.RequestSupplement(
+        missing_materials=tuple(d.get("missing_materials") or ()), comment=d["comment"]),
+    "reject": lambda d: commands.RejectApplication(reason=d["comment"]),
+    "approve": lambda d: commands.ApproveApplication(
+        benefit_fen=d.get("benefit_fen"), outcome=d.get("outcome"), comment=d["comment"]),
+    "record_objection": lambda d: commands.RecordObjection(content=d["comment"]),
+    "resolve_objection": lambda d: commands.ResolveObjection(
+        objection_id=d.get("objection_id"), resolution=d["comment"]),
+}
+
+
+class TransitionSchema(CommandSchema):
     """One move in the workflow, by the role that holds the current stage."""
 
-    action = fields.String(required=True, validate=validate.OneOf(list(applications.STAFF_ACTIONS)), metadata={"description": "advance 本环节办结进入下一环节；supplement 退回补正；reject 不予批准；approve 批准；record_objection 登记公示异议；resolve_objection 处理公示异议"})
+    action = fields.String(required=True, validate=validate.OneOf(list(TRANSITIONS)), metadata={"description": "advance 本环节办结进入下一环节；supplement 退回补正；reject 不予批准；approve 批准；record_objection 登记公示异议；resolve_objection 处理公示异议"})
     comment = fields.String(load_default="", validate=validate.Length(0, 2000), metadata={"description": "意见；不予批准时为理由（必填），登记异议时为异议内容，处理异议时为处理结果"})
     missing_materials = fields.List(fields.String(validate=validate.Length(1, 40)), validate=validate.Length(1, 30), metadata={"description": "补正时逐项列明缺少的材料代码"})
     objection_id = Int(metadata={"description": "处理异议时的异议编号"})
-    outcome = fields.String(validate=validate.OneOf(list(applications.OUTCOMES)), metadata={"description": "复核批准时的结果：continue 继续、change 调整、stop 停止"})
+    outcome = fields.String(validate=validate.OneOf(list(RE_REVIEW_OUTCOMES)), metadata={"description": "复核批准时的结果：continue 继续、change 调整、stop 停止"})
     benefit_fen = Int(allow_none=True, validate=_FEN, metadata={"description": "批准（或调整）后的每月待遇（分）"})
+
+    def make_command(self, data: dict[str, Any]) -> Any:
+        """The command of the named move; fields the move does not use are ignored."""
+        return TRANSITIONS[data["action"]](data)
 
 
 class TimelineStepSchema(Schema):
@@ -260,8 +292,10 @@ class OverdueRowSchema(Schema):
     overdue_count = Int(metadata={"description": "超时件数"})
 
 
-class EvaluationCreateSchema(Schema):
+class EvaluationCreateSchema(CommandSchema):
     """A resident's rating of a decided application (好差评)."""
+
+    command = commands.EvaluateApplication
 
     rating = Int(required=True, validate=validate.Range(1, 5), metadata={"description": "评价：1 非常不满意 … 5 非常满意"})
     comment = fields.String(load_default="", validate=validate.Length(0, 1000), metadata={"description": "评价内容"})

@@ -1,0 +1,65 @@
+"""Applications (办件): filing, 代办, the per-service workflow, progress, re-review, evaluation.
+
+Each use case opens one transaction that writes its change, one timeline step, one audit row and
+its outbox events. Callers use the package (``applications.approve_application(...)``), each
+verb taking its command from ``backend.commands.applications``; the modules are its parts:
+``filing``, ``workflow`` (the stage engine), ``re_review`` (granting the benefit and the periodic
+re-review), ``evaluations`` and ``queries``.
+"""
+
+from backend.services.applications._shared import ACTION_LABELS
+from backend.services.applications.evaluations import evaluate_application, follow_ups
+from backend.services.applications.filing import (
+    file_application,
+    material_names,
+    missing_materials,
+    record_upload,
+    submit_application,
+    withdraw_application,
+)
+from backend.services.applications.queries import (
+    ApplicationFilter,
+    get_application,
+    is_overdue,
+    list_applications,
+    overdue_report,
+    timeline,
+    work_queue,
+)
+from backend.services.applications.re_review import open_due_re_reviews
+from backend.services.applications.workflow import (
+    advance_application,
+    approve_application,
+    escalate_overdue_steps,
+    record_objection,
+    reject_application,
+    request_supplement,
+    resolve_objection,
+)
+
+__all__ = [
+    "ACTION_LABELS",
+    "ApplicationFilter",
+    "advance_application",
+    "approve_application",
+    "escalate_overdue_steps",
+    "evaluate_application",
+    "file_application",
+    "follow_ups",
+    "get_application",
+    "is_overdue",
+    "list_applications",
+    "material_names",
+    "missing_materials",
+    "open_due_re_reviews",
+    "overdue_report",
+    "record_objection",
+    "record_upload",
+    "reject_application",
+    "request_supplement",
+    "resolve_objection",
+    "submit_application",
+    "timeline",
+    "withdraw_application",
+    "work_queue",
+]

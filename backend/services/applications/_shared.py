@@ -1,0 +1,149 @@
+"""What every part of the applications package shares: the clock, visibility, the step writers.
+
+Call ``_shared.today()`` through the module, never ``from … import today``: tests replace it
+to move time, and a copied name would not see the replacement.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import peewee as pw
+
+from backend import audit, outbox, pii, runtime, workflows
+from backend.errors import Conflict, NotFound
+from backend.models import Application, ApplicationStep, ClientContact
+from backend.models.applications import ApplicationStatus
+from backend.models.base import local_today
+from backend.permissions import Actor, get_scoped, scoped
+
+ACTION_LABELS = {
+    "create": "填写申请", "submit": "提交申请", "resubmit": "补正后重新提交",
+    "withdraw": "撤回申请",
+    "advance": "本环节办结", "supplement": "退回补正", "reject": "不予批准", "approve": "批准",
+    "record_objection": "登记公示异议", "resolve_objection": "处理公示异议",
+    "upload_material": "上传材料", "open_re_review": "启动定期复核", "evaluate": "评价",
+}
+_DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
+def today() -> date:
+    """The city's calendar day; tests replace this to move time."""
+    return local_today()
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def _linked_client_ids(resident_id: int) -> pw.ModelSelect[ClientContact]:
+    return ClientContact.select(ClientContact.client).where(ClientContact.resident == resident_id)
+
+
+def visible(actor: Actor) -> pw.ModelSelect[Application]:
+    """Applications the actor may see: a resident's own (or filed for them), staff their scope."""
+    query = Application.select()
+    if actor.is_resident and actor.id is not None:
+        return query.where((Application.resident == actor.id) |
+                           Application.client.in_(_linked_client_ids(actor.id)))
+    return scoped(query, Application.area_code, actor)
+
+
+def get_visible(application_id: int, actor: Actor) -> Application:
+    """One application the actor may see, or NotFound."""
+    if not actor.is_resident:
+        return get_scoped(Application, application_id, Application.area_code, actor)
+    application = visible(actor).where(Application.id == application_id).first()
+    if application is None:
+        raise NotFound("未找到该申请", code="application_not_found")
+    return application
+
+
+def workflow_of(application: Application) -> workflows.Workflow:
+    """The workflow an application follows (its service's, for its kind)."""
+    return workflows.workflow(application.service_code, application.kind)
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+def step(application: Application, actor: Actor, action: str, *, comment: str = "",
+         to_stage: str | None = None, details: dict[str, Any] | None = None) -> ApplicationStep:
+    """Add one entry to the application's timeline (办件进度)."""
+    return ApplicationStep.create(
+        application=application, actor_kind=actor.kind, actor_id=actor.id,
+        actor_name=actor.name or "", action=action, stage=application.stage, to_stage=to_stage,
+        comment=comment, details=details or {})
+
+
+def enter(application: Application, stage: workflows.Stage, day: date) -> None:
+    """Put the application in a stage: its holder and its clock, starting on ``day``."""
+    wf = workflow_of(application)
+    application.stage, application.stage_role = stage.stage, stage.actor_role
+    application.stage_started_on = day
+    application.stage_due_on = workflows.stage_due(stage, day, wf.public_notice_days)
+    application.notice_ends_on = application.stage_due_on if stage.stage == "public_notice" \
+        else application.notice_ends_on
+    application.paused_days_left = None
+
+
+def close(application: Application, status: ApplicationStatus) -> None:
+    """End the application in a final status: no holder, no clock, no longer a duplicate."""
+    application.status, application.open_key = status, None
+    application.stage_role, application.stage_due_on = None, None
+    application.paused_days_left = None
+
+
+def state(application: Application) -> dict[str, Any]:
+    """The fields an audit row compares before and after a change."""
+    return {"status": application.status, "stage": application.stage,
+            "stage_due_on": application.stage_due_on}
+
+
+def record(application: Application, actor: Actor, action: str, before: dict[str, Any],
+           *, reason: str | None = None, topic: str | None = None, **extra: Any) -> None:
+    """The audit row and the outbox event every state change writes with its step."""
+    audit.record(actor=actor, action=f"application.{action}", entity="application",
+                 entity_id=application.id, changes=audit.diff(before, state(application)),
+                 reason=reason)
+    outbox.emit(topic or f"application.{action}", application_id=application.id, **extra)
+
+
+# Identity -----------------------------------------------------------------------------------
+
+
+def open_key(kind: str, service_code: str, id_index: str) -> str:
+    """The key that lets one open application (or re-review) per person and service exist."""
+    return f"{kind}:{service_code}:{id_index}"
+
+
+def duplicate(key: str) -> Conflict | None:
+    """The conflict to raise when an open application already holds the key, else None."""
+    existing = Application.get_or_none(Application.open_key == key)
+    if existing is None:
+        return None
+    return Conflict(f"该身份证号已有办理中的同一事项申请（编号 {existing.reference}）",
+                    code="duplicate_application", errors={"reference": existing.reference})
+
+
+def placeholder_reference() -> str:
+    """A unique stand-in until the row has its id; letters only, so no log line holds a number."""
+    return "tmp" + uuid.uuid4().hex[:27].translate(_DIGITS_TO_LETTERS)
+
+
+def reference(application: Application) -> str:
+    """The number people quote: SQ, the filing date and the id."""
+    return f"SQ{application.created_at:%Y%m%d}{application.id:06d}"
+
+
+def set_applicant(application: Application, id_number: str, phone: str | None) -> None:
+    """Store the applicant's ID number (and phone) encrypted, bound to this application."""
+    vault = runtime.vault()
+    application.applicant_id_enc = vault.encrypt(
+        id_number, context=f"application:{application.id}:applicant")
+    if phone:
+        number = pii.normalise_phone(phone)
+        application.phone_enc = vault.encrypt(number,
+                                              context=f"application:{application.id}:phone")
+        application.phone_masked = pii.mask_phone(number)

@@ -1,0 +1,101 @@
+"""Reading applications: lists, one application, its timeline, the work queue, late stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import peewee as pw
+
+from backend import workflows
+from backend.models import Application, ApplicationStep, PublicNoticeObjection, Township
+from backend.models.applications import ApplicationStatus
+from backend.permissions import Actor, require, scoped
+from backend.services.applications import _shared
+from backend.services.applications._shared import get_visible, visible, workflow_of
+
+
+@dataclass(frozen=True)
+class ApplicationFilter:
+    """What an application list can be narrowed by."""
+
+    service_code: str | None = None
+    status: str | None = None
+    stage: str | None = None
+    kind: str | None = None
+
+
+def list_applications(filters: ApplicationFilter, *,
+                      actor: Actor) -> pw.ModelSelect[Application]:
+    """Applications the actor may see, newest first (a query to paginate)."""
+    require(actor, "applications.read")
+    query = visible(actor)
+    for field, value in (("service_code", filters.service_code), ("status", filters.status),
+                         ("stage", filters.stage), ("kind", filters.kind)):
+        if value is not None:
+            query = query.where(getattr(Application, field) == value)
+    return query.order_by(Application.id.desc())
+
+
+def get_application(application_id: int, *, actor: Actor) -> Application:
+    """One application the actor may see."""
+    require(actor, "applications.read")
+    return get_visible(application_id, actor)
+
+
+def is_overdue(application: Application) -> bool:
+    """True when the current stage's clock has run past its due date."""
+    return (application.status == ApplicationStatus.IN_REVIEW
+            and application.stage_due_on is not None
+            and application.stage_due_on < _shared.today())
+
+
+def timeline(application_id: int, *, actor: Actor) -> dict[str, Any]:
+    """Every step with who, when and why; the current stage, who holds it and its due date."""
+    require(actor, "applications.read")
+    application = get_visible(application_id, actor)
+    stage = (workflow_of(application).get(application.stage)
+             if application.stage_role and application.stage else None)
+    steps = list(application.steps.order_by(ApplicationStep.created_at, ApplicationStep.id))
+    return {
+        "application": application, "steps": steps,
+        "current_stage": stage.stage if stage else None,
+        "current_stage_label": stage.label if stage else None,
+        "holder_role": stage.actor_role if stage else None,
+        "holder_label": workflows.ROLE_LABELS.get(stage.actor_role) if stage else None,
+        "due_on": application.stage_due_on, "overdue": is_overdue(application),
+        "paused": application.status == ApplicationStatus.SUPPLEMENT,
+        "stages": [{"stage": s.stage, "label": s.label, "actor_role": s.actor_role,
+                    "time_limit_days": s.time_limit_days} for s in workflow_of(application).stages],
+        "objections": list(application.objections.order_by(PublicNoticeObjection.id)),
+    }
+
+
+def work_queue(*, actor: Actor, overdue_only: bool = False) -> pw.ModelSelect[Application]:
+    """Applications waiting on the actor's role in their scope, soonest due first."""
+    require(actor, "applications.queue")
+    query = scoped(Application.select(), Application.area_code, actor).where(
+        Application.status == ApplicationStatus.IN_REVIEW, Application.stage_role == actor.role)
+    if overdue_only:
+        query = query.where(Application.stage_due_on < _shared.today())
+    return query.order_by(Application.stage_due_on, Application.id)
+
+
+def overdue_report(*, actor: Actor) -> list[dict[str, Any]]:
+    """Open applications and late ones per township and stage, for the city's supervision."""
+    require(actor, "applications.report")
+    day, rows = _shared.today(), dict[tuple[str, str], dict[str, int]]()
+    query = scoped(Application.select(Application.area_code, Application.stage,
+                                      Application.stage_due_on),
+                   Application.area_code, actor).where(
+        Application.status == ApplicationStatus.IN_REVIEW)
+    for app in query:
+        key = (app.area_code[:9], app.stage or "")
+        row = rows.setdefault(key, {"open": 0, "overdue": 0})
+        row["open"] += 1
+        row["overdue"] += int(app.stage_due_on is not None and app.stage_due_on < day)
+    names = {t.code: t.name for t in Township.select(Township.code, Township.name)}
+    return [{"township_code": code, "township_name": names.get(code, ""), "stage": stage,
+             "stage_label": workflows.STAGE_LABELS.get(stage, stage), "open_count": r["open"],
+             "overdue_count": r["overdue"]}
+            for (code, stage), r in sorted(rows.items())]
