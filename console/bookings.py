@@ -21,7 +21,7 @@ from backend.models.visits import WINDOWS
 from backend.permissions import require
 from backend.services import bookings
 
-DECISIONS = {"approve": "同意", "reject": "不予安排", "propose": "建议改期"}
+DECISION_LABELS = {"approve": "同意", "reject": "不予安排", "propose": "建议改期"}
 
 
 def _calendar(township_id: int | None) -> list[Any]:
@@ -39,14 +39,14 @@ def inbox(errors: dict[int, dict[str, str]] | None = None, status: int = 200
                    .order_by(Booking.id).limit(100))
     return render_template("console/desk/bookings.html", pending=pending,
                            calendar=_calendar(staff.township_id), windows=WINDOWS,
-                           decisions=DECISIONS, errors=errors or {},
+                           decisions=DECISION_LABELS, errors=errors or {},
                            form=request.form), status
 
 
 def _decision(form: Any) -> tuple[Decision | None, dict[str, str]]:
     """The command a form's decision names, or what is wrong with the form, field by field."""
     decision, errors = form.get("decision", ""), {}
-    if decision not in DECISIONS:
+    if decision not in DECISION_LABELS:
         errors["decision"] = "请选择同意、不予安排或建议改期"
     reason = form.get("reason", "").strip() or None
     if decision == "reject" and not reason:
@@ -68,29 +68,19 @@ def _decision(form: Any) -> tuple[Decision | None, dict[str, str]]:
     return scheduling(date=day, window=window, reason=reason), errors
 
 
-def _decide(booking_id: int, cmd: Decision) -> Booking:
-    """The service the decision names."""
-    match cmd:
-        case ApproveBooking():
-            return bookings.approve_booking(booking_id, cmd, actor=g.actor)
-        case ProposeBookingDate():
-            return bookings.propose_booking_date(booking_id, cmd, actor=g.actor)
-        case RejectBooking():
-            return bookings.reject_booking(booking_id, cmd, actor=g.actor)
-
-
 def decide(booking_id: int) -> ResponseReturnValue:
     """Record the clerk's decision; on a refusal show it beside the form."""
     cmd, errors = _decision(request.form)
     if cmd is not None:
         try:
-            booking = _decide(booking_id, cmd)
+            booking = bookings.DECISIONS[type(cmd)](booking_id, cmd, actor=g.actor)
         except DomainError as exc:
             if exc.code in ("not_found", "booking_not_found"):
                 raise
             errors["decision"] = exc.message
         else:
-            flash(f"已{DECISIONS[request.form['decision']]}：{booking.client.name}的预约", "info")
+            label = DECISION_LABELS[request.form["decision"]]
+            flash(f"已{label}：{booking.client.name}的预约", "info")
             return redirect(url_for("console.bookings"))
     return inbox({booking_id: errors}, 422)
 

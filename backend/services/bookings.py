@@ -7,6 +7,7 @@ the same on SQLite and PostgreSQL, with no read-then-write gap for a race to sli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
@@ -480,3 +481,12 @@ def set_worker_shift(worker_id: int, weekday: int, cmd: SetWorkerShift, *,
                      changes={f"shift_{weekday}": [None, {k: str(v) for k, v in values.items()}]})
         outbox.emit("worker.shift_changed", worker_id=worker.id, weekday=weekday)
     return shift
+
+
+# Which verb carries out each decision: the API's decision endpoint and the console's inbox both
+# hand their command here.
+DECISIONS: dict[type[Any], Callable[..., Booking]] = {
+    ApproveBooking: approve_booking,
+    ProposeBookingDate: propose_booking_date,
+    RejectBooking: reject_booking,
+}

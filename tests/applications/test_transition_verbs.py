@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 from backend.commands import applications as commands
-from miniprogram_api.resources.applications.routes import VERBS
+from backend.services.applications import VERBS
 from miniprogram_api.resources.applications.schemas import TRANSITIONS, TransitionSchema
 
 

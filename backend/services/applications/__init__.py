@@ -7,6 +7,10 @@ verb taking its command from ``backend.commands.applications``; the modules are 
 re-review), ``evaluations`` and ``queries``.
 """
 
+from collections.abc import Callable
+from typing import Any
+
+from backend.commands import applications as commands
 from backend.services.applications._shared import ACTION_LABELS
 from backend.services.applications.evaluations import evaluate_application, follow_ups
 from backend.services.applications.filing import (
@@ -37,8 +41,20 @@ from backend.services.applications.workflow import (
     resolve_objection,
 )
 
+# Which verb carries out each workflow command: the API's one transitions endpoint and the
+# console's action forms both hand a command here, so neither holds its own mapping.
+VERBS: dict[type[Any], Callable[..., Any]] = {
+    commands.AdvanceApplication: advance_application,
+    commands.RequestSupplement: request_supplement,
+    commands.RejectApplication: reject_application,
+    commands.ApproveApplication: approve_application,
+    commands.RecordObjection: record_objection,
+    commands.ResolveObjection: resolve_objection,
+}
+
 __all__ = [
     "ACTION_LABELS",
+    "VERBS",
     "ApplicationFilter",
     "advance_application",
     "approve_application",

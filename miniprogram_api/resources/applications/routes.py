@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import g
@@ -39,17 +38,6 @@ class ApplicationPage(PeeweePage):
     """A page of applications with their uploaded materials in one more query."""
 
     prefetch = (ApplicationMaterial,)
-
-
-# The verb each move's command asks for (TransitionSchema builds the command from ``action``).
-VERBS: dict[type[Any], Callable[..., Any]] = {
-    commands.AdvanceApplication: applications.advance_application,
-    commands.RequestSupplement: applications.request_supplement,
-    commands.RejectApplication: applications.reject_application,
-    commands.ApproveApplication: applications.approve_application,
-    commands.RecordObjection: applications.record_objection,
-    commands.ResolveObjection: applications.resolve_objection,
-}
 
 
 @blp.route("")
@@ -153,7 +141,7 @@ class Transitions(MethodView):
     @blp.response(200, ApplicationSchema)
     def post(self, command: Any, application_id: int) -> Any:
         """Advance, return for 补正, reject, approve, or record/resolve an objection (审核流转)."""
-        return VERBS[type(command)](application_id, command, actor=g.actor)
+        return applications.VERBS[type(command)](application_id, command, actor=g.actor)
 
 
 @blp.route("/<int:application_id>/timeline")

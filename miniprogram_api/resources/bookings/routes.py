@@ -8,14 +8,10 @@ from flask import g
 from flask.views import MethodView
 
 from backend.commands.bookings import (
-    ApproveBooking,
     Decision,
-    ProposeBookingDate,
-    RejectBooking,
     RequestBooking,
     SetWorkerShift,
 )
-from backend.models import Booking
 from backend.services import bookings
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
@@ -71,17 +67,6 @@ class BookingDetail(MethodView):
         return bookings.get_booking(booking_id, actor=g.actor)
 
 
-def _decide(booking_id: int, cmd: Decision) -> Booking:
-    """The service the decision names: one endpoint, three verbs."""
-    match cmd:
-        case ApproveBooking():
-            return bookings.approve_booking(booking_id, cmd, actor=g.actor)
-        case ProposeBookingDate():
-            return bookings.propose_booking_date(booking_id, cmd, actor=g.actor)
-        case RejectBooking():
-            return bookings.reject_booking(booking_id, cmd, actor=g.actor)
-
-
 @blp.route("/bookings/<int:booking_id>/decision")
 class BookingDecision(MethodView):
     """Township staff's decision."""
@@ -91,7 +76,7 @@ class BookingDecision(MethodView):
     @blp.response(200, BookingSchema)
     def post(self, cmd: Decision, booking_id: int) -> Any:
         """Approve, reject or propose another date (审核预约)."""
-        return _decide(booking_id, cmd)
+        return bookings.DECISIONS[type(cmd)](booking_id, cmd, actor=g.actor)
 
 
 @blp.route("/bookings/<int:booking_id>/proposal-response")
