@@ -22,6 +22,10 @@ How ``record`` chooses a row's chain (``chain_for``):
   too, so it holds one chain's lock at most and two transactions never deadlock on them.
 - the rows written before there were chains are the chain ``legacy``; nothing appends to it.
 
+A service that knows its change's area cheaply (an application's, a client's, a plan's) should
+pass it, so that the city bureau's or the system's change in a township joins that township's
+chain rather than a shared one; until then the actor decides.
+
 A chain's name is not hashed: a row moved to another chain breaks the link of the row after it
 in its old chain, as a deleted one does. As with one chain, removing a chain's newest rows
 leaves nothing behind to notice it; copies of the trail (backups) are what show that.
