@@ -57,14 +57,18 @@ def db_revision(name: str) -> None:
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Check the audit chain; name the first broken row."""
+    """Check every audit chain; name the first broken row of each broken one."""
     with db.connection_context():
         report = audit.verify_chain()
     if report.ok:
-        click.echo(f"审计链完整：共核验 {report.rows_checked} 条记录")
+        click.echo(f"审计链完整：共核验 {report.chains_checked} 条链、"
+                   f"{report.rows_checked} 条记录")
         return
-    click.echo(f"审计链断裂：第一条异常记录 id={report.first_broken_id}，{report.problem}",
-               err=True)
+    click.echo(f"审计链断裂：第一条异常记录 id={report.first_broken_id}"
+               f"（链 {report.broken_chain}），{report.problem}", err=True)
+    for broken in report.breaks[1:]:
+        click.echo(f"另一条断裂的链 {broken.chain}：第一条异常记录 id={broken.entry_id}，"
+                   f"{broken.problem}", err=True)
     sys.exit(1)
 
 

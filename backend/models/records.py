@@ -8,8 +8,9 @@ from backend.models.base import BaseModel, JSONField, utcnow
 
 
 class AuditEntry(BaseModel):
-    """One state change, append-only, chained to the previous row by hash."""
+    """One state change, append-only, chained by hash to the previous row of its chain."""
 
+    chain = pw.CharField(max_length=32)  # township:<9 digits> | shared:<n> | legacy (backend.audit)
     created_at = pw.DateTimeField(default=utcnow)
     actor_kind = pw.CharField(max_length=10)  # staff | resident | system
     actor_id = pw.IntegerField(null=True)
@@ -23,7 +24,10 @@ class AuditEntry(BaseModel):
     hash = pw.CharField(max_length=64, unique=True)
 
     class Meta:
-        indexes = ((("entity", "entity_id"), False),)
+        indexes = (
+            (("entity", "entity_id"), False),
+            (("chain", "id"), False),  # a chain's last row, found without reading the others
+        )
 
 
 class OutboxEvent(BaseModel):

@@ -3,8 +3,6 @@ decrypts with the instance's key."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,31 +10,10 @@ from playhouse.db_url import connect
 
 from backend import audit, backup, runtime
 from backend.config import ConfigurationError
-from backend.db import db, is_postgres
+from backend.db import db
 from backend.models import Client
 from tests.conftest import Api
 from tests.factories import id_number
-
-
-@pytest.fixture
-def fresh_database_url(tmp_path: Path) -> Iterator[str]:
-    """An empty database beside the test database (a new one on PostgreSQL)."""
-    if not is_postgres():
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    import psycopg2
-
-    base, _, name = runtime.settings().database_url.rpartition("/")
-    fresh = f"{name}_restored_{os.getpid()}"
-    admin = psycopg2.connect(f"{base.replace('+pool', '')}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{fresh}"')
-        cursor.execute(f'CREATE DATABASE "{fresh}"')
-    yield f"{base}/{fresh}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
-    admin.close()
 
 
 def test_a_restored_backup_verifies_its_audit_chain_and_decrypts_ids(
