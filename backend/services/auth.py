@@ -70,12 +70,15 @@ def _digest(token: str) -> str:
 def actor_for(kind: str, subject_id: int, session_id: int | None = None) -> Actor:
     """Build the Actor for a staff member or resident by id."""
     if kind == "staff":
-        staff = StaffAccount.get_by_id(subject_id)
-        return Actor(kind="staff", id=staff.id, role=staff.role, area_code=staff.area_code,
-                     name=staff.name, session_id=session_id)
+        return _staff_actor(StaffAccount.get_by_id(subject_id), session_id)
     resident = Resident.get_by_id(subject_id)
     return Actor(kind="resident", id=resident.id, role="resident", name=resident.name or "",
                  session_id=session_id)
+
+
+def _staff_actor(staff: StaffAccount, session_id: int | None) -> Actor:
+    return Actor(kind="staff", id=staff.id, role=staff.role, area_code=staff.area_code,
+                 name=staff.name, session_id=session_id)
 
 
 def issue_tokens(kind: str, subject_id: int) -> TokenPair:
@@ -186,12 +189,12 @@ def authenticate(access_token: str) -> Actor:
 
 def _active_actor(session: AuthSession) -> Actor:
     """The session's actor, unless a staff account behind it was deactivated since login."""
-    if session.subject_kind == "staff":
-        active = (StaffAccount.select(StaffAccount.is_active)
-                  .where(StaffAccount.id == session.subject_id).scalar())
-        if not active:
-            raise NotAuthenticated("账号已停用，请联系管理员", code="account_inactive")
-    return actor_for(session.subject_kind, session.subject_id, session.id)
+    if session.subject_kind != "staff":
+        return actor_for(session.subject_kind, session.subject_id, session.id)
+    staff = StaffAccount.get_or_none(StaffAccount.id == session.subject_id)
+    if staff is None or not staff.is_active:
+        raise NotAuthenticated("账号已停用，请联系管理员", code="account_inactive")
+    return _staff_actor(staff, session.id)
 
 
 def refresh_tokens(refresh_token: str) -> TokenPair:
