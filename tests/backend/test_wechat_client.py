@@ -223,6 +223,6 @@ def test_an_answer_watermarked_for_another_appid_is_not_believed(
     with WeChatClient(fake_wechat.base_url, fake_wechat.appid, fake_wechat.secret) as ours:
         token, _ = ours.fetch_stable_token()
     # A client configured with another appid but the fake's secret: the watermark gives it away.
-    with WeChatClient(fake_wechat.base_url, "wx-impostor", fake_wechat.secret) as other:
-        with pytest.raises(WeChatUnavailable, match="another appid"):
-            other.get_phone_number(token, fake_wechat.state.phone_code("13800001111"))
+    with (WeChatClient(fake_wechat.base_url, "wx-impostor", fake_wechat.secret) as other,
+          pytest.raises(WeChatUnavailable, match="another appid")):
+        other.get_phone_number(token, fake_wechat.state.phone_code("13800001111"))
