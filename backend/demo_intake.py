@@ -46,7 +46,8 @@ def seed_window_intake(people: People, first_resident_openid: str) -> None:
     walk_ins = [("subsistence_allowance", newcomer,
                  people.id_number(date(1962, 8, 9), "female"), village.id)]
     resident = Resident.get_or_none(Resident.openid == first_resident_openid)
-    link = resident and ClientContact.get_or_none(ClientContact.resident == resident)
+    link = (ClientContact.get_or_none(ClientContact.resident == resident)
+            if resident is not None else None)
     if link is not None:
         client = Client.get_by_id(link.client_id)
         walk_ins.append(("temporary_relief", client.name, _id_number_of(client, office),

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
 
 from backend import audit, outbox, runtime, storage
 from backend.db import db
@@ -57,11 +58,18 @@ def upload_material(application_id: int, material_code: str, stream: BinaryIO, *
 
 @dataclass(frozen=True)
 class MaterialFile:
-    """A material to send back: where its bytes are, their type, the name to save them under."""
+    """A material to send back: where its bytes are, their type, the names to save them under."""
 
     path: Path
     content_type: str
-    download_name: str
+    download_name: str  # the catalogue's Chinese name: 办件编号-材料名称-序号.扩展名
+    ascii_name: str  # for clients that ignore filename*: 办件编号-材料代码-序号.扩展名
+
+    @property
+    def content_disposition(self) -> str:
+        """An RFC 6266 attachment header: an ASCII ``filename`` and the UTF-8 ``filename*``."""
+        return (f'attachment; filename="{self.ascii_name}"; '
+                f"filename*=UTF-8''{quote(self.download_name, safe='')}")
 
 
 # Anything but letters (Chinese included), digits and a few marks is dropped from a file name:
@@ -89,7 +97,10 @@ def get_material_file(application_id: int, material_id: int, *, actor: Actor) ->
         PiiAccess.create(actor_kind=actor.kind, actor_id=actor.id, entity="application_material",
                          entity_id=str(material.id), field="file", purpose="download",
                          request_id=runtime.request_id(), created_at=utcnow())
+    extension = storage.IMAGES_AND_PDF[material.content_type]
     return MaterialFile(path=storage_path(material), content_type=material.content_type,
                         download_name=_download_name(application.reference, name, same_code,
-                                                     storage.IMAGES_AND_PDF[
-                                                         material.content_type]))
+                                                     extension),
+                        ascii_name=_download_name(application.reference, material.material_code,
+                                                  same_code, extension).encode(
+                                                      "ascii", "ignore").decode())

@@ -62,6 +62,8 @@ def test_a_second_open_filing_is_accepted_and_flagged_for_staff_and_the_filer_le
     assert first.json["reference"] not in beside.get_data(as_text=True)
     detail = api.get(f"/api/v1/applications/{beside.json['id']}", "res-other").json
     assert "possible_duplicate" not in detail and detail["client_id"] is None
+    progress = api.get(f"/api/v1/applications/{beside.json['id']}/timeline", "res-other").json
+    assert "possible_duplicate_of" not in progress["application"]
     # Staff see the flag and which application it may duplicate, in the detail and the queue.
     staff = api.get(f"/api/v1/applications/{beside.json['id']}", "ts-a").json
     assert staff["possible_duplicate"] is True
