@@ -184,11 +184,11 @@ class ApplicationSchema(Schema):
     outcome = fields.String(allow_none=True, metadata={"description": "复核结果：continue 继续、change 调整、stop 停止"})
     benefit_fen = Int(allow_none=True, metadata={"description": "核定的每月待遇（分）"})
     next_re_review_on = fields.Date(allow_none=True, metadata={"description": "下次定期复核日期"})
-    client_id = fields.Method("_client_id", metadata={"description": "对应的服务对象编号；居民只在其微信账号已关联该服务对象时可见，否则为空"})
+    client_id = fields.Method("_client_id", metadata={"type": "integer", "nullable": True, "description": "对应的服务对象编号；居民只在其微信账号已关联该服务对象时可见，否则为空"})
     channel = fields.String(metadata={"description": "受理渠道：online 线上申请、proxy 代办、counter 窗口受理"})
     channel_label = fields.Method("_channel_label", metadata={"description": "受理渠道名称"})
     counter = fields.Method("_counter", metadata={"description": "窗口受理信息：受理人；非窗口受理为空"})
-    possible_duplicate = fields.Method("_possible_duplicate", metadata={"description": "（仅工作人员可见）提交时同一身份证号已有办理中的同一事项申请，可能重复申报，请核实"})
+    possible_duplicate = fields.Method("_possible_duplicate", metadata={"type": "boolean", "description": "（仅工作人员可见）提交时同一身份证号已有办理中的同一事项申请，可能重复申报，请核实"})
     possible_duplicate_of = fields.Method("_duplicate_of", metadata={"description": "（仅工作人员可见）可能重复的那件申请：编号与办件编号；不在本人管辖范围内时为空"})
     created_at = fields.DateTime(metadata={"description": "填写时间（UTC）"})
 
