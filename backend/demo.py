@@ -19,6 +19,7 @@ from backend.commands.applications import AdvanceApplication, FileApplication, P
 from backend.commands.bookings import ApproveBooking, PreferredDate, RequestBooking
 from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.db import db
+from backend.demo_intake import seed_window_intake
 from backend.demo_profiles import seed_demo_profiles
 from backend.models import (
     ALL_MODELS,
@@ -73,6 +74,8 @@ class SeedSummary:
         lines.append("  resident         微信登录 code：test-demo-resident-1"
                      "（每个 code 只能用一次，"
                      "test-<openid> 形式均可）")
+        lines.append("  关联服务对象     小程序获取关联码后到窗口当面关联，或用手机号自助关联"
+                     "（演示手机号 code：test-phone-<登记的手机号>）")
         return "\n".join(lines)
 
 
@@ -177,6 +180,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
         care_plans.generate_due_care_visits(today, actor=SYSTEM)
         if casework:
             _seed_casework(people, today)
+            seed_window_intake(people, DEMO_RESIDENT_OPENIDS[0])
     summary.logins = demo_logins()
     return summary
 
@@ -343,7 +347,11 @@ def _seed_residents() -> None:
     with db.atomic():
         for openid, client in zip(DEMO_RESIDENT_OPENIDS, first_clients, strict=False):
             resident = Resident.create(openid=openid, name=client.name)
-            ClientContact.create(resident=resident, client=client, relation="self")
+            # Linked as the window would: ID document seen by the township's office.
+            head = StaffAccount.get_or_none(StaffAccount.role == "township_staff",
+                                            StaffAccount.area_code == client.area_code[:9])
+            ClientContact.create(resident=resident, client=client, relation="self",
+                                 method="in_person", verified_by=head)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

@@ -29,6 +29,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "clients.create": OFFICE | {Role.COORDINATOR},
     "clients.update": OFFICE,
     "clients.reveal": OFFICE,
+    # Linking a WeChat account to a client: at the window or the door (staff), or by the
+    # resident's own verified phone; residents also end their own links.
+    "clients.link": OFFICE | {Role.COORDINATOR},
+    "links.own": frozenset({Role.RESIDENT}),
     "audit.read": frozenset({Role.CITY_ADMIN}),
     "messages.read": EVERYONE,
     "subscriptions.create": frozenset({Role.RESIDENT}),
@@ -50,7 +54,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case_files.read": STAFF,
     "workers.manage": OFFICE,
     "services.update": frozenset({Role.CITY_ADMIN}),
-    "applications.create": frozenset({Role.RESIDENT, Role.COORDINATOR}),
+    # Township staff file at the window (一门受理) for the applicant standing there.
+    "applications.create": frozenset({Role.RESIDENT, Role.COORDINATOR, Role.TOWNSHIP_STAFF}),
     "applications.read": EVERYONE - {Role.SOCIAL_WORKER},
     "applications.transition": frozenset({Role.COORDINATOR, Role.TOWNSHIP_STAFF, Role.CITY_ADMIN}),
     "applications.queue": frozenset({Role.COORDINATOR, Role.TOWNSHIP_STAFF, Role.CITY_ADMIN}),

@@ -1,4 +1,5 @@
-"""The one WeChat HTTP client: login codes, the stable access token, subscribe messages.
+"""The one WeChat HTTP client: login codes, the stable access token, subscribe messages, and the
+phone number a user agreed to share (``getPhoneNumber``).
 
 The base URL is configuration so tests and the demo talk to ``fake_wechat`` on loopback. This
 module only speaks the protocol; token caching and retry policy live with the callers.
@@ -10,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
 __all__ = [
     "OFFICIAL_API_BASE",
+    "AccessTokens",
     "ErrCode",
+    "PhoneInfo",
     "WeChatClient",
     "WeChatError",
     "WeChatSession",
@@ -68,6 +71,26 @@ class WeChatSession:
     openid: str
     session_key: str = field(repr=False)
     unionid: str | None = None
+
+
+@dataclass(frozen=True)
+class PhoneInfo:
+    """The phone number behind a ``getPhoneNumber`` code; the number stays out of every repr."""
+
+    phone_number: str = field(repr=False)  # with the country code for numbers abroad
+    pure_phone_number: str = field(repr=False)
+    country_code: str
+    watermark_timestamp: int
+
+
+class AccessTokens(Protocol):
+    """The process's one access-token getter (``notifications.wechat_tokens`` provides it)."""
+
+    def get(self) -> str:
+        """A live token."""
+
+    def refresh(self, stale: str) -> str:
+        """A token other than ``stale``, which WeChat just refused."""
 
 
 class WeChatClient:
@@ -133,6 +156,29 @@ class WeChatClient:
             payload["page"] = page
         self._call("POST", "/cgi-bin/message/subscribe/send",
                    params={"access_token": access_token}, json=payload)
+
+    def get_phone_number(self, access_token: str, code: str) -> PhoneInfo:
+        """Exchange the code of the mini-program's phone-number button for the user's number.
+
+        Each code works once, for five minutes (errcode 40029 otherwise). The answer's watermark
+        must name this mini-program; an answer for another appid is not believed.
+        """
+        body = self._call("POST", "/wxa/business/getuserphonenumber",
+                          params={"access_token": access_token}, json={"code": code})
+        info = body.get("phone_info")
+        if not isinstance(info, dict):
+            raise WeChatUnavailable("getuserphonenumber answered without phone_info")
+        raw_watermark = info.get("watermark")
+        watermark: dict[str, Any] = raw_watermark if isinstance(raw_watermark, dict) else {}
+        pure, full = info.get("purePhoneNumber"), info.get("phoneNumber")
+        if not isinstance(pure, str) or not isinstance(full, str):
+            raise WeChatUnavailable("getuserphonenumber answered without a phone number")
+        if watermark.get("appid") != self.appid:
+            raise WeChatUnavailable("getuserphonenumber answered for another appid")
+        timestamp = watermark.get("timestamp")
+        return PhoneInfo(phone_number=full, pure_phone_number=pure,
+                         country_code=str(info.get("countryCode", "")),
+                         watermark_timestamp=timestamp if isinstance(timestamp, int) else 0)
 
     def _call(self, method: str, path: str, *, params: dict[str, str] | None = None,
               json: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""The fake's Flask app: WeChat's three endpoints the product uses, with WeChat's validation."""
+"""The fake's Flask app: WeChat's four endpoints the product uses, with WeChat's validation."""
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
@@ -28,6 +29,8 @@ def create_fake_wechat_app(appid: str, secret: str) -> Flask:
     app.add_url_rule("/sns/jscode2session", view_func=jscode2session, methods=["GET"])
     app.add_url_rule("/cgi-bin/stable_token", view_func=stable_token, methods=["POST"])
     app.add_url_rule("/cgi-bin/message/subscribe/send", view_func=subscribe_send,
+                     methods=["POST"])
+    app.add_url_rule("/wxa/business/getuserphonenumber", view_func=get_user_phone_number,
                      methods=["POST"])
     return app
 
@@ -112,6 +115,28 @@ def subscribe_send() -> Response:
         return _error(errcode, detail)
     msgid = state.record_sent(body)
     return jsonify({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+
+def get_user_phone_number() -> Response:
+    """POST /wxa/business/getuserphonenumber: a phone-number button's code, once, for 5 min."""
+    state = _state()
+    if (injected := state.take_failure("getuserphonenumber")) is not None:
+        return _error(injected)
+    token = request.args.get("access_token")
+    if not token:
+        return _error(41001)
+    if errcode := state.check_token(token):
+        return _error(errcode)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("code"), str):
+        return _error(47001)
+    errcode, phone, country_code = state.spend_phone_code(body["code"])
+    if errcode:
+        return _error(errcode)
+    full = phone if country_code == "86" else f"+{country_code}{phone}"
+    return jsonify({"errcode": 0, "errmsg": "ok", "phone_info": {
+        "phoneNumber": full, "purePhoneNumber": phone, "countryCode": country_code,
+        "watermark": {"timestamp": int(time.time()), "appid": state.appid}}})
 
 
 def _message_error(state: FakeWeChatState, body: dict[str, Any]) -> tuple[int, str]:

@@ -34,8 +34,9 @@ ERRMSGS: dict[int, str] = {
     47003: "argument invalid!",
 }
 
-ENDPOINTS = ("jscode2session", "stable_token", "subscribe_send")
+ENDPOINTS = ("jscode2session", "stable_token", "subscribe_send", "getuserphonenumber")
 TOKEN_LIFETIME = 7200
+PHONE_CODE_LIFETIME = 300  # a getPhoneNumber code works once, for five minutes
 DEFAULT_TEMPLATE_PREFIX = "tmpl-"
 
 
@@ -43,6 +44,14 @@ def error_body(errcode: int, detail: str = "") -> dict[str, Any]:
     """A WeChat error answer with the real errmsg and a request id, as WeChat formats it."""
     message = ERRMSGS.get(errcode, "unknown error") + (f" {detail}" if detail else "")
     return {"errcode": errcode, "errmsg": f"{message} rid: {secrets.token_hex(8)}"}
+
+
+@dataclass
+class _PhoneCode:
+    phone: str
+    country_code: str
+    appid: str
+    expires_at: float
 
 
 @dataclass
@@ -65,6 +74,7 @@ class FakeWeChatState:
         """Forget codes, tokens, messages, templates and pending failures."""
         with self._lock:
             self._used_codes: set[str] = set()
+            self._phone_codes: dict[str, _PhoneCode] = {}
             self._tokens: dict[str, _Token] = {}
             self._current: _Token | None = None
             self._sent: list[dict[str, Any]] = []
@@ -109,6 +119,15 @@ class FakeWeChatState:
         with self._lock:
             self._clock_offset += seconds
 
+    def phone_code(self, phone: str, *, country_code: str = "86",
+                   appid: str | None = None) -> str:
+        """The code the phone-number button would give for ``phone`` (of another appid if named)."""
+        with self._lock:
+            code = secrets.token_hex(32)
+            self._phone_codes[code] = _PhoneCode(phone, country_code, appid or self.appid,
+                                                 self._now() + PHONE_CODE_LIFETIME)
+            return code
+
     def register_template(self, template_id: str) -> None:
         """Accept ``template_id``; once any is registered, only registered ids are accepted."""
         with self._lock:
@@ -129,6 +148,25 @@ class FakeWeChatState:
                 return 40163
             self._used_codes.add(code)
             return 0
+
+    def spend_phone_code(self, code: str) -> tuple[int, str, str]:
+        """Spend a phone-number code: (0, phone, country code), or an errcode.
+
+        Unknown, spent and expired codes all answer 40029, as WeChat does; a code made for
+        another mini-program answers 40013. ``test-phone-<digits>`` works once without issuing.
+        """
+        with self._lock:
+            if code.startswith("test-phone-") and code[11:].isdigit():
+                if code in self._used_codes:
+                    return 40029, "", ""
+                self._used_codes.add(code)
+                return 0, code[11:], "86"
+            issued = self._phone_codes.pop(code, None)
+            if issued is None or issued.expires_at <= self._now():
+                return 40029, "", ""
+            if issued.appid != self.appid:
+                return 40013, "", ""
+            return 0, issued.phone, issued.country_code
 
     def new_session_key(self) -> str:
         """A random session key shaped like WeChat's (base64 of 16 bytes)."""

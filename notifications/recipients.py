@@ -14,6 +14,7 @@ import peewee as pw
 from backend.models import (
     Application,
     Booking,
+    Client,
     ClientContact,
     OutboxEvent,
     Plan,
@@ -21,7 +22,8 @@ from backend.models import (
     StaffAccount,
     utcnow,
 )
-from backend.services import service_guide
+from backend.models.clients import LINK_METHODS, LINK_RELATIONS
+from backend.services import applications, service_guide
 
 STAGE_LABELS = {"acceptance": "受理", "verification": "核查", "deliberation": "评议",
                 "public_notice": "公示", "approval": "审批", "supplement": "补正"}
@@ -83,6 +85,28 @@ def _client_residents(client_id: int) -> set[int]:
     return {link.resident_id for link in links}
 
 
+def _receipt_targets(event: OutboxEvent) -> list[Target]:
+    application = _get(Application, event.payload["application_id"])
+    facts = applications.receipt_facts(application)
+    context = {"application_id": application.id, "service": facts["service_name"],
+               "number": facts["reference"], "township": facts["township_name"],
+               "materials": "、".join(m["name"] for m in facts["materials"]) or "无",
+               "limit": facts["time_limit_days"], "due": facts["expected_by"],
+               "follow_up": "可在小程序“我的办件”查看办理进度"}
+    return [Target("resident", event.payload["resident_id"], application.area_code, context)]
+
+
+def _link_targets(event: OutboxEvent) -> list[Target]:
+    """The account the link concerns and every account still linked to the client."""
+    client = _get(Client, event.payload["client_id"])
+    relation, method = event.payload.get("relation", ""), event.payload.get("method", "")
+    context = {"client_id": client.id, "client": client.name,
+               "relation": LINK_RELATIONS.get(relation, relation or "-"),
+               "method": LINK_METHODS.get(method, method or "-")}
+    residents = {event.payload["resident_id"]} | _client_residents(client.id)
+    return [Target("resident", rid, client.area_code, context) for rid in sorted(residents)]
+
+
 def _booking_targets(event: OutboxEvent) -> list[Target]:
     booking = _get(Booking, event.payload["booking_id"])
     context = {"booking_id": booking.id, "client": booking.client.name,
@@ -127,6 +151,9 @@ RESOLVERS: dict[str, Resolver] = {
     "application.stage_changed": _application_targets,
     "application.supplement_requested": _application_targets,
     "application.decided": _application_targets,
+    "application.receipt_issued": _receipt_targets,
+    "client.linked": _link_targets,
+    "client.unlinked": _link_targets,
     "re_review.due": _application_targets,
     "booking.approved": _booking_targets,
     "booking.rejected": _booking_targets,

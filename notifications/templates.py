@@ -8,6 +8,9 @@ The table (``TEMPLATES``) is the documentation of every topic we notify about:
 | application.stage_changed        | application_stage      | applicant           | application |
 | application.supplement_requested | application_supplement | applicant           | materials   |
 | application.decided              | application_decided    | applicant           | application |
+| application.receipt_issued       | application_receipt    | applicant's account | receipt*    |
+| client.linked                    | client_linked          | client's accounts   | clients*    |
+| client.unlinked                  | client_unlinked        | client's accounts   | clients*    |
 | booking.approved                 | booking_approved       | resident who booked | booking     |
 | booking.rejected                 | booking_rejected       | resident who booked | booking     |
 | booking.proposed                 | booking_proposed       | resident who booked | booking     |
@@ -17,7 +20,8 @@ The table (``TEMPLATES``) is the documentation of every topic we notify about:
 | plan.published                   | plan_published         | plan's workers      | route*      |
 | application.escalated            | step_overdue           | township's head     | application*|
 
-(*) inbox only: staff have no openid to send to.
+(*) inbox only: staff have no openid to send to; a receipt and link notices need no
+subscription, they wait in the inbox.
 
 Payloads carry ids only (``booking_id``, ``application_id``, ``plan_id``...); the recipients
 and the words are looked up when the event is processed (``notifications.recipients``).
@@ -97,6 +101,20 @@ TEMPLATES: dict[str, Template] = {
         "您的{service}申请审批结果：{result}。{note}",
         "pages/applications/detail?id={application_id}",
         (("thing1", "service"), ("phrase2", "result"), ("time3", "at"), ("thing4", "note"))),
+    "application.receipt_issued": Template(
+        "application_receipt", "受理回执",
+        "您的{service}申请已在{township}民政办窗口受理，办件编号{number}。已收材料：{materials}。"
+        "承诺办理时限{limit}个工作日，预计{due}前办结。{follow_up}。",
+        "pages/applications/receipt?id={application_id}"),
+    "client.linked": Template(
+        "client_linked", "关联服务对象",
+        "微信账号已关联服务对象{client}（关系：{relation}；核验方式：{method}）。"
+        "如非您或家人办理，请及时联系乡镇民政办。",
+        "pages/me/clients?id={client_id}"),
+    "client.unlinked": Template(
+        "client_unlinked", "解除关联",
+        "微信账号与服务对象{client}的关联已解除（关系：{relation}）。如非您或家人办理，请及时联系乡镇民政办。",
+        "pages/me/clients?id={client_id}"),
     "booking.approved": Template(
         "booking_approved", "上门探访预约已安排",
         "您为{client}预约的{kind}已安排在{day}{window}。",

@@ -264,6 +264,10 @@ class Api:
         """PATCH as someone."""
         return self.call("PATCH", path, who, **kwargs)
 
+    def delete(self, path: str, who: str | None = None, **kwargs: Any) -> Any:
+        """DELETE as someone."""
+        return self.call("DELETE", path, who, **kwargs)
+
 
 @pytest.fixture
 def api(client: FlaskClient, world: World) -> Api:

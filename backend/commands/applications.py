@@ -27,6 +27,14 @@ class ProxyFiling:
 
 
 @dataclass(frozen=True)
+class CounterIntake:
+    """A walk-in applicant at the township's window (一门受理): staff saw the ID document."""
+
+    id_document_checked: bool  # the service refuses False
+    link_code: str | None = None  # the applicant's WeChat link code, if they show one
+
+
+@dataclass(frozen=True)
 class FileApplication:
     """File an application for a service, as a draft or submitted at once."""
 
@@ -42,6 +50,7 @@ class FileApplication:
     assets_note: str = ""
     reason: str = ""
     proxy: ProxyFiling | None = None  # required of a coordinator, refused from a resident
+    counter: CounterIntake | None = None  # required of township staff, refused from others
     submit: bool = False
 
 

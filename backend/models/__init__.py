@@ -22,6 +22,7 @@ from backend.models.applications import (
 from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
 from backend.models.geography import City, ServiceStation, Township, Village
+from backend.models.links import LinkAttempt, LinkCode
 from backend.models.messages import (
     DeliveryStatus,
     InboxMessage,
@@ -53,7 +54,7 @@ from backend.models.visits import (
 ALL_MODELS: list[type[BaseModel]] = [
     City, Township, Village, ServiceStation,
     StaffAccount, Resident, WeChatSessionKey, AuthSession, RetiredRefreshToken,
-    Client, ClientCategory, ClientContact,
+    Client, ClientCategory, ClientContact, LinkCode, LinkAttempt,
     AuditEntry, OutboxEvent, PiiAccess, IdempotencyRecord, LoginAttempt,
     ServiceGuideEdit, Application, ApplicationStep, ApplicationMaterial, PublicNoticeObjection,
     ApplicationEvaluation, FollowUpTask, StepEscalation,
@@ -83,6 +84,8 @@ __all__ = [
     "InboxMessage",
     "JSONField",
     "Labelled",
+    "LinkAttempt",
+    "LinkCode",
     "LoginAttempt",
     "MessageDelivery",
     "NursingHome",

@@ -29,6 +29,11 @@ OPEN_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.IN_REVIEW,
 DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
 
+# How an application came in: from the phone, filed by a coordinator (代办), or at the
+# township's window with the applicant there (一门受理).
+CHANNELS = {"online": "线上申请", "proxy": "代办", "counter": "窗口受理"}
+
+
 class ReReviewOutcome(Labelled):
     """What a re-review (复核) decides about the benefit."""
 
@@ -61,6 +66,7 @@ class Application(TimestampedModel):
         client_id: int | None
         village_id: int
         filed_by_id: int | None
+        possible_duplicate_of_id: int | None
         re_reviews: pw.ModelSelect[Application]
         steps: pw.ModelSelect[ApplicationStep]
         materials: pw.ModelSelect[ApplicationMaterial]
@@ -113,6 +119,11 @@ class Application(TimestampedModel):
     proxy_authorised_at = pw.DateTimeField(null=True)
     proxy_method = pw.CharField(max_length=20, null=True)  # signed_form | in_person
     proxy_doorstep = pw.BooleanField(default=False)
+    channel = pw.CharField(max_length=10, default="online")  # CHANNELS
+    # Another application open for the same person and service when this one came in: staff
+    # see it; the filer is told nothing, so a filing never reveals someone else's.
+    possible_duplicate_of = pw.ForeignKeyField("self", null=True, backref="possible_duplicates",
+                                               on_delete="SET NULL")
 
 
 class ApplicationStep(BaseModel):

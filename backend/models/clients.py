@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
-from backend.models.base import BaseModel, TimestampedModel
+from backend.models.base import BaseModel, TimestampedModel, utcnow
 from backend.models.geography import Village
 
 if TYPE_CHECKING:
@@ -26,6 +26,18 @@ CLIENT_CATEGORIES = {
     "elderly": "高龄老人",
     "disabled": "残疾人",
 }
+# Who a linked WeChat account is to the client (与服务对象关系).
+LINK_RELATIONS = {
+    "self": "本人",
+    "spouse": "配偶",
+    "child": "子女",
+    "guardian": "监护人",
+    "other_family": "其他家庭成员",
+}
+# How a link was verified: at the counter or door with the ID document seen, or by the phone
+# number WeChat vouches for matching the one on record; "legacy" rows predate verification.
+LINK_METHODS = {"in_person": "当面核验", "phone": "微信手机号核验",
+                "legacy": "早期关联（未记录核验方式）"}
 SPECIAL_CARE_SUBTYPES = {
     "veteran_test_or_war": "两参退役人员",
     "rural_veteran_60": "60岁农村籍退役士兵",
@@ -90,15 +102,23 @@ class ClientCategory(BaseModel):
 
 
 class ClientContact(BaseModel):
-    """A resident account allowed to act for a client: themselves or a household member."""
+    """A verified link: a resident account allowed to act for a client (themselves or family).
+
+    Nothing else gives a WeChat account a client's records: filing with an ID number does not.
+    """
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
         resident_id: int
         client_id: int
+        verified_by_id: int | None
 
     resident = pw.ForeignKeyField(Resident, backref="client_links", on_delete="CASCADE")
     client = pw.ForeignKeyField(Client, backref="resident_links", on_delete="CASCADE")
-    relation = pw.CharField(max_length=20, default="self")  # self | spouse | child | guardian …
+    relation = pw.CharField(max_length=20, default="self")  # LINK_RELATIONS
+    method = pw.CharField(max_length=12, default="legacy")  # LINK_METHODS
+    verified_by = pw.ForeignKeyField(StaffAccount, null=True, backref="verified_links",
+                                     on_delete="SET NULL")  # who saw the ID document
+    linked_at = pw.DateTimeField(null=True, default=utcnow)  # NULL: linked before it was kept
 
     class Meta:
         indexes = ((("resident", "client"), True),)

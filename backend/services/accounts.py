@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.models import ClientContact, Resident, StaffAccount
+from backend.models import Resident, StaffAccount
 from backend.models.accounts import STAFF_ROLES
 from backend.permissions import Actor, require
+from backend.services import links
 
 
 def describe_me(*, actor: Actor) -> dict[str, Any]:
@@ -19,9 +20,7 @@ def describe_me(*, actor: Actor) -> dict[str, Any]:
                 "area_code": staff.area_code, "township_id": staff.township_id,
                 "village_id": staff.village_id, "phone": staff.phone_masked, "clients": []}
     resident = Resident.get_by_id(actor.id)
-    links = ClientContact.select().where(ClientContact.resident == resident)
     return {"kind": "resident", "id": resident.id, "role": "resident", "role_label": "居民",
             "name": resident.name or "", "area_code": "", "township_id": None,
             "village_id": None, "phone": resident.phone_masked,
-            "clients": [{"id": link.client.id, "name": link.client.name,
-                         "relation": link.relation} for link in links]}
+            "clients": links.my_links(actor=actor)}

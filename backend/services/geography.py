@@ -43,3 +43,15 @@ def staff_directory(township: Township, *, actor: Actor) -> list[StaffAccount]:
     return list(StaffAccount.select().where(StaffAccount.area_code.startswith(township.code),
                                             StaffAccount.is_active == True)  # noqa: E712
                 .order_by(StaffAccount.role, StaffAccount.area_code, StaffAccount.id))
+
+
+def list_villages(*, township_id: int | None = None, name: str | None = None
+                  ) -> pw.ModelSelect[Village]:
+    """Every village and community, public, so a resident can pick theirs when filing."""
+    query = (Village.select(Village, Township).join(Township)
+             .order_by(Township.code, Village.code))
+    if township_id is not None:
+        query = query.where(Village.township == township_id)
+    if name:
+        query = query.where(Village.name.contains(name) | Township.name.contains(name))
+    return query

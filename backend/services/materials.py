@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
 
-from backend import audit, outbox, storage
+from backend import audit, outbox, runtime, storage
 from backend.db import db
 from backend.errors import (
     Conflict,
+    NotFound,
     PermissionDenied,
     ValidationFailed,
 )
-from backend.models import ApplicationMaterial
+from backend.models import ApplicationMaterial, PiiAccess, utcnow
 from backend.models.applications import OPEN_STATUSES
 from backend.permissions import Actor, require
 from backend.services import applications, service_guide
@@ -50,3 +54,53 @@ def upload_material(application_id: int, material_code: str, stream: BinaryIO, *
         outbox.emit("application.material_uploaded", application_id=application.id,
                     material_id=material.id)
     return material
+
+
+@dataclass(frozen=True)
+class MaterialFile:
+    """A material to send back: where its bytes are, their type, the names to save them under."""
+
+    path: Path
+    content_type: str
+    download_name: str  # the catalogue's Chinese name: 办件编号-材料名称-序号.扩展名
+    ascii_name: str  # for clients that ignore filename*: 办件编号-材料代码-序号.扩展名
+
+    @property
+    def content_disposition(self) -> str:
+        """An RFC 6266 attachment header: an ASCII ``filename`` and the UTF-8 ``filename*``."""
+        return (f'attachment; filename="{self.ascii_name}"; '
+                f"filename*=UTF-8''{quote(self.download_name, safe='')}")
+
+
+# Anything but letters (Chinese included), digits and a few marks is dropped from a file name:
+# no path separators, quotes or control characters reach a Content-Disposition header.
+_UNSAFE = re.compile(r"[^\w（）()\-]+")
+
+
+def _download_name(reference: str, name: str, number: int, extension: str) -> str:
+    return f"{reference}-{_UNSAFE.sub('', name) or 'material'}-{number}.{extension}"
+
+
+def get_material_file(application_id: int, material_id: int, *, actor: Actor) -> MaterialFile:
+    """One material of an application the actor may read; the download is access-logged."""
+    application = applications.get_application(application_id, actor=actor)
+    material = ApplicationMaterial.get_or_none(ApplicationMaterial.id == material_id,
+                                               ApplicationMaterial.application == application)
+    if material is None or not storage_path(material).is_file():
+        raise NotFound("未找到该材料", code="material_not_found")
+    same_code = (ApplicationMaterial.select().where(
+        ApplicationMaterial.application == application,
+        ApplicationMaterial.material_code == material.material_code,
+        ApplicationMaterial.id <= material.id).count())
+    name = applications.material_names(application, [material.material_code])[0]
+    with db.atomic():  # documents such as ID cards are personal data: who opened one is kept
+        PiiAccess.create(actor_kind=actor.kind, actor_id=actor.id, entity="application_material",
+                         entity_id=str(material.id), field="file", purpose="download",
+                         request_id=runtime.request_id(), created_at=utcnow())
+    extension = storage.IMAGES_AND_PDF[material.content_type]
+    return MaterialFile(path=storage_path(material), content_type=material.content_type,
+                        download_name=_download_name(application.reference, name, same_code,
+                                                     extension),
+                        ascii_name=_download_name(application.reference, material.material_code,
+                                                  same_code, extension).encode(
+                                                      "ascii", "ignore").decode())

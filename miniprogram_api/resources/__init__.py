@@ -7,6 +7,7 @@ from miniprogram_api.resources.auth.routes import blp as auth_blp
 from miniprogram_api.resources.bookings.routes import blp as bookings_blp
 from miniprogram_api.resources.case_files.routes import blp as case_files_blp
 from miniprogram_api.resources.clients.routes import blp as clients_blp
+from miniprogram_api.resources.links.routes import blp as links_blp
 from miniprogram_api.resources.me.routes import blp as me_blp
 from miniprogram_api.resources.messages.routes import blp as messages_blp
 from miniprogram_api.resources.operations.routes import blp as operations_blp
@@ -15,13 +16,16 @@ from miniprogram_api.resources.routes.routes import blp as routes_blp
 from miniprogram_api.resources.services.routes import blp as services_blp
 from miniprogram_api.resources.supervision.routes import blp as supervision_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
+from miniprogram_api.resources.villages.routes import blp as villages_blp
 from miniprogram_api.resources.visits.routes import blp as visits_blp
 
 BLUEPRINTS: list[Blueprint] = [
     auth_blp,
     me_blp,
     townships_blp,
+    villages_blp,
     clients_blp,
+    links_blp,
     services_blp,
     applications_blp,
     bookings_blp,

@@ -240,7 +240,10 @@ def test_a_coordinator_cannot_file_outside_their_village_or_without_authorisatio
     assert outside.status_code == 404 and outside.json["code"] == "village_out_of_scope"
     unauthorised = api.post("/api/v1/applications", "co-a1", json=filing("temporary_relief", n=7))
     assert unauthorised.status_code == 422 and unauthorised.json["code"] == "proxy_required"
-    assert api.post("/api/v1/applications", "ts-a", json=filing(n=7)).status_code == 403
+    # Township staff file only at the window (issue 20), with the window's intake recorded.
+    at_window = api.post("/api/v1/applications", "ts-a", json=filing(n=7))
+    assert at_window.status_code == 422 and at_window.json["code"] == "counter_required"
+    assert api.post("/api/v1/applications", "city-admin", json=filing(n=7)).status_code == 403
 
 
 def test_a_re_review_that_stops_the_benefit_ends_the_category_and_keeps_its_history(

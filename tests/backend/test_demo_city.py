@@ -15,6 +15,7 @@ from backend.models import (
     City,
     Client,
     ClientCategory,
+    OutboxEvent,
     StaffAccount,
     Township,
     Village,
@@ -50,8 +51,14 @@ def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
     due = CareVisit.select().where(CareVisit.status == "due")
     assert 0 < due.where(CareVisit.is_overdue == True).count() < due.count() / 2  # noqa: E712
     # Every township office has casework waiting: applications at two stages, bookings to decide.
-    stages = Counter(a.stage for a in Application.select().where(Application.status == "in_review"))
+    in_review = Application.select().where(Application.status == "in_review")
+    stages = Counter(a.stage for a in in_review.where(Application.channel != "counter"))
     assert stages == {"acceptance": 12, "verification": 24}
+    # And the first township's window has taken two walk-ins, receipts ready to print (issue 20).
+    window = in_review.where(Application.channel == "counter")
+    assert window.count() == 2 and all(a.materials.count() == 1 for a in window)
+    receipts = OutboxEvent.select().where(OutboxEvent.topic == "application.receipt_issued")
+    assert receipts.count() == 1  # the first demo resident's client: the receipt in their inbox
     assert Counter(b.status for b in Booking.select()) == {"pending": 12, "approved": 12}
 
 

@@ -187,3 +187,42 @@ def test_rejected_message_raises_wechat_error(client: WeChatClient) -> None:
             token, touser="o1", template_id="tmpl-visit", page=None, data={"thing1": "字" * 21}
         )  # "thing" allows 20
     assert caught.value.errcode == 47003
+
+
+# --- phone number -----------------------------------------------------------------------------
+
+
+def test_a_phone_number_code_becomes_the_number_once_and_stays_out_of_repr(
+    client: WeChatClient, fake_wechat: FakeWeChatServer
+) -> None:
+    token, _ = client.fetch_stable_token()
+    code = fake_wechat.state.phone_code("13800001111")
+    info = client.get_phone_number(token, code)
+    assert (info.pure_phone_number, info.phone_number, info.country_code) == (
+        "13800001111", "13800001111", "86")
+    assert info.watermark_timestamp > 0 and "13800001111" not in repr(info)
+    with pytest.raises(WeChatError) as caught:
+        client.get_phone_number(token, code)
+    assert caught.value.errcode == 40029
+
+
+@pytest.mark.parametrize(("appid", "errcode"), [("wx-other", 40013), (None, 40001)])
+def test_phone_number_errors_come_with_wechats_codes(
+    client: WeChatClient, fake_wechat: FakeWeChatServer, appid: str | None, errcode: int
+) -> None:
+    token, _ = client.fetch_stable_token()
+    code = fake_wechat.state.phone_code("13800001111", appid=appid)
+    with pytest.raises(WeChatError) as caught:
+        client.get_phone_number(token if appid else "not-a-token", code)
+    assert caught.value.errcode == errcode
+
+
+def test_an_answer_watermarked_for_another_appid_is_not_believed(
+    fake_wechat: FakeWeChatServer,
+) -> None:
+    with WeChatClient(fake_wechat.base_url, fake_wechat.appid, fake_wechat.secret) as ours:
+        token, _ = ours.fetch_stable_token()
+    # A client configured with another appid but the fake's secret: the watermark gives it away.
+    with (WeChatClient(fake_wechat.base_url, "wx-impostor", fake_wechat.secret) as other,
+          pytest.raises(WeChatUnavailable, match="another appid")):
+        other.get_phone_number(token, fake_wechat.state.phone_code("13800001111"))

@@ -4,7 +4,7 @@ Each use case opens one transaction that writes its change, one timeline step, o
 its outbox events. Callers use the package (``applications.approve_application(...)``), each
 verb taking its command from ``backend.commands.applications``; the modules are its parts:
 ``filing``, ``workflow`` (the stage engine), ``re_review`` (granting the benefit and the periodic
-re-review), ``evaluations`` and ``queries``.
+re-review), ``evaluations``, ``queries`` and ``receipts`` (受理回执).
 """
 
 from collections.abc import Callable
@@ -31,6 +31,7 @@ from backend.services.applications.queries import (
     work_queue,
 )
 from backend.services.applications.re_review import open_due_re_reviews
+from backend.services.applications.receipts import receipt, receipt_facts
 from backend.services.applications.workflow import (
     advance_application,
     approve_application,
@@ -69,6 +70,8 @@ __all__ = [
     "missing_materials",
     "open_due_re_reviews",
     "overdue_report",
+    "receipt",
+    "receipt_facts",
     "record_objection",
     "record_upload",
     "reject_application",

@@ -13,7 +13,7 @@ from typing import Any
 import peewee as pw
 
 from backend import audit, outbox, pii, runtime, workflows
-from backend.errors import Conflict, NotFound
+from backend.errors import NotFound
 from backend.models import Application, ApplicationStep, ClientContact
 from backend.models.applications import ApplicationStatus
 from backend.models.base import local_today
@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "advance": "本环节办结", "supplement": "退回补正", "reject": "不予批准", "approve": "批准",
     "record_objection": "登记公示异议", "resolve_objection": "处理公示异议",
     "upload_material": "上传材料", "open_re_review": "启动定期复核", "evaluate": "评价",
+    "link_applicant": "关联申请人微信账号",
 }
 _DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
@@ -116,15 +117,6 @@ def record(application: Application, actor: Actor, action: str, before: dict[str
 def open_key(kind: str, service_code: str, id_index: str) -> str:
     """The key that lets one open application (or re-review) per person and service exist."""
     return f"{kind}:{service_code}:{id_index}"
-
-
-def duplicate(key: str) -> Conflict | None:
-    """The conflict to raise when an open application already holds the key, else None."""
-    existing = Application.get_or_none(Application.open_key == key)
-    if existing is None:
-        return None
-    return Conflict(f"该身份证号已有办理中的同一事项申请（编号 {existing.reference}）",
-                    code="duplicate_application", errors={"reference": existing.reference})
 
 
 def placeholder_reference() -> str:

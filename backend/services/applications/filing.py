@@ -10,7 +10,6 @@ from backend import pii, runtime, workflows
 from backend.commands.applications import (
     FileApplication,
     HouseholdMember,
-    ProxyFiling,
     WithdrawApplication,
 )
 from backend.db import db
@@ -26,11 +25,10 @@ from backend.models import (
 )
 from backend.models.applications import OPEN_STATUSES, ApplicationStatus
 from backend.permissions import Actor, ActorKind, get_scoped, require
-from backend.services import service_guide
-from backend.services.applications import _shared
+from backend.services import link_codes, service_guide
+from backend.services.applications import _shared, receipts
 from backend.services.applications._shared import (
     close,
-    duplicate,
     enter,
     get_visible,
     open_key,
@@ -56,11 +54,25 @@ def _village_for(actor: Actor, village_id: int) -> Village:
         raise NotFound("只能为本村（社区）的居民代办", code="village_out_of_scope") from None
 
 
-def _check_proxy(actor: Actor, proxy: ProxyFiling | None) -> None:
+def _channel(actor: Actor, command: FileApplication) -> str:
+    """How the filing comes in, from who files it: the phone, 代办, or the window."""
+    proxy, counter = command.proxy, command.counter
     if actor.role == Role.COORDINATOR and proxy is None:
         raise ValidationFailed("代办须登记委托授权（委托人、时间、方式）", code="proxy_required")
-    if actor.is_resident and proxy is not None:
-        raise ValidationFailed("居民本人申请无需填写代办信息", code="proxy_not_allowed")
+    if actor.role != Role.COORDINATOR and proxy is not None:
+        message = ("居民本人申请无需填写代办信息" if actor.is_resident
+                   else "窗口受理时申请人本人在场，无需填写代办信息")
+        raise ValidationFailed(message, code="proxy_not_allowed")
+    if actor.role == Role.TOWNSHIP_STAFF:
+        if counter is None:
+            raise ValidationFailed("窗口受理须登记受理信息（counter）", code="counter_required")
+        if not counter.id_document_checked:
+            raise ValidationFailed("请先查验申请人的居民身份证原件", code="id_document_not_checked",
+                                   errors={"counter": {"id_document_checked": ["须为 true"]}})
+        return "counter"
+    if counter is not None:
+        raise ValidationFailed("只有乡镇民政窗口可以登记窗口受理", code="counter_not_allowed")
+    return "proxy" if proxy is not None else "online"
 
 
 def _encrypt_members(application: Application,
@@ -76,9 +88,13 @@ def _encrypt_members(application: Application,
     return stored
 
 
-def _resident_of(actor: Actor, client: Client | None) -> int | None:
+def _resident_of(actor: Actor, client: Client | None, link_code: str | None) -> int | None:
+    """The account that owns the filing: the filer's, the one shown at the window, or the
+    client's first linked one; never an account merely because it typed an ID number."""
     if actor.is_resident:
         return actor.id
+    if link_code:
+        return link_codes.redeem_link_code(link_code).id
     if client is None:
         return None
     link = (ClientContact.select().where(ClientContact.client == client)
@@ -86,7 +102,8 @@ def _resident_of(actor: Actor, client: Client | None) -> int | None:
     return link.resident_id if link else None
 
 
-def _proxy_columns(proxy: ProxyFiling | None) -> dict[str, Any]:
+def _proxy_columns(command: FileApplication) -> dict[str, Any]:
+    proxy = command.proxy
     if proxy is None:
         return {}
     return {"proxy_authorised_by": proxy.authorised_by,
@@ -94,48 +111,73 @@ def _proxy_columns(proxy: ProxyFiling | None) -> dict[str, Any]:
             "proxy_doorstep": proxy.doorstep}
 
 
+def _open_application(service_code: str, id_index: str) -> Application | None:
+    """The earliest open application of the same person and service, if any."""
+    return (Application.select().where(
+        Application.applicant_id_index == id_index, Application.service_code == service_code,
+        Application.kind == "application", Application.status.in_(OPEN_STATUSES))
+        .order_by(Application.id).first())
+
+
+def _create(key: str, earlier: Application | None, **columns: Any) -> Application:
+    """Insert the application; one open filing per person and service holds ``key``.
+
+    Another open one makes this a possible duplicate for staff, never a refusal: the answer to
+    the filer must not reveal whether anyone else applied. Two filings racing for the key (the
+    unique column decides) end the same way.
+    """
+    try:
+        with db.atomic():  # a savepoint, so a lost race leaves the outer transaction usable
+            return Application.create(open_key=None if earlier else key,
+                                      possible_duplicate_of=earlier, **columns)
+    except pw.IntegrityError:
+        holder = Application.get_or_none(Application.open_key == key)
+        return Application.create(open_key=None, possible_duplicate_of=holder, **columns)
+
+
 def file_application(command: FileApplication, *, actor: Actor) -> Application:
-    """File an application as a resident, or on a resident's behalf (代办) as a coordinator."""
+    """File an application as a resident, for a resident (代办), or at the township's window."""
     require(actor, "applications.create")
     try:
         workflows.service(command.service_code)
     except NotFound:
         raise ValidationFailed("没有这个服务事项", code="unknown_service") from None
-    _check_proxy(actor, command.proxy)
+    channel = _channel(actor, command)
     village = _village_for(actor, command.village_id)
     id_number = pii.normalise_id_number(command.applicant_id_number)
     for member in command.household_members:
         pii.normalise_id_number(member.id_number)
     index = runtime.vault().blind_index(id_number, kind="id_number")
-    key = open_key("application", command.service_code, index)
     client = Client.get_or_none(Client.id_number_index == index)
     with db.atomic():
-        if (conflict := duplicate(key)) is not None:
-            raise conflict
-        try:
-            with db.atomic():  # a savepoint, so a lost race leaves the outer transaction usable
-                application = Application.create(
-                    reference=placeholder_reference(), service_code=command.service_code,
-                    resident=_resident_of(actor, client), client=client, village=village,
-                    area_code=village.code, applicant_name=command.applicant_name,
-                    applicant_id_enc="", applicant_id_index=index,
-                    applicant_id_masked=pii.mask_id_number(id_number, viewer="staff"),
-                    address=command.address, open_key=key,
-                    declared_income_fen=command.declared_income_fen,
-                    declared_assets_fen=command.declared_assets_fen,
-                    assets_note=command.assets_note, reason=command.reason,
-                    filed_by=actor.id if actor.kind == ActorKind.STAFF else None,
-                    **_proxy_columns(command.proxy))
-        except pw.IntegrityError:
-            raise duplicate(key) or Conflict() from None
+        link_code = command.counter.link_code if command.counter else None
+        application = _create(
+            open_key("application", command.service_code, index),
+            _open_application(command.service_code, index),
+            reference=placeholder_reference(), service_code=command.service_code,
+            resident=_resident_of(actor, client, link_code), client=client, village=village,
+            area_code=village.code, applicant_name=command.applicant_name,
+            applicant_id_enc="", applicant_id_index=index,
+            applicant_id_masked=pii.mask_id_number(id_number, viewer="staff"),
+            address=command.address, channel=channel,
+            declared_income_fen=command.declared_income_fen,
+            declared_assets_fen=command.declared_assets_fen,
+            assets_note=command.assets_note, reason=command.reason,
+            filed_by=actor.id if actor.kind == ActorKind.STAFF else None,
+            **_proxy_columns(command))
         application.reference = reference(application)
         set_applicant(application, id_number, command.phone)
         application.household_members = _encrypt_members(application, command.household_members)
         application.save()
-        proxied = command.proxy is not None
-        details = {"proxy": True, "doorstep": application.proxy_doorstep} if proxied else {}
+        proxied = channel == "proxy"
+        details: dict[str, Any] = {"channel": channel}
+        if proxied:
+            details.update(proxy=True, doorstep=application.proxy_doorstep)
+        if channel == "counter":
+            details.update(id_document_checked=True, account_linked=bool(link_code))
         step(application, actor, "create", details=details)
-        record(application, actor, "create", {}, topic="application.created", proxy=proxied)
+        record(application, actor, "create", {}, topic="application.created", proxy=proxied,
+               channel=channel)
         if command.submit:
             _submit(application, actor)
             application.save()
@@ -145,17 +187,29 @@ def file_application(command: FileApplication, *, actor: Actor) -> Application:
 def _owned_by(application: Application, actor: Actor) -> bool:
     if actor.is_resident:
         return True  # get_visible already limited residents to their own
-    return actor.role == Role.COORDINATOR and application.filed_by_id == actor.id
+    return (actor.role in (Role.COORDINATOR, Role.TOWNSHIP_STAFF)
+            and application.filed_by_id == actor.id)
+
+
+def _check_signed_form(application: Application) -> None:
+    """A window filing is submitted only with the applicant's signed form on file."""
+    if application.channel == "counter" and not application.materials.where(
+            ApplicationMaterial.material_code == "application_form").exists():
+        raise Conflict("窗口受理须先上传申请人签字的申请书（申请表）", code="materials_missing",
+                       errors={"missing_materials": ["application_form"]})
 
 
 def _submit(application: Application, actor: Actor) -> None:
     before, day = state(application), _shared.today()
     if application.status == ApplicationStatus.DRAFT:
+        _check_signed_form(application)
         application.status, application.submitted_at = ApplicationStatus.IN_REVIEW, utcnow()
         enter(application, workflow_of(application).first(), day)
         step(application, actor, "submit", to_stage=application.stage)
         record(application, actor, "submit", before, topic="application.submitted",
                stage=application.stage)
+        if application.channel == "counter":
+            receipts.send_receipt(application, receipts.receipt_accounts(application))
         return
     if application.status != ApplicationStatus.SUPPLEMENT:
         raise Conflict("该申请已提交，不能重复提交", code="already_submitted")

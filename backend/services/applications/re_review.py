@@ -7,7 +7,7 @@ from typing import Any
 
 from backend import runtime, workflows
 from backend.commands.clients import RegisterClient
-from backend.models import Application, Client, ClientCategory, ClientContact, PiiAccess, utcnow
+from backend.models import Application, Client, ClientCategory, PiiAccess, utcnow
 from backend.models.applications import ApplicationStatus, ReReviewOutcome
 from backend.permissions import Actor
 from backend.services import clients
@@ -33,6 +33,21 @@ def _applicant_id_number(application: Application, actor: Actor, purpose: str) -
                                    context=f"application:{application.id}:applicant")
 
 
+def _staff_taken_phone(application: Application, actor: Actor) -> str | None:
+    """The applicant's phone when staff took it down in person (window, 代办), else None.
+
+    A phone typed on the phone by whoever filed is not carried to the record: matching it later
+    is how an account links itself, so it must come from someone who saw the person.
+    """
+    if application.channel not in ("counter", "proxy") or not application.phone_enc:
+        return None
+    PiiAccess.create(actor_kind=actor.kind, actor_id=actor.id, entity="application",
+                     entity_id=str(application.id), field="phone",
+                     purpose="approval_registers_client", request_id=runtime.request_id())
+    return runtime.vault().decrypt(application.phone_enc,
+                                   context=f"application:{application.id}:phone")
+
+
 def _client_for(application: Application, actor: Actor) -> Client:
     if application.client is not None:
         return application.client
@@ -42,17 +57,19 @@ def _client_for(application: Application, actor: Actor) -> Client:
     id_number = _applicant_id_number(application, actor, "approval_registers_client")
     return clients.create_client(RegisterClient(
         name=application.applicant_name, id_number=id_number,
-        village_id=application.village_id, address=application.address), actor=actor)
+        village_id=application.village_id, address=application.address,
+        phone=_staff_taken_phone(application, actor)), actor=actor)
 
 
 def grant_benefit(application: Application, benefit_fen: int | None, actor: Actor) -> None:
-    """Make the applicant a client of the service's category (or end it) and date the re-review."""
+    """Make the applicant a client of the service's category (or end it) and date the re-review.
+
+    Nobody's account is linked to the client here: an application only shows that someone typed
+    the ID number; a link is made in person or by the phone on record (``services.links``).
+    """
     entry = workflows.service(application.service_code)
     client, day = _client_for(application, actor), _shared.today()
     application.client = client
-    if application.resident_id:
-        ClientContact.get_or_create(client=client, resident=application.resident_id,
-                                    defaults={"relation": "self"})
     category = entry["client_category"]
     if category:
         row = ClientCategory.get_or_none(ClientCategory.client == client,

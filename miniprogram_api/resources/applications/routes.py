@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import g
+from flask import Response, g, send_file
 from flask.views import MethodView
 
 from backend.commands import applications as commands
+from backend.commands.links import AttachApplicant
 from backend.models import ApplicationMaterial
-from backend.services import applications, materials
+from backend.services import applications, links, materials
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
 
@@ -18,6 +20,7 @@ from .schemas import (
     ApplicationMaterialSchema,
     ApplicationQueryArgsSchema,
     ApplicationSchema,
+    AttachApplicantSchema,
     EvaluationCreateSchema,
     EvaluationSchema,
     FollowUpSchema,
@@ -25,6 +28,7 @@ from .schemas import (
     MaterialUploadArgsSchema,
     OverdueRowSchema,
     QueueQueryArgsSchema,
+    ReceiptSchema,
     TimelineSchema,
     TransitionSchema,
     WithdrawSchema,
@@ -167,6 +171,50 @@ class Materials(MethodView):
         """Upload an image or PDF for one catalogue entry; type sniffed from content (上传材料)."""
         return materials.upload_material(application_id, args["material_code"],
                                          files["file"].stream, actor=g.actor)
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@blp.route("/<int:application_id>/materials/<int:material_id>")
+class MaterialDownload(MethodView):
+    """One uploaded material's file."""
+
+    @blp.permission("applications.read", errors=(404,))
+    @blp.doc(responses={"200": {
+        "description": "材料文件；Content-Disposition 按 RFC 6266 给出中文文件名（filename*）",
+        "content": {"image/jpeg": _BINARY, "image/png": _BINARY, "application/pdf": _BINARY}}})
+    def get(self, application_id: int, material_id: int) -> Response:
+        """Download a material, as its applicant or staff in scope; access is logged (下载材料)."""
+        found = materials.get_material_file(application_id, material_id, actor=g.actor)
+        # Read whole (uploads are size-limited): no open file outlives a dropped connection.
+        response = send_file(io.BytesIO(found.path.read_bytes()), mimetype=found.content_type,
+                             max_age=0, conditional=False, etag=False)
+        response.headers["Content-Disposition"] = found.content_disposition
+        return response
+
+
+@blp.route("/<int:application_id>/receipt")
+class Receipt(MethodView):
+    """The acceptance receipt."""
+
+    @blp.permission("applications.read", errors=(404, 409))
+    @blp.response(200, ReceiptSchema)
+    def get(self, application_id: int) -> Any:
+        """Number, service, materials received, time limit, where to follow progress (受理回执)."""
+        return applications.receipt(application_id, actor=g.actor)
+
+
+@blp.route("/<int:application_id>/applicant-account")
+class ApplicantAccount(MethodView):
+    """The applicant's WeChat account for an application filed without one."""
+
+    @blp.permission("clients.link", errors=(404, 409, 422))
+    @blp.arguments(AttachApplicantSchema)
+    @blp.response(200, ApplicationSchema)
+    def post(self, command: AttachApplicant, application_id: int) -> Any:
+        """Give a window application the applicant's account from their link code (关联申请人)."""
+        return links.attach_applicant(application_id, command, actor=g.actor)
 
 
 @blp.route("/<int:application_id>/evaluation")

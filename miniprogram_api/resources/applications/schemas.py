@@ -7,11 +7,13 @@ from typing import Any
 
 from flask import g
 from flask_smorest.fields import Upload
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, validate
 
 from backend import workflows
 from backend.commands import applications as commands
-from backend.models.applications import APPLICATION_STATUSES, RE_REVIEW_OUTCOMES
+from backend.commands.links import AttachApplicant
+from backend.models import Application, ClientContact
+from backend.models.applications import APPLICATION_STATUSES, CHANNELS, RE_REVIEW_OUTCOMES
 from backend.services import applications
 from miniprogram_api.extensions import CommandSchema, Int, Schema
 
@@ -23,6 +25,17 @@ _FEN = validate.Range(0, 10_000_000_000)
 def _resident_view() -> bool:
     actor = g.get("actor")
     return actor is None or actor.is_resident
+
+
+def _linked_clients() -> frozenset[int]:
+    """The clients the calling resident is linked to, looked up once per request."""
+    if "linked_client_ids" not in g:
+        actor = g.get("actor")
+        g.linked_client_ids = frozenset(
+            link.client_id for link in ClientContact.select(ClientContact.client)
+            .where(ClientContact.resident == (actor.id if actor else None)))
+    linked: frozenset[int] = g.linked_client_ids
+    return linked
 
 
 def _mask_for_viewer(staff_masked: str) -> str:
@@ -54,6 +67,15 @@ class ProxySchema(CommandSchema):
     doorstep = fields.Boolean(load_default=False, metadata={"description": "是否上门代办"})
 
 
+class CounterSchema(CommandSchema):
+    """Filing at the township's window for the applicant standing there (一门受理)."""
+
+    command = commands.CounterIntake
+
+    id_document_checked = fields.Boolean(required=True, metadata={"description": "是否已当面查验申请人居民身份证原件；必须为 true"})
+    link_code = fields.String(validate=validate.Length(1, 20), metadata={"description": "申请人在小程序“我的”中出示的关联码（可选）：填写后申请归属其微信账号，回执同步发到其消息中心"})
+
+
 class ApplicationCreateSchema(CommandSchema):
     """What filing an application takes (from the phone, or by a coordinator for a resident)."""
 
@@ -71,11 +93,21 @@ class ApplicationCreateSchema(CommandSchema):
     assets_note = fields.String(load_default="", validate=validate.Length(0, 2000), metadata={"description": "家庭财产说明（房屋、车辆、存款等）"})
     reason = fields.String(load_default="", validate=validate.Length(0, 2000), metadata={"description": "申请理由"})
     proxy = fields.Nested(ProxySchema, metadata={"description": "代办授权（协管员代办时必填，居民本人申请不填）"})
+    counter = fields.Nested(CounterSchema, metadata={"description": "窗口受理信息（乡镇民政工作人员在窗口为来访申请人填报时必填，其他人不填）；窗口受理的申请须先上传申请人签字的申请书（application_form）才能提交"})
     submit = fields.Boolean(load_default=False, metadata={"description": "true 表示填好即提交；默认先存为草稿"})
 
     def make_command(self, data: dict[str, Any]) -> commands.FileApplication:
         """The filing, its household members as a tuple."""
         return commands.FileApplication(**{**data, "household_members": tuple(data["household_members"])})
+
+
+class AttachApplicantSchema(CommandSchema):
+    """The applicant's WeChat account, shown at the window, for an application without one."""
+
+    command = AttachApplicant
+
+    link_code = fields.String(required=True, validate=validate.Length(1, 20), metadata={"description": "申请人在小程序中出示的关联码（10分钟内有效，仅能使用一次）"})
+    id_document_checked = fields.Boolean(required=True, metadata={"description": "是否已当面查验申请人居民身份证原件；必须为 true"})
 
 
 class ApplicationQueryArgsSchema(Schema):
@@ -152,8 +184,49 @@ class ApplicationSchema(Schema):
     outcome = fields.String(allow_none=True, metadata={"description": "复核结果：continue 继续、change 调整、stop 停止"})
     benefit_fen = Int(allow_none=True, metadata={"description": "核定的每月待遇（分）"})
     next_re_review_on = fields.Date(allow_none=True, metadata={"description": "下次定期复核日期"})
-    client_id = Int(allow_none=True, metadata={"description": "对应的服务对象编号"})
+    client_id = fields.Method("_client_id", metadata={"type": "integer", "nullable": True, "description": "对应的服务对象编号；居民只在其微信账号已关联该服务对象时可见，否则为空"})
+    channel = fields.String(metadata={"description": "受理渠道：online 线上申请、proxy 代办、counter 窗口受理"})
+    channel_label = fields.Method("_channel_label", metadata={"description": "受理渠道名称"})
+    counter = fields.Method("_counter", metadata={"description": "窗口受理信息：受理人；非窗口受理为空"})
+    possible_duplicate = fields.Method("_possible_duplicate", metadata={"type": "boolean", "description": "（仅工作人员可见）提交时同一身份证号已有办理中的同一事项申请，可能重复申报，请核实"})
+    possible_duplicate_of = fields.Method("_duplicate_of", metadata={"description": "（仅工作人员可见）可能重复的那件申请：编号与办件编号；不在本人管辖范围内时为空"})
     created_at = fields.DateTime(metadata={"description": "填写时间（UTC）"})
+
+    # Staff-only fields leave a resident's answer altogether, so it reads the same whether or
+    # not someone else applied with the same ID number.
+    STAFF_ONLY = ("possible_duplicate", "possible_duplicate_of")
+
+    @post_dump
+    def _drop_staff_only(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if _resident_view():
+            for key in self.STAFF_ONLY:
+                data.pop(key, None)
+        return data
+
+    def _client_id(self, app: Any) -> int | None:
+        if app.client_id is None or not _resident_view():
+            return app.client_id
+        return app.client_id if app.client_id in _linked_clients() else None
+
+    def _channel_label(self, app: Any) -> str:
+        return CHANNELS.get(app.channel, app.channel)
+
+    def _counter(self, app: Any) -> dict[str, Any] | None:
+        if app.channel != "counter" or not app.filed_by_id:
+            return None
+        return {"received_by_name": app.filed_by.name, "received_by_role": "乡镇民政工作人员"}
+
+    def _possible_duplicate(self, app: Any) -> bool:
+        return app.possible_duplicate_of_id is not None
+
+    def _duplicate_of(self, app: Any) -> dict[str, Any] | None:
+        if app.possible_duplicate_of_id is None:
+            return None
+        other = Application.get_or_none(Application.id == app.possible_duplicate_of_id)
+        actor = g.get("actor")
+        if other is None or actor is None or not actor.covers(other.area_code):
+            return None
+        return {"id": other.id, "reference": other.reference}
 
     def _service_name(self, app: Any) -> str:
         return str(workflows.service(app.service_code)["name"])
@@ -184,7 +257,7 @@ class ApplicationSchema(Schema):
         return ApplicationMaterialSchema(many=True).dump(list(app.materials))
 
     def _proxy(self, app: Any) -> dict[str, Any] | None:
-        if not app.filed_by_id:
+        if app.channel != "proxy" or not app.filed_by_id:
             return None
         return {"filed_by_name": app.filed_by.name, "filed_by_role": "村（居）民政协管员",
                 "authorised_by": app.proxy_authorised_by,
@@ -325,3 +398,39 @@ class FollowUpSchema(Schema):
     area_code = fields.String(metadata={"description": "村（社区）区划代码"})
     due_on = fields.Date(metadata={"description": "回访期限"})
     status = fields.String(metadata={"description": "open 待办、done 已办"})
+
+
+class ReceivedMaterialSchema(Schema):
+    """One catalogue entry the window received."""
+
+    code = fields.String(metadata={"description": "材料代码"})
+    name = fields.String(metadata={"description": "材料名称"})
+    count = Int(metadata={"description": "份数（上传的文件数）"})
+
+
+class ReceiptSchema(Schema):
+    """The acceptance receipt (受理回执) of a submitted application."""
+
+    application_id = Int(metadata={"description": "申请编号"})
+    reference = fields.String(metadata={"description": "办件编号（凭此查询进度）"})
+    service_code = fields.String(metadata={"description": "服务事项代码"})
+    service_name = fields.String(metadata={"description": "服务事项名称"})
+    channel = fields.String(metadata={"description": "受理渠道：online 线上申请、proxy 代办、counter 窗口受理"})
+    channel_label = fields.String(metadata={"description": "受理渠道名称"})
+    applicant_name = fields.String(metadata={"description": "申请人姓名"})
+    applicant_id_number = fields.Method("_applicant_id", metadata={"description": "申请人身份证号（已脱敏）"})
+    received_at = fields.DateTime(metadata={"description": "受理（提交）时间（UTC）"})
+    received_by = fields.String(allow_none=True, metadata={"description": "窗口受理人；非窗口受理为空"})
+    materials = fields.List(fields.Nested(ReceivedMaterialSchema), metadata={"description": "已收材料"})
+    missing_materials = fields.List(fields.String(), metadata={"description": "尚缺材料（一次性告知）"})
+    time_limit_days = Int(metadata={"description": "承诺办理时限（工作日）"})
+    fee = fields.String(metadata={"description": "收费情况，如“免费”"})
+    expected_by = fields.Date(metadata={"description": "预计办结日期（不含补正期间）"})
+    township_name = fields.String(metadata={"description": "受理的乡镇（街道）"})
+    office_address = fields.String(metadata={"description": "民政办地址"})
+    office_phone = fields.String(allow_none=True, metadata={"description": "民政办电话"})
+    complaint_phone = fields.String(allow_none=True, metadata={"description": "监督投诉电话"})
+    follow_up = fields.String(metadata={"description": "查询办理进度的方式"})
+
+    def _applicant_id(self, facts: Any) -> str:
+        return _mask_for_viewer(facts["applicant_id_masked"])
