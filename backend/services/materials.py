@@ -9,6 +9,7 @@ from backend import audit, outbox, storage
 from backend.db import db
 from backend.errors import (
     Conflict,
+    NotFound,
     PermissionDenied,
     ValidationFailed,
 )
@@ -21,6 +22,17 @@ from backend.services import applications, service_guide
 def storage_path(material: ApplicationMaterial) -> Path:
     """Where a material's bytes live."""
     return storage.path_of(material.storage_name)
+
+
+def get_material(application_id: int, material_id: int, *,
+                 actor: Actor) -> ApplicationMaterial:
+    """One uploaded material of an application the actor may read (its owner, staff in scope)."""
+    application = applications.get_application(application_id, actor=actor)
+    material = ApplicationMaterial.get_or_none(ApplicationMaterial.id == material_id,
+                                               ApplicationMaterial.application == application)
+    if material is None:
+        raise NotFound("未找到该材料", code="material_not_found")
+    return material
 
 
 def upload_material(application_id: int, material_code: str, stream: BinaryIO, *,
