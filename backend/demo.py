@@ -7,6 +7,7 @@ services and audit trail as real data.
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from backend import audit, migrate, pii, standards
+from backend import audit, demo_files, migrate, pii, standards
 from backend.commands.applications import AdvanceApplication, FileApplication, ProxyFiling
 from backend.commands.bookings import ApproveBooking, PreferredDate, RequestBooking
 from backend.commands.clients import CategoryEntry, RegisterClient
@@ -35,7 +36,7 @@ from backend.models import (
 )
 from backend.models.clients import SPECIAL_CARE_SUBTYPES
 from backend.permissions import SYSTEM
-from backend.services import applications, auth, bookings, care_plans, clients
+from backend.services import applications, auth, bookings, care_plans, clients, materials
 from backend.services.auth import hash_password
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "demo_city.json"
@@ -306,6 +307,8 @@ def _seed_casework(people: _People, today: date) -> None:
     Everything goes through the same services as a real request: a coordinator files on a
     resident's behalf (代办) and books a visit, township staff move and decide them.
     """
+    scans = {"id_card": demo_files.sample_png(),
+             "application_form": demo_files.sample_pdf("Application form (sample)")}
     for township in Township.select().order_by(Township.code):
         village = township.villages.order_by(Village.code).first()
         coordinator = auth.actor_for("staff", StaffAccount.get(
@@ -324,6 +327,7 @@ def _seed_casework(people: _People, today: date) -> None:
                 declared_income_fen=60_000, reason="因病致贫，无固定收入", submit=True,
                 proxy=ProxyFiling(authorised_by=name, authorised_at=datetime.now(UTC),
                                   method="in_person", doorstep=True)), actor=coordinator)
+            _attach_scans(filed.id, scans, coordinator)
             for _ in range(advances):
                 applications.advance_application(
                     filed.id, AdvanceApplication(comment="材料齐全，予以受理"), actor=office)
@@ -338,6 +342,12 @@ def _seed_casework(people: _People, today: date) -> None:
                 actor=coordinator)
             if n == 0:
                 bookings.approve_booking(booking.id, ApproveBooking(), actor=office)
+
+
+def _attach_scans(application_id: int, scans: dict[str, bytes], filer: Any) -> None:
+    """The coordinator photographs the ID card and scans the form, so materials show inline."""
+    for code, content in scans.items():
+        materials.upload_material(application_id, code, io.BytesIO(content), actor=filer)
 
 
 def _seed_residents() -> None:

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from backend import errors, workflows
 from backend.models.accounts import STAFF_ROLES
 from backend.models.visits import VISIT_KINDS
+from backend.permissions import require
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -73,3 +74,14 @@ def _refused(error: errors.DomainError) -> tuple[str, int] | Response:
     if isinstance(error, errors.PermissionDenied):
         return error_page(403, title, "您的角色不能使用此页面。")
     return error_page(status, title, error.message)
+
+
+@blueprint.app_template_global("may")
+def may(permission: str) -> bool:
+    """Whether the signed-in user's role holds a permission (to offer a form or a link only;
+    the service called checks again)."""
+    try:
+        require(g.actor, permission)
+    except errors.PermissionDenied:
+        return False
+    return True

@@ -27,6 +27,17 @@ def storage_path(material: ApplicationMaterial) -> Path:
     return storage.path_of(material.storage_name)
 
 
+def get_material(application_id: int, material_id: int, *,
+                 actor: Actor) -> ApplicationMaterial:
+    """One uploaded material of an application the actor may read (its owner, staff in scope)."""
+    application = applications.get_application(application_id, actor=actor)
+    material = ApplicationMaterial.get_or_none(ApplicationMaterial.id == material_id,
+                                               ApplicationMaterial.application == application)
+    if material is None:
+        raise NotFound("未找到该材料", code="material_not_found")
+    return material
+
+
 def upload_material(application_id: int, material_code: str, stream: BinaryIO, *,
                     actor: Actor) -> ApplicationMaterial:
     """Attach one image or PDF to an open application, as its applicant or filer."""
@@ -83,10 +94,9 @@ def _download_name(reference: str, name: str, number: int, extension: str) -> st
 
 def get_material_file(application_id: int, material_id: int, *, actor: Actor) -> MaterialFile:
     """One material of an application the actor may read; the download is access-logged."""
-    application = applications.get_application(application_id, actor=actor)
-    material = ApplicationMaterial.get_or_none(ApplicationMaterial.id == material_id,
-                                               ApplicationMaterial.application == application)
-    if material is None or not storage_path(material).is_file():
+    material = get_material(application_id, material_id, actor=actor)
+    application = material.application
+    if not storage_path(material).is_file():
         raise NotFound("未找到该材料", code="material_not_found")
     same_code = (ApplicationMaterial.select().where(
         ApplicationMaterial.application == application,

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import peewee as pw
 
-from backend import audit, outbox, storage
+from backend import audit, outbox, storage, workflows
 from backend.commands.visits import CheckIn, CheckOut, MarkMissed
 from backend.db import db
 from backend.errors import (
@@ -37,6 +37,7 @@ from backend.models import (
 from backend.models.visits import MISSED_REASONS, VISIT_SERVICES
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services import care_plans
+from backend.services.applications import ACTION_LABELS
 from scheduler import travel
 
 # Default hours when a worker has no shift row for a weekday: Mon–Fri 08:30–17:30, lunch
@@ -335,6 +336,10 @@ class CaseFileEntry:
     detail: dict[str, Any]
 
 
+def _service_name(code: str) -> str:
+    return str(workflows.guide()["services"].get(code, {}).get("name", code))
+
+
 def _application_entries(client: Client) -> list[CaseFileEntry]:
     """The client's applications and every decision step on them (who, when, why)."""
     entries = []
@@ -342,14 +347,16 @@ def _application_entries(client: Client) -> list[CaseFileEntry]:
     for application in applications:
         entries.append(CaseFileEntry(
             at=application.created_at, type="application", id=application.id,
-            status=application.status, title=f"申请 {application.service_code}",
+            status=application.status,
+            title=f"申请{_service_name(application.service_code)}（{application.reference}）",
             detail={"reference": application.reference, "service_code": application.service_code}))
     steps = (ApplicationStep.select().join(Application)
              .where(Application.client == client.id))
     for step in steps:
         entries.append(CaseFileEntry(
             at=step.created_at, type="decision", id=step.id, status=step.action,
-            title=f"{step.actor_name or step.actor_kind}：{step.action}",
+            title=f"{step.actor_name or step.actor_kind}："
+                  f"{ACTION_LABELS.get(step.action, step.action)}",
             detail={"application_id": step.application_id, "stage": step.stage,
                     "to_stage": step.to_stage, "comment": step.comment}))
     return entries

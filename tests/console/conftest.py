@@ -14,9 +14,14 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from tests.applications.conftest import clock  # noqa: F401 - reused fixture
 from tests.conftest import require_service
 from tests.factories import World
-from tests.planning.conftest import plan_day, township_day  # noqa: F401 - reused fixtures
+from tests.planning.conftest import (  # noqa: F401 - reused fixtures
+    plan_day,
+    redis_planner,
+    township_day,
+)
 
 PASSWORD = "test-password"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -3,8 +3,9 @@
 Each use case opens one transaction that writes its change, one timeline step, one audit row and
 its outbox events. Callers use the package (``applications.approve_application(...)``), each
 verb taking its command from ``backend.commands.applications``; the modules are its parts:
-``filing``, ``workflow`` (the stage engine), ``re_review`` (granting the benefit and the periodic
-re-review), ``evaluations``, ``queries`` and ``receipts`` (受理回执).
+``filing``, ``workflow`` (the stage engine), ``moves`` (which moves an actor may make now, the
+guard the verbs share), ``re_review`` (granting the benefit and the periodic re-review),
+``evaluations``, ``queries`` and ``receipts`` (受理回执).
 """
 
 from collections.abc import Callable
@@ -21,12 +22,15 @@ from backend.services.applications.filing import (
     submit_application,
     withdraw_application,
 )
+from backend.services.applications.moves import AllowedMoves, allowed_moves
 from backend.services.applications.queries import (
     ApplicationFilter,
+    QueueFilter,
     get_application,
     is_overdue,
     list_applications,
     overdue_report,
+    queue_summary,
     timeline,
     work_queue,
 )
@@ -56,8 +60,11 @@ VERBS: dict[type[Any], Callable[..., Any]] = {
 __all__ = [
     "ACTION_LABELS",
     "VERBS",
+    "AllowedMoves",
     "ApplicationFilter",
+    "QueueFilter",
     "advance_application",
+    "allowed_moves",
     "approve_application",
     "escalate_overdue_steps",
     "evaluate_application",
@@ -70,6 +77,7 @@ __all__ = [
     "missing_materials",
     "open_due_re_reviews",
     "overdue_report",
+    "queue_summary",
     "receipt",
     "receipt_facts",
     "record_objection",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, cast
 
 import peewee as pw
 
@@ -71,14 +73,60 @@ def timeline(application_id: int, *, actor: Actor) -> dict[str, Any]:
     }
 
 
-def work_queue(*, actor: Actor, overdue_only: bool = False) -> pw.ModelSelect[Application]:
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the work queue can be narrowed by: service, stage and the stage's due date."""
+
+    service_code: str | None = None
+    stage: str | None = None
+    overdue_only: bool = False
+    due_from: date | None = None  # due on or after
+    due_to: date | None = None  # due on or before
+    due_within_days: int | None = None  # due from today up to this many days ahead
+
+
+def _waiting(actor: Actor) -> pw.ModelSelect[Application]:
+    return scoped(Application.select(), Application.area_code, actor).where(
+        Application.status == ApplicationStatus.IN_REVIEW, Application.stage_role == actor.role)
+
+
+def work_queue(filters: QueueFilter | None = None, *,
+               actor: Actor) -> pw.ModelSelect[Application]:
     """Applications waiting on the actor's role in their scope, soonest due first."""
     require(actor, "applications.queue")
-    query = scoped(Application.select(), Application.area_code, actor).where(
-        Application.status == ApplicationStatus.IN_REVIEW, Application.stage_role == actor.role)
-    if overdue_only:
+    wanted, query = filters or QueueFilter(), _waiting(actor)
+    if wanted.service_code is not None:
+        query = query.where(Application.service_code == wanted.service_code)
+    if wanted.stage is not None:
+        query = query.where(Application.stage == wanted.stage)
+    if wanted.overdue_only:
         query = query.where(Application.stage_due_on < _shared.today())
+    if wanted.due_from is not None:
+        query = query.where(Application.stage_due_on >= wanted.due_from)
+    if wanted.due_to is not None:
+        query = query.where(Application.stage_due_on <= wanted.due_to)
+    if wanted.due_within_days is not None:
+        today = _shared.today()
+        query = query.where(Application.stage_due_on.between(
+            today, today + timedelta(days=wanted.due_within_days)))
     return query.order_by(Application.stage_due_on, Application.id)
+
+
+def queue_summary(*, actor: Actor) -> list[dict[str, Any]]:
+    """The work queue by stage, in workflow order: how many wait, how many are late, when the
+    soonest falls due."""
+    require(actor, "applications.queue")
+    late = pw.fn.SUM(pw.Case(None, [(Application.stage_due_on < _shared.today(), 1)], 0))
+    query = (_waiting(actor)
+             .select(Application.stage, pw.fn.COUNT(Application.id), late,
+                     pw.fn.MIN(Application.stage_due_on))
+             .group_by(Application.stage).tuples())
+    rows = cast(Iterable[tuple[str, int, int | None, date | None]], query)
+    order = [*workflows.STAGE_LABELS, None]
+    return [{"stage": stage, "stage_label": workflows.STAGE_LABELS.get(stage, stage),
+             "waiting": waiting, "overdue": int(overdue or 0), "next_due": next_due}
+            for stage, waiting, overdue, next_due in sorted(
+                rows, key=lambda r: order.index(r[0] if r[0] in order else None))]
 
 
 def overdue_report(*, actor: Actor) -> list[dict[str, Any]]:

@@ -21,14 +21,13 @@ from backend.commands.applications import (
     ResolveObjection,
 )
 from backend.db import db
-from backend.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from backend.models import Application, PublicNoticeObjection, Role, StepEscalation, utcnow
+from backend.errors import Conflict, NotFound, ValidationFailed
+from backend.models import Application, PublicNoticeObjection, StepEscalation, utcnow
 from backend.models.applications import RE_REVIEW_OUTCOMES, ApplicationStatus, ReReviewOutcome
-from backend.permissions import Actor, ActorKind, get_scoped, require
+from backend.permissions import Actor, get_scoped, require
 from backend.services import service_guide
-from backend.services.applications import _shared
+from backend.services.applications import _shared, moves
 from backend.services.applications._shared import (
-    ACTION_LABELS,
     close,
     enter,
     record,
@@ -39,37 +38,20 @@ from backend.services.applications._shared import (
 from backend.services.applications.re_review import grant_benefit
 from backend.unit_of_work import unit_of_work
 
-# Stages in which the office may still ask for missing materials (补正).
-SUPPLEMENT_STAGES = ("acceptance", "verification")
-_IN_REVIEW = (ApplicationStatus.IN_REVIEW,)
-# Objections come from the village, so its coordinator may record them too.
-_RECORDS_OBJECTIONS = (Role.COORDINATOR, Role.TOWNSHIP_STAFF)
-_RESOLVES_OBJECTIONS = (Role.TOWNSHIP_STAFF,)
-
 
 @contextmanager
-def _move(application_id: int, action: str, *, actor: Actor, topic: str, reason: str,
-          statuses: tuple[ApplicationStatus, ...] = _IN_REVIEW,
-          roles: tuple[Role, ...] | None = None) -> Iterator[tuple[Application, workflows.Stage]]:
+def _move(application_id: int, action: str, *, actor: Actor, topic: str,
+          reason: str) -> Iterator[tuple[Application, workflows.Stage]]:
     """Guard a move, let the verb make it, then save it with its audit row and outbox event.
 
-    The guard checks, in this order: permission and scope, the application's status, and that
-    the actor's role holds the stage (or is one of ``roles``, for objections). ``topic`` is what
-    the notifications package listens for (notifications/templates.py documents them).
+    Permission and scope first, then ``moves.guard`` (status, role, what the stage allows), the
+    same guard ``allowed_moves`` runs. ``topic`` is what the notifications package listens for
+    (notifications/templates.py documents them).
     """
     require(actor, "applications.transition")
     with db.atomic():
         application = get_scoped(Application, application_id, Application.area_code, actor)
-        if application.status not in statuses:
-            label = ("待补正" if application.status == ApplicationStatus.SUPPLEMENT
-                     else "已办结或未提交")
-            raise Conflict(f"该申请当前{label}，不能{ACTION_LABELS[action]}",
-                           code="invalid_in_status")
-        stage = workflow_of(application).get(application.stage or "")
-        if roles is None:
-            _require_stage_role(stage, actor)
-        elif actor.role not in roles:
-            raise PermissionDenied("无权处理公示异议", code="not_your_stage")
+        stage = moves.guard(application, action, actor)
         before = state(application)
         yield application, stage
         application.touch()
@@ -78,37 +60,13 @@ def _move(application_id: int, action: str, *, actor: Actor, topic: str, reason:
                transition=action, stage=stage.stage)
 
 
-def _require_stage_role(stage: workflows.Stage, actor: Actor) -> None:
-    if actor.kind != ActorKind.SYSTEM and actor.role != stage.actor_role:
-        role = workflows.ROLE_LABELS.get(stage.actor_role, stage.actor_role)
-        raise PermissionDenied(f"当前环节（{stage.label}）由{role}办理", code="not_your_stage")
-
-
-def _open_objections(application: Application) -> int:
-    return (PublicNoticeObjection.select()
-            .where(PublicNoticeObjection.application == application,
-                   PublicNoticeObjection.resolved_at.is_null()).count())
-
-
-def _check_notice_over(application: Application) -> None:
-    if application.notice_ends_on and _shared.today() < application.notice_ends_on:
-        ends = f"{application.notice_ends_on:%Y-%m-%d}"
-        raise Conflict(f"公示期至 {ends} 结束，期满后方可进入下一环节",
-                       code="public_notice_running")
-    if _open_objections(application):
-        raise Conflict("公示期间有未处理的异议，处理后方可继续", code="objections_unresolved")
-
-
 def advance_application(application_id: int, command: AdvanceApplication, *,
                         actor: Actor) -> Application:
     """Close the current stage and hand the application to the next one (本环节办结)."""
     with _move(application_id, "advance", actor=actor, topic="application.stage_changed",
                reason=command.comment) as (application, stage):
         following = workflow_of(application).after(stage.stage)
-        if following is None:
-            raise Conflict("已到审批环节，请选择批准或不予批准", code="use_approve_or_reject")
-        if stage.stage == "public_notice":
-            _check_notice_over(application)
+        assert following is not None  # the guard refused the last stage
         step(application, actor, "advance", comment=command.comment, to_stage=following.stage)
         enter(application, following, _shared.today())
     return application
@@ -119,9 +77,7 @@ def request_supplement(application_id: int, command: RequestSupplement, *,
     """Return the application for the listed materials (补正); its clock pauses until then."""
     with _move(application_id, "supplement", actor=actor,
                topic="application.supplement_requested",
-               reason=command.comment) as (application, stage):
-        if stage.stage not in SUPPLEMENT_STAGES:
-            raise Conflict(f"{stage.label}环节不能退回补正", code="supplement_not_allowed")
+               reason=command.comment) as (application, _):
         codes = list(command.missing_materials)
         known = {m["code"] for m in service_guide.materials_of(application.service_code)}
         if not codes or any(code not in known for code in codes):
@@ -143,8 +99,7 @@ def reject_application(application_id: int, command: RejectApplication, *,
                        actor: Actor) -> Application:
     """Refuse the application (不予批准) with the reason the applicant reads; also during 补正."""
     with _move(application_id, "reject", actor=actor, topic="application.decided",
-               reason=command.reason, statuses=(ApplicationStatus.IN_REVIEW,
-                                                ApplicationStatus.SUPPLEMENT)) as (application, _):
+               reason=command.reason) as (application, _):
         reason = command.reason.strip()
         if not reason:
             raise ValidationFailed("不予批准须写明理由", code="reason_required",
@@ -169,11 +124,7 @@ def approve_application(application_id: int, command: ApproveApplication, *,
                         actor: Actor) -> Application:
     """Approve at the approval stage (审批): the applicant becomes a client with the benefit."""
     with _move(application_id, "approve", actor=actor, topic="application.decided",
-               reason=command.comment) as (application, stage):
-        if stage.stage != "approval":
-            raise Conflict(f"当前为{stage.label}环节，尚不能审批", code="not_at_approval")
-        if _open_objections(application):
-            raise Conflict("公示期间有未处理的异议，处理后方可审批", code="objections_unresolved")
+               reason=command.comment) as (application, _):
         _check_outcome(application, command)
         step(application, actor, "approve", comment=command.comment,
              details={"outcome": command.outcome, "benefit_fen": command.benefit_fen})
@@ -188,10 +139,8 @@ def record_objection(application_id: int, command: RecordObjection, *,
                      actor: Actor) -> Application:
     """Record an objection raised during the public notice (公示); approval waits for it."""
     with _move(application_id, "record_objection", actor=actor,
-               topic="application.objection_recorded", reason=command.content,
-               roles=_RECORDS_OBJECTIONS) as (application, stage):
-        if stage.stage != "public_notice":
-            raise Conflict("只有公示期间可以登记异议", code="not_in_public_notice")
+               topic="application.objection_recorded",
+               reason=command.content) as (application, _):
         content = command.content.strip()
         if not content:
             raise ValidationFailed("请填写异议内容", code="comment_required",
@@ -207,8 +156,8 @@ def resolve_objection(application_id: int, command: ResolveObjection, *,
                       actor: Actor) -> Application:
     """Resolve an objection with what was found, so the application may move on."""
     with _move(application_id, "resolve_objection", actor=actor,
-               topic="application.objection_resolved", reason=command.resolution,
-               roles=_RESOLVES_OBJECTIONS) as (application, _):
+               topic="application.objection_resolved",
+               reason=command.resolution) as (application, _):
         objection = PublicNoticeObjection.get_or_none(
             PublicNoticeObjection.id == command.objection_id,
             PublicNoticeObjection.application == application)

@@ -18,6 +18,7 @@ from backend.services.planning.problem import GatheredDay, gather_day, travel_ma
 from backend.services.planning.requests import (
     PLANNING_HORIZON_DAYS,
     adjust_plan,
+    adjustment_refusal,
     plan_city_day,
     request_plan,
 )
@@ -36,7 +37,7 @@ from backend.services.planning.views import (
 
 __all__ = [
     "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "PLANNING_HORIZON_DAYS",
-    "GatheredDay", "adjust_plan", "arrival_window", "gather_day", "get_plan",
+    "GatheredDay", "adjust_plan", "adjustment_refusal", "arrival_window", "gather_day", "get_plan",
     "latest_published", "list_plans", "local_moment", "my_route", "navigation_url",
     "plan_city_day", "plan_detail", "plan_job_id", "request_plan",
     "run_plan", "store_plan", "travel_matrices",

@@ -15,7 +15,7 @@ import peewee as pw
 from backend import audit, outbox
 from backend.commands.planning import AdjustPlan
 from backend.db import db, is_postgres
-from backend.errors import Conflict, ValidationFailed
+from backend.errors import Conflict, PermissionDenied, ValidationFailed
 from backend.models import Plan, Township, utcnow
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services.care_plans import local_today
@@ -107,17 +107,33 @@ def plan_city_day(day: date, *, actor: Actor) -> list[Plan]:
     return created
 
 
+def _check_adjustable(plan: Plan) -> None:
+    """Refuse changes to a plan of a past day, one not published, or one a newer one replaced."""
+    _check_day(plan.day)
+    if plan.status != "done":
+        raise Conflict("只能调整已发布的路线", code="plan_not_done")
+    latest = latest_published(plan.township_id, plan.day)
+    if latest is not None and latest.id != plan.id:
+        raise Conflict("该路线已有更新版本，请在最新版本上调整", code="plan_superseded")
+
+
+def adjustment_refusal(plan_id: int, *, actor: Actor) -> str | None:
+    """Why this actor cannot adjust the plan now, in adjust_plan's words; None when they can."""
+    plan = get_scoped(Plan, plan_id, Plan.area_code, actor)
+    try:
+        require(actor, "plans.adjust")
+        _check_adjustable(plan)
+    except (PermissionDenied, Conflict, ValidationFailed) as exc:
+        return exc.message
+    return None
+
+
 def adjust_plan(plan_id: int, command: AdjustPlan, *, actor: Actor) -> Plan:
     """Move visits to another worker or lock/unlock them, then re-optimise as a new version."""
     require(actor, "plans.adjust")
     with db.atomic():
         plan = get_scoped(Plan, plan_id, Plan.area_code, actor)
-        _check_day(plan.day)
-        if plan.status != "done":
-            raise Conflict("只能调整已发布的路线", code="plan_not_done")
-        latest = latest_published(plan.township_id, plan.day)
-        if latest is not None and latest.id != plan.id:
-            raise Conflict("该路线已有更新版本，请在最新版本上调整", code="plan_superseded")
+        _check_adjustable(plan)
         locks = _apply_adjustments(plan, command)
         return _new_version(plan.township, plan.day, actor, base=plan, locks=locks,
                             action="plan.adjusted")

@@ -76,7 +76,8 @@ class Queue(MethodView):
     @blp.paginate(ApplicationPage)
     def get(self, args: dict[str, Any]) -> Any:
         """Applications waiting on your role in your scope, soonest due first (待办件)."""
-        return applications.work_queue(actor=g.actor, overdue_only=args["overdue_only"])
+        return applications.work_queue(
+            applications.QueueFilter(overdue_only=args["overdue_only"]), actor=g.actor)
 
 
 @blp.route("/overdue-report")
