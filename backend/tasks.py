@@ -18,6 +18,7 @@ _log = logging.getLogger("backend.tasks")
 
 open_due_re_reviews = applications.open_due_re_reviews
 escalate_overdue_steps = applications.escalate_overdue_steps
+escalate_late_urgent_stages = applications.escalate_late_urgent_stages
 generate_due_care_visits = care_plans.generate_due_care_visits
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import peewee as pw
@@ -26,7 +27,7 @@ from backend.services import service_guide
 STAGE_LABELS = {"acceptance": "受理", "verification": "核查", "deliberation": "评议",
                 "public_notice": "公示", "approval": "审批", "supplement": "补正"}
 RESULT_LABELS = {"approved": "已批准", "rejected": "未批准", "continue": "继续享受",
-                 "change": "待遇调整", "stop": "停止享受"}
+                 "change": "待遇调整", "stop": "停止享受", "in_review": "先行救助"}
 VISIT_KIND_LABELS = {"routine_visit": "日常探访", "counselling": "心理疏导",
                      "emotional_support": "精神慰藉", "doorstep_service": "上门办理",
                      "condolence_visit": "走访慰问"}
@@ -118,8 +119,13 @@ def _escalation_targets(event: OutboxEvent) -> list[Target]:
     context = {"application_id": application.id, "number": application.reference,
                "service": _service_name(application.service_code),
                "stage": STAGE_LABELS.get(event.payload["stage"], event.payload["stage"]),
-               "due": event.payload["due_on"]}
+               "due": _due(event.payload)}
     return [Target("staff", head.id, head.area_code, context) for head in heads]
+
+
+def _due(payload: dict[str, Any]) -> Any:
+    """A stage due at an hour (urgent track) reads as a time, else as its date."""
+    return datetime.fromisoformat(payload["due_at"]) if payload.get("due_at") else payload["due_on"]
 
 
 RESOLVERS: dict[str, Resolver] = {
@@ -127,6 +133,7 @@ RESOLVERS: dict[str, Resolver] = {
     "application.stage_changed": _application_targets,
     "application.supplement_requested": _application_targets,
     "application.decided": _application_targets,
+    "application.granted": _application_targets,
     "re_review.due": _application_targets,
     "booking.approved": _booking_targets,
     "booking.rejected": _booking_targets,

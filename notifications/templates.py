@@ -8,6 +8,7 @@ The table (``TEMPLATES``) is the documentation of every topic we notify about:
 | application.stage_changed        | application_stage      | applicant           | application |
 | application.supplement_requested | application_supplement | applicant           | materials   |
 | application.decided              | application_decided    | applicant           | application |
+| application.granted              | application_granted    | applicant           | application |
 | booking.approved                 | booking_approved       | resident who booked | booking     |
 | booking.rejected                 | booking_rejected       | resident who booked | booking     |
 | booking.proposed                 | booking_proposed       | resident who booked | booking     |
@@ -95,6 +96,11 @@ TEMPLATES: dict[str, Template] = {
     "application.decided": Template(
         "application_decided", "审批结果通知",
         "您的{service}申请审批结果：{result}。{note}",
+        "pages/applications/detail?id={application_id}",
+        (("thing1", "service"), ("phrase2", "result"), ("time3", "at"), ("thing4", "note"))),
+    "application.granted": Template(
+        "application_granted", "紧急救助已先行发放",
+        "您的{service}申请已按紧急救助程序先行救助，核查手续将事后补齐。{note}",
         "pages/applications/detail?id={application_id}",
         (("thing1", "service"), ("phrase2", "result"), ("time3", "at"), ("thing4", "note"))),
     "booking.approved": Template(

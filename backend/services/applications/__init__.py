@@ -3,7 +3,8 @@
 Each use case opens one transaction that writes its change, one timeline step, one audit row and
 its outbox events. Callers use the package (``applications.approve_application(...)``), each
 verb taking its command from ``backend.commands.applications``; the modules are its parts:
-``filing``, ``workflow`` (the stage engine), ``re_review`` (granting the benefit and the periodic
+``filing``, ``workflow`` (the stage engine), ``urgent`` (临时救助's urgent track),
+``escalation`` (late stages), ``re_review`` (granting the benefit and the periodic
 re-review), ``evaluations`` and ``queries``.
 """
 
@@ -12,7 +13,15 @@ from typing import Any
 
 from backend.commands import applications as commands
 from backend.services.applications._shared import ACTION_LABELS
-from backend.services.applications.evaluations import evaluate_application, follow_ups
+from backend.services.applications.escalation import (
+    escalate_late_urgent_stages,
+    escalate_overdue_steps,
+)
+from backend.services.applications.evaluations import (
+    close_follow_up,
+    evaluate_application,
+    follow_ups,
+)
 from backend.services.applications.filing import (
     file_application,
     material_names,
@@ -34,7 +43,6 @@ from backend.services.applications.re_review import open_due_re_reviews
 from backend.services.applications.workflow import (
     advance_application,
     approve_application,
-    escalate_overdue_steps,
     record_objection,
     reject_application,
     request_supplement,
@@ -58,6 +66,8 @@ __all__ = [
     "ApplicationFilter",
     "advance_application",
     "approve_application",
+    "close_follow_up",
+    "escalate_late_urgent_stages",
     "escalate_overdue_steps",
     "evaluate_application",
     "file_application",

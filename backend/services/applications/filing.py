@@ -27,7 +27,7 @@ from backend.models import (
 from backend.models.applications import OPEN_STATUSES, ApplicationStatus
 from backend.permissions import Actor, ActorKind, get_scoped, require
 from backend.services import service_guide
-from backend.services.applications import _shared
+from backend.services.applications import _shared, urgent
 from backend.services.applications._shared import (
     close,
     duplicate,
@@ -102,6 +102,7 @@ def file_application(command: FileApplication, *, actor: Actor) -> Application:
     except NotFound:
         raise ValidationFailed("没有这个服务事项", code="unknown_service") from None
     _check_proxy(actor, command.proxy)
+    urgent_columns = urgent.columns(command)
     village = _village_for(actor, command.village_id)
     id_number = pii.normalise_id_number(command.applicant_id_number)
     for member in command.household_members:
@@ -125,7 +126,7 @@ def file_application(command: FileApplication, *, actor: Actor) -> Application:
                     declared_assets_fen=command.declared_assets_fen,
                     assets_note=command.assets_note, reason=command.reason,
                     filed_by=actor.id if actor.kind == ActorKind.STAFF else None,
-                    **_proxy_columns(command.proxy))
+                    **_proxy_columns(command.proxy), **urgent_columns)
         except pw.IntegrityError:
             raise duplicate(key) or Conflict() from None
         application.reference = reference(application)

@@ -7,11 +7,10 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 
-from backend import audit, outbox, workflows
+from backend import workflows
 from backend.commands.applications import (
     AdvanceApplication,
     ApproveApplication,
@@ -22,11 +21,11 @@ from backend.commands.applications import (
 )
 from backend.db import db
 from backend.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from backend.models import Application, PublicNoticeObjection, Role, StepEscalation, utcnow
+from backend.models import Application, PublicNoticeObjection, Role, utcnow
 from backend.models.applications import RE_REVIEW_OUTCOMES, ApplicationStatus, ReReviewOutcome
 from backend.permissions import Actor, ActorKind, get_scoped, require
 from backend.services import service_guide
-from backend.services.applications import _shared
+from backend.services.applications import _shared, urgent
 from backend.services.applications._shared import (
     ACTION_LABELS,
     close,
@@ -37,7 +36,6 @@ from backend.services.applications._shared import (
     workflow_of,
 )
 from backend.services.applications.re_review import grant_benefit
-from backend.unit_of_work import unit_of_work
 
 # Stages in which the office may still ask for missing materials (补正).
 SUPPLEMENT_STAGES = ("acceptance", "verification")
@@ -47,15 +45,20 @@ _RECORDS_OBJECTIONS = (Role.COORDINATOR, Role.TOWNSHIP_STAFF)
 _RESOLVES_OBJECTIONS = (Role.TOWNSHIP_STAFF,)
 
 
+Topic = str | Callable[[Application], str]
+
+
 @contextmanager
-def _move(application_id: int, action: str, *, actor: Actor, topic: str, reason: str,
+def _move(application_id: int, action: str, *, actor: Actor, topic: Topic, reason: str,
           statuses: tuple[ApplicationStatus, ...] = _IN_REVIEW,
-          roles: tuple[Role, ...] | None = None) -> Iterator[tuple[Application, workflows.Stage]]:
+          roles: tuple[Role, ...] | None = None,
+          decides: bool = False) -> Iterator[tuple[Application, workflows.Stage]]:
     """Guard a move, let the verb make it, then save it with its audit row and outbox event.
 
     The guard checks, in this order: permission and scope, the application's status, and that
-    the actor's role holds the stage (or is one of ``roles``, for objections). ``topic`` is what
-    the notifications package listens for (notifications/templates.py documents them).
+    the actor's role holds the stage (or is one of ``roles``, for objections; or, for a refusal,
+    ``decides``, is the stage's ``reject_role``). ``topic`` is what the notifications package
+    listens for (notifications/templates.py documents them).
     """
     require(actor, "applications.transition")
     with db.atomic():
@@ -66,22 +69,25 @@ def _move(application_id: int, action: str, *, actor: Actor, topic: str, reason:
             raise Conflict(f"该申请当前{label}，不能{ACTION_LABELS[action]}",
                            code="invalid_in_status")
         stage = workflow_of(application).get(application.stage or "")
-        if roles is None:
-            _require_stage_role(stage, actor)
+        if decides:
+            _require_stage_role(stage, actor, stage.reject_role, "不予批准由")
+        elif roles is None:
+            _require_stage_role(stage, actor, stage.actor_role, "由")
         elif actor.role not in roles:
             raise PermissionDenied("无权处理公示异议", code="not_your_stage")
         before = state(application)
         yield application, stage
         application.touch()
         application.save()
-        record(application, actor, action, before, reason=reason, topic=topic,
+        record(application, actor, action, before, reason=reason,
+               topic=topic if isinstance(topic, str) else topic(application),
                transition=action, stage=stage.stage)
 
 
-def _require_stage_role(stage: workflows.Stage, actor: Actor) -> None:
-    if actor.kind != ActorKind.SYSTEM and actor.role != stage.actor_role:
-        role = workflows.ROLE_LABELS.get(stage.actor_role, stage.actor_role)
-        raise PermissionDenied(f"当前环节（{stage.label}）由{role}办理", code="not_your_stage")
+def _require_stage_role(stage: workflows.Stage, actor: Actor, holder: str, says: str) -> None:
+    if actor.kind != ActorKind.SYSTEM and actor.role != holder:
+        role = workflows.ROLE_LABELS.get(holder, holder)
+        raise PermissionDenied(f"当前环节（{stage.label}）{says}{role}办理", code="not_your_stage")
 
 
 def _open_objections(application: Application) -> int:
@@ -99,17 +105,44 @@ def _check_notice_over(application: Application) -> None:
         raise Conflict("公示期间有未处理的异议，处理后方可继续", code="objections_unresolved")
 
 
+def _decided_topic(application: Application) -> str:
+    return ("application.decided" if application.status == ApplicationStatus.APPROVED
+            else "application.stage_changed")
+
+
+def _propose(application: Application, stage: workflows.Stage, benefit_fen: int | None) -> None:
+    if benefit_fen is None:
+        return
+    if stage.stage != "verification":
+        raise ValidationFailed("救助金额建议在核查环节办结时提出", code="proposal_not_here",
+                               errors={"proposed_benefit_fen": ["仅核查环节可填"]})
+    application.proposed_benefit_fen = benefit_fen
+
+
 def advance_application(application_id: int, command: AdvanceApplication, *,
                         actor: Actor) -> Application:
-    """Close the current stage and hand the application to the next one (本环节办结)."""
-    with _move(application_id, "advance", actor=actor, topic="application.stage_changed",
+    """Close the current stage and hand the application to the next one (本环节办结).
+
+    After the last post-hoc stage of the urgent track, closing it completes the application
+    (补齐手续，办结): the grant was made already.
+    """
+    with _move(application_id, "advance", actor=actor, topic=_decided_topic,
                reason=command.comment) as (application, stage):
+        _propose(application, stage, command.proposed_benefit_fen)
         following = workflow_of(application).after(stage.stage)
+        if following is None and stage.post_hoc:
+            step(application, actor, "complete_post_hoc", comment=command.comment)
+            close(application, ApplicationStatus.APPROVED)
+            application.decided_at = utcnow()
+            return application
         if following is None:
             raise Conflict("已到审批环节，请选择批准或不予批准", code="use_approve_or_reject")
         if stage.stage == "public_notice":
             _check_notice_over(application)
-        step(application, actor, "advance", comment=command.comment, to_stage=following.stage)
+        details = ({"proposed_benefit_fen": command.proposed_benefit_fen}
+                   if command.proposed_benefit_fen is not None else None)
+        step(application, actor, "advance", comment=command.comment, to_stage=following.stage,
+             details=details)
         enter(application, following, _shared.today())
     return application
 
@@ -122,6 +155,9 @@ def request_supplement(application_id: int, command: RequestSupplement, *,
                reason=command.comment) as (application, stage):
         if stage.stage not in SUPPLEMENT_STAGES:
             raise Conflict(f"{stage.label}环节不能退回补正", code="supplement_not_allowed")
+        if stage.time_limit_hours is not None:
+            raise Conflict("紧急救助先行救助、事后补齐手续，发放前不退回补正",
+                           code="urgent_no_supplement")
         codes = list(command.missing_materials)
         known = {m["code"] for m in service_guide.materials_of(application.service_code)}
         if not codes or any(code not in known for code in codes):
@@ -143,8 +179,9 @@ def reject_application(application_id: int, command: RejectApplication, *,
                        actor: Actor) -> Application:
     """Refuse the application (不予批准) with the reason the applicant reads; also during 补正."""
     with _move(application_id, "reject", actor=actor, topic="application.decided",
-               reason=command.reason, statuses=(ApplicationStatus.IN_REVIEW,
-                                                ApplicationStatus.SUPPLEMENT)) as (application, _):
+               reason=command.reason, decides=True,
+               statuses=(ApplicationStatus.IN_REVIEW,
+                         ApplicationStatus.SUPPLEMENT)) as (application, _):
         reason = command.reason.strip()
         if not reason:
             raise ValidationFailed("不予批准须写明理由", code="reason_required",
@@ -168,20 +205,31 @@ def _check_outcome(application: Application, command: ApproveApplication) -> Non
 def approve_application(application_id: int, command: ApproveApplication, *,
                         actor: Actor) -> Application:
     """Approve at the approval stage (审批): the applicant becomes a client with the benefit."""
-    with _move(application_id, "approve", actor=actor, topic="application.decided",
+    with _move(application_id, "approve", actor=actor, topic=_granted_topic,
                reason=command.comment) as (application, stage):
         if stage.stage != "approval":
             raise Conflict(f"当前为{stage.label}环节，尚不能审批", code="not_at_approval")
         if _open_objections(application):
             raise Conflict("公示期间有未处理的异议，处理后方可审批", code="objections_unresolved")
         _check_outcome(application, command)
+        following = workflow_of(application).after(stage.stage)
+        application.outcome = command.outcome
+        application.decision_reason = command.comment or None
+        if following is not None:  # the urgent track: grant now, verify afterwards
+            grant_benefit(application, command.benefit_fen, actor)
+            urgent.grant_first(application, actor, command.comment, following)
+            return application
         step(application, actor, "approve", comment=command.comment,
              details={"outcome": command.outcome, "benefit_fen": command.benefit_fen})
         close(application, ApplicationStatus.APPROVED)
-        application.decided_at, application.outcome = utcnow(), command.outcome
-        application.decision_reason = command.comment or None
+        application.decided_at = utcnow()
         grant_benefit(application, command.benefit_fen, actor)
     return application
+
+
+def _granted_topic(application: Application) -> str:
+    return ("application.granted" if application.status == ApplicationStatus.IN_REVIEW
+            else "application.decided")
 
 
 def record_objection(application_id: int, command: RecordObjection, *,
@@ -226,35 +274,3 @@ def resolve_objection(application_id: int, command: ResolveObjection, *,
         step(application, actor, "resolve_objection", comment=resolution,
              details={"objection_id": objection.id})
     return application
-
-
-# Late stages --------------------------------------------------------------------------------
-
-
-def escalate_overdue_steps(today: date, *, actor: Actor) -> int:
-    """Report every stage past its due date to its township office's head, once; a periodic job.
-
-    The policy holds the responsible person to account when a step is late: each overdue stage
-    (per application, stage and due date) is escalated exactly once, however often this runs.
-    """
-    require(actor, "applications.escalate")
-    overdue = (Application.select()
-               .where(Application.status == ApplicationStatus.IN_REVIEW,
-                      Application.stage_due_on < today)
-               .order_by(Application.stage_due_on, Application.id))
-    escalated = 0
-    for application in overdue:
-        with unit_of_work(actor=actor):  # one unit each: a second run skips what is done
-            _, created = StepEscalation.get_or_create(
-                application=application, stage=application.stage,
-                due_on=application.stage_due_on, defaults={"area_code": application.area_code})
-            if not created:
-                continue
-            audit.record(actor=actor, action="application.escalate", entity="application",
-                         entity_id=application.id,
-                         changes={"escalated": [None, application.stage]},
-                         reason=f"{application.stage} 环节已超过 {application.stage_due_on}")
-            outbox.emit("application.escalated", application_id=application.id,
-                        stage=application.stage, due_on=str(application.stage_due_on))
-        escalated += 1
-    return escalated
