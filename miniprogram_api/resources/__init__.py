@@ -9,6 +9,7 @@ from miniprogram_api.resources.case_files.routes import blp as case_files_blp
 from miniprogram_api.resources.clients.routes import blp as clients_blp
 from miniprogram_api.resources.me.routes import blp as me_blp
 from miniprogram_api.resources.messages.routes import blp as messages_blp
+from miniprogram_api.resources.notices.routes import blp as notices_blp
 from miniprogram_api.resources.operations.routes import blp as operations_blp
 from miniprogram_api.resources.plans.routes import blp as plans_blp
 from miniprogram_api.resources.routes.routes import blp as routes_blp
@@ -24,6 +25,7 @@ BLUEPRINTS: list[Blueprint] = [
     clients_blp,
     services_blp,
     applications_blp,
+    notices_blp,
     bookings_blp,
     visits_blp,
     case_files_blp,
