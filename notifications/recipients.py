@@ -16,12 +16,15 @@ from backend.models import (
     Application,
     Booking,
     ClientContact,
+    Grievance,
+    GrievanceEscalation,
     OutboxEvent,
     Plan,
     PlanStop,
     StaffAccount,
     utcnow,
 )
+from backend.models.grievances import GRIEVANCE_LEVELS, GRIEVANCE_SUBJECTS
 from backend.services import service_guide
 
 STAGE_LABELS = {"acceptance": "受理", "verification": "核查", "deliberation": "评议",
@@ -123,6 +126,33 @@ def _escalation_targets(event: OutboxEvent) -> list[Target]:
     return [Target("staff", head.id, head.area_code, context) for head in heads]
 
 
+def _grievance_context(grievance: Grievance) -> dict[str, Any]:
+    return {"grievance_id": grievance.id, "number": grievance.reference,
+            "subject": GRIEVANCE_SUBJECTS.get(grievance.subject, grievance.subject),
+            "due": grievance.due_on, "at": grievance.resolved_at or utcnow(),
+            "note": grievance.resolution or "",
+            "level": GRIEVANCE_LEVELS.get(grievance.level, grievance.level)}
+
+
+def _grievance_owner(event: OutboxEvent) -> list[Target]:
+    grievance = _get(Grievance, event.payload["grievance_id"])
+    if grievance.owner_id is None:
+        return []
+    context = _grievance_context(grievance)
+    last = grievance.escalations.order_by(GrievanceEscalation.id.desc()).first()
+    if last is not None:
+        context["late_since"] = last.late_since
+    return [Target("staff", grievance.owner_id, grievance.area_code, context)]
+
+
+def _grievance_resident(event: OutboxEvent) -> list[Target]:
+    grievance = _get(Grievance, event.payload["grievance_id"])
+    if grievance.resident_id is None:
+        return []
+    return [Target("resident", grievance.resident_id, grievance.area_code,
+                   _grievance_context(grievance))]
+
+
 def _due(payload: dict[str, Any]) -> Any:
     """A stage due at an hour (urgent track) reads as a time, else as its date."""
     return datetime.fromisoformat(payload["due_at"]) if payload.get("due_at") else payload["due_on"]
@@ -142,4 +172,7 @@ RESOLVERS: dict[str, Resolver] = {
     "visit.reminder": _booking_targets,
     "plan.published": _plan_targets,
     "application.escalated": _escalation_targets,
+    "grievance.filed": _grievance_owner,
+    "grievance.escalated": _grievance_owner,
+    "grievance.resolved": _grievance_resident,
 }
