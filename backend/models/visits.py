@@ -209,6 +209,9 @@ class Visit(TimestampedModel):
     care_visit = pw.ForeignKeyField(CareVisit, null=True, backref="visits", on_delete="SET NULL")
     kind = pw.CharField(max_length=20)
     status = pw.CharField(max_length=12, default="in_progress")  # in_progress|completed|missed
+    # "booking:12" / "care:5" while the visit is under way, NULL after: the unique index makes
+    # "one check-in at a time per booking or care visit" a database rule.
+    open_key = pw.CharField(max_length=30, null=True, unique=True)
     check_in_at = pw.DateTimeField()
     check_in_lat = pw.FloatField(null=True)
     check_in_lng = pw.FloatField(null=True)

@@ -36,7 +36,7 @@ from backend.models import (
 )
 from backend.models.visits import MISSED_REASONS, VISIT_SERVICES
 from backend.permissions import Actor, get_scoped, require, scoped
-from backend.services import care_plans
+from backend.services import care_plans, visit_rules
 from scheduler import travel
 
 # Default hours when a worker has no shift row for a weekday: Mon–Fri 08:30–17:30, lunch
@@ -205,11 +205,20 @@ def check_in(cmd: CheckIn, *, actor: Actor) -> Visit:
     require(actor, "visits.record")
     with db.atomic():
         client, booking, care_visit, kind = _visit_target(cmd, actor)
+        visit_rules.check_day(booking, care_visit)
+        key = visit_rules.open_key(booking, care_visit)
+        if Visit.select().where(Visit.open_key == key).exists():
+            raise visit_rules.already_under_way()
         lat, lng = cmd.lat, cmd.lng
-        visit = Visit.create(client=client, area_code=client.area_code, worker=actor.id,
-                             booking=booking, care_visit=care_visit, kind=kind,
-                             check_in_at=utcnow(), check_in_lat=lat, check_in_lng=lng,
-                             check_in_distance_m=_distance(client, lat, lng))
+        try:
+            with db.atomic():  # a savepoint: a check-in racing this one loses cleanly
+                visit = Visit.create(client=client, area_code=client.area_code, worker=actor.id,
+                                     booking=booking, care_visit=care_visit, kind=kind,
+                                     open_key=key, check_in_at=utcnow(), check_in_lat=lat,
+                                     check_in_lng=lng,
+                                     check_in_distance_m=_distance(client, lat, lng))
+        except pw.IntegrityError:
+            raise visit_rules.already_under_way() from None
         audit.record(actor=actor, action="visit.check_in", entity="visit", entity_id=visit.id,
                      changes={"status": [None, "in_progress"],
                               "distance_m": [None, visit.check_in_distance_m]})
@@ -245,7 +254,7 @@ def check_out(visit_id: int, cmd: CheckOut, *, actor: Actor) -> Visit:
         visit = _own_open_visit(visit_id, actor)
         lat, lng = cmd.lat, cmd.lng
         now = utcnow()
-        visit.status, visit.check_out_at = "completed", now
+        visit.status, visit.check_out_at, visit.open_key = "completed", now, None
         visit.check_out_lat, visit.check_out_lng = lat, lng
         visit.check_out_distance_m = _distance(visit.client, lat, lng)
         visit.services = sorted(set(cmd.services))
@@ -272,6 +281,7 @@ def mark_missed(visit_id: int, cmd: MarkMissed, *, actor: Actor) -> Visit:
         visit = _own_open_visit(visit_id, actor)
         now = utcnow()
         visit.status, visit.missed_reason, visit.check_out_at = "missed", cmd.reason, now
+        visit.open_key = None
         visit.notes = cmd.notes
         visit.touch()
         visit.save()
@@ -309,6 +319,8 @@ def add_visit_photo(visit_id: int, stream: BinaryIO, *, actor: Actor) -> VisitPh
     visit = get_scoped(Visit, visit_id, Visit.area_code, actor)
     if visit.worker_id != actor.id:
         raise NotFound()
+    if visit.status != "in_progress":
+        raise Conflict("签到后、签退前才能拍照上传", code="visit_not_in_progress")
     stored = storage.store_upload(stream, storage.IMAGES, what="照片",
                                   refused="只接受 JPEG、PNG 照片")
     with db.atomic():
