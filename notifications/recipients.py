@@ -89,15 +89,18 @@ def _client_residents(client_id: int) -> set[int]:
 
 def _booking_targets(event: OutboxEvent) -> list[Target]:
     booking = _get(Booking, event.payload["booking_id"])
-    context = {"booking_id": booking.id, "client": booking.client.name,
+    context = {"booking_id": booking.id, "client": booking.person_name,
                "kind": VISIT_KIND_LABELS.get(booking.kind, booking.kind),
                "day": booking.scheduled_date,
                "window": WINDOW_LABELS.get(booking.scheduled_window or "", "全天"),
                "arrival": booking.arrival_start,
                "result": "未通过", "note": booking.decision_reason or "请联系乡镇民政办"}
     residents = {booking.resident_id} if booking.resident_id else set()
-    if not residents:
+    if not residents and booking.client_id is not None:
         residents = _client_residents(booking.client_id)
+    if not residents and booking.application is not None:  # 上门办理 for an applicant
+        filer = booking.application.resident_id
+        residents = {filer} if filer else set()
     return [Target("resident", rid, booking.area_code, context) for rid in sorted(residents)]
 
 
