@@ -20,6 +20,7 @@ from backend.commands.bookings import ApproveBooking, PreferredDate, RequestBook
 from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.db import db
 from backend.demo_profiles import seed_demo_profiles
+from backend.demo_resident_paths import seed_resident_paths
 from backend.models import (
     ALL_MODELS,
     City,
@@ -177,6 +178,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
         care_plans.generate_due_care_visits(today, actor=SYSTEM)
         if casework:
             _seed_casework(people, today)
+            seed_resident_paths(people.name, people.id_number)
     summary.logins = demo_logins()
     return summary
 
