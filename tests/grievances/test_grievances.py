@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from backend.models import (
     StaffAccount,
 )
 from backend.permissions import SYSTEM
-from backend.services import grievances
+from backend.services import grievances, visit_rules
 from notifications import periodic
 from tests.applications.conftest import PNG, Clock
 from tests.conftest import Api
@@ -216,3 +216,22 @@ def test_staff_close_a_poor_ratings_follow_up_with_a_note(
     assert stored.closed_by_id == api.world.staff["ts-a"].id
     timeline = api.get(f"/api/v1/applications/{application_id}/timeline", "ts-a").json
     assert timeline["steps"][-1]["action_label"] == "差评回访办结"
+
+
+def test_a_grievance_about_a_visit_lands_in_the_visits_village(
+    api: Api, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = date.today() + timedelta(days=7)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    asked = api.post("/api/v1/bookings", "res-owner", json={
+        "client_id": api.world.clients["a1"].id, "kind": "routine_visit",
+        "preferred": [{"date": day.isoformat(), "window": "morning"}]}).json
+    api.post(f"/api/v1/bookings/{asked['id']}/decision", "ts-a", json={"decision": "approve"})
+    monkeypatch.setattr(visit_rules, "visit_day", lambda: day)
+    visit = api.post("/api/v1/visits", "sw-a1", json={"booking_id": asked["id"]}).json
+    filed = _file(api, subject="visit", visit_id=visit["id"], content="社工只待了五分钟就走了")
+    assert filed.status_code == 201, filed.json
+    assert filed.json["visit_id"] == visit["id"]
+    assert filed.json["area_code"] == api.world.villages["a1"].code
+    assert _file(api, "res-other", subject="visit", visit_id=visit["id"]).status_code == 404

@@ -42,10 +42,15 @@ def own_applications(actor: Actor) -> pw.ModelSelect[Application]:
 
 def record_booked(application: Application, booking: Booking, actor: Actor) -> None:
     """Open the application's doorstep step: booked, on its timeline."""
+    before = application.doorstep_status
     application.doorstep_status, application.doorstep_done_at = DoorstepStatus.BOOKED, None
     application.save()
     step(application, actor, "book_doorstep", comment=booking.reason,
          details={"booking_id": booking.id})
+    audit.record(actor=actor, action="application.book_doorstep", entity="application",
+                 entity_id=application.id, area_code=application.area_code,
+                 changes={"doorstep_status": [before, DoorstepStatus.BOOKED],
+                          "booking_id": [None, booking.id]})
 
 
 def record_visit(booking: Booking, visit_id: int, *, done: bool, actor: Actor) -> None:
