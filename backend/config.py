@@ -53,6 +53,8 @@ class Settings:
     login_failures_before_lockout: int = 5
     login_lockout_seconds: int = 15 * 60
     max_upload_bytes: int = 10 * 1024 * 1024
+    # A social worker checks in on the visit's planned day; this many days either side also do.
+    visit_checkin_tolerance_days: int = 0
     standards_file: str = ""  # a city's own dated standards (JSON); empty = the policy's defaults
     # WeChat subscribe-message template ids by our template key, as the mini-program registered
     # them ({"booking_approved": "aBcD…"}); an unset key uses tmpl-<key>, which the fake accepts.
@@ -97,6 +99,7 @@ _ENV_NAMES = {
     "map_tile_attribution": "MAP_TILE_ATTRIBUTION",
     "standards_file": "STANDARDS_FILE",
     "wechat_templates": "WECHAT_TEMPLATES",
+    "visit_checkin_tolerance_days": "VISIT_CHECKIN_TOLERANCE_DAYS",
 }
 
 
@@ -110,6 +113,9 @@ def load_settings(environ: Mapping[str, str] | None = None,
             values[name] = environ[env_name]
     if isinstance(values.get("inline_jobs_in_background"), str):
         values["inline_jobs_in_background"] = values["inline_jobs_in_background"] in ("1", "true")
+    if isinstance(values.get("visit_checkin_tolerance_days"), str):
+        values["visit_checkin_tolerance_days"] = _non_negative_int(
+            values["visit_checkin_tolerance_days"], "VISIT_CHECKIN_TOLERANCE_DAYS")
     if isinstance(values.get("wechat_templates"), str):
         values["wechat_templates"] = _json_object(values["wechat_templates"], "WECHAT_TEMPLATES")
     known = {f.name for f in fields(Settings)}
@@ -141,6 +147,13 @@ def production_problems(settings: Settings) -> list[str]:
     if not settings.redis_url:
         problems.append("缺少 REDIS_URL：没有它，夜间排线、提醒与超期督办都不会运行")
     return problems
+
+
+def _non_negative_int(text: str, env_name: str) -> int:
+    """A whole number of at least 0 from an environment variable, or a clear error."""
+    if not text.strip().isdigit():
+        raise ConfigurationError(f"{env_name} 须为不小于 0 的整数，如 0 或 1")
+    return int(text)
 
 
 def _json_object(text: str, env_name: str) -> dict[str, str]:

@@ -22,6 +22,7 @@ from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.db import db
 from backend.demo_intake import seed_window_intake
 from backend.demo_profiles import seed_demo_profiles
+from backend.demo_resident_paths import seed_resident_paths
 from backend.models import (
     ALL_MODELS,
     City,
@@ -182,6 +183,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
         if casework:
             _seed_casework(people, today)
             seed_window_intake(people, DEMO_RESIDENT_OPENIDS[0])
+            seed_resident_paths(people.name, people.id_number)
     summary.logins = demo_logins()
     return summary
 

@@ -62,6 +62,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "applications.report": frozenset({Role.CITY_ADMIN}),
     "applications.escalate": frozenset(),  # the nightly job only (the system actor)
     "applications.evaluate": frozenset({Role.RESIDENT}),
+    "applications.follow_up": OFFICE,
+    "notices.object": frozenset({Role.RESIDENT}),
+    "grievances.create": frozenset({Role.RESIDENT}),
+    "grievances.read": OFFICE | {Role.RESIDENT},
+    "grievances.resolve": OFFICE,
+    "grievances.rate": frozenset({Role.RESIDENT}),
+    "grievances.escalate": frozenset(),  # the periodic job only (the system actor)
     "plans.create": OFFICE,
     "plans.read": STAFF - {Role.COORDINATOR},
     "plans.adjust": OFFICE,

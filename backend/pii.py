@@ -255,6 +255,14 @@ def mask_name(value: str) -> str:
     return value[:1] + "*" * (len(value) - 1)
 
 
+def mask_name_for_public(value: str) -> str:
+    """A name as a public notice (公示) shows it: 张*明, 李*, 欧**娜 — never the whole name."""
+    name = value.strip()
+    if len(name) <= 2:
+        return name[:1] + "*" * max(len(name) - 1, 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 # Digit-run boundaries: an ID or phone embedded in a longer number (an order id, a timestamp) is
 # not a leak, but one next to letters or punctuation (id=..., "...") is.
 _ID_CANDIDATE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")

@@ -70,6 +70,10 @@ class Standards:
     beds_per_1000_elderly_min: int = 40
     township_nursing_home_min_beds: int = 200
     medical_care_share_min_percent: int = 50
+    # 畅通群众诉求渠道: working days a township has to answer a grievance, and the working days
+    # each escalation (to the township head, then the city) gives the next owner.
+    grievance_reply_working_days: int = 5
+    grievance_escalation_working_days: int = 3
     # The policy's completion dates (完成时限): a township failing a standard after its
     # deadline is named as late in the bulletin. Standards not listed have no deadline.
     deadlines: dict[str, date] = field(default_factory=lambda: {

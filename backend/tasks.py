@@ -11,13 +11,15 @@ from datetime import date, timedelta
 
 from backend.errors import Conflict
 from backend.permissions import SYSTEM
-from backend.services import applications, care_plans, planning
+from backend.services import applications, care_plans, grievances, planning
 from backend.unit_of_work import unit_of_work
 
 _log = logging.getLogger("backend.tasks")
 
 open_due_re_reviews = applications.open_due_re_reviews
 escalate_overdue_steps = applications.escalate_overdue_steps
+escalate_late_urgent_stages = applications.escalate_late_urgent_stages
+escalate_late_grievances = grievances.escalate_late_grievances
 generate_due_care_visits = care_plans.generate_due_care_visits
 
 

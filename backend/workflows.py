@@ -7,7 +7,7 @@ shape); nothing about a service's procedure is written in code, so a city change
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -20,7 +20,10 @@ STAGE_LABELS = {"acceptance": "受理", "verification": "核查", "deliberation"
                 "public_notice": "公示", "approval": "审批"}
 ROLE_LABELS = {"coordinator": "村（居）民政协管员", "township_staff": "乡镇民政工作人员",
                "city_admin": "市民政局"}
+# The roles a final decision (批准、不予批准) may belong to: never a village coordinator.
+DECIDING_ROLES = frozenset({"township_staff", "city_admin"})
 KINDS = {"application": "申请", "re_review": "复核"}
+TRACKS = {"normal": "一般程序", "urgent": "紧急救助程序"}
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,13 @@ class Stage:
 
     stage: str
     label: str
-    actor_role: str
+    actor_role: str  # who advances it (and approves, at the approval stage)
+    reject_role: str  # who may refuse the application in it: a DECIDING_ROLES role
     level: str
     time_limit_days: int
     description: str
+    time_limit_hours: int | None = None  # urgent track: the stage's clock runs in hours
+    post_hoc: bool = False  # urgent track: completed after the grant (事后补齐手续)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class Workflow:
     kind: str  # application | re_review
     stages: tuple[Stage, ...]
     public_notice_days: int
+    track: str = "normal"  # TRACKS
+    time_limit_hours: int | None = None  # urgent track: from submission to the grant
 
     def first(self) -> Stage:
         """The stage an application enters when it is submitted."""
@@ -77,8 +85,8 @@ def service(code: str) -> dict[str, Any]:
 
 def _stage(raw: dict[str, Any]) -> Stage:
     return Stage(stage=raw["stage"], label=raw["label"], actor_role=raw["actor_role"],
-                 level=raw["level"], time_limit_days=raw["time_limit_days"],
-                 description=raw["description"])
+                 reject_role=raw["reject_role"], level=raw["level"],
+                 time_limit_days=raw["time_limit_days"], description=raw["description"])
 
 
 @cache
@@ -89,8 +97,47 @@ def workflow(service_code: str, kind: str = "application") -> Workflow:
     if raw is None:
         raise NotFound("该服务事项没有定期复核", code="no_re_review")
     stages = tuple(_stage(s) for s in raw["stages"] if s.get("applies", True))
+    _check_deciders(service_code, stages)
     return Workflow(service_code=service_code, kind=kind, stages=stages,
                     public_notice_days=entry["workflow"].get("public_notice_days", 7))
+
+
+def _check_deciders(service_code: str, stages: tuple[Stage, ...]) -> None:
+    """Refuse guide data that hands a final decision to a role that may not take one."""
+    for stage in stages:
+        decider = stage.actor_role if stage.stage == "approval" else stage.reject_role
+        if decider not in DECIDING_ROLES or stage.reject_role not in DECIDING_ROLES:
+            raise ValueError(f"{service_code}: {stage.stage} 的审批或不予批准角色须为"
+                             f"乡镇民政工作人员或市民政局，而不是 {decider}")
+
+
+def urgent_track(service_code: str) -> dict[str, Any] | None:
+    """The service's urgent track (紧急救助程序) as the guide publishes it, or None."""
+    track: dict[str, Any] | None = service(service_code)["workflow"].get("urgent_track")
+    return track
+
+
+@cache
+def urgent_workflow(service_code: str) -> Workflow:
+    """The urgent track as a workflow: its stages by the hour, then the post-hoc ones.
+
+    The stages named in the track run at once, each with its hours and under the track's own
+    roles (the township grants first, 先行救助); the post-hoc stages follow the grant with
+    their ordinary limits in working days.
+    """
+    track = urgent_track(service_code)
+    if track is None:
+        raise NotFound("该服务事项没有紧急救助程序", code="no_urgent_track")
+    by_code = {s.stage: s for s in workflow(service_code).stages}
+    roles, hours = track.get("stage_roles", {}), track["stage_time_limit_hours"]
+    stages = [replace(by_code[code], actor_role=roles.get(code, by_code[code].actor_role),
+                      reject_role=roles.get(code, by_code[code].reject_role),
+                      time_limit_hours=hours[code]) for code in track["stages"]]
+    stages += [replace(by_code[code], post_hoc=True) for code in track["post_hoc_stages"]]
+    _check_deciders(service_code, tuple(stages))
+    return Workflow(service_code=service_code, kind="application", stages=tuple(stages),
+                    public_notice_days=workflow(service_code).public_notice_days,
+                    track="urgent", time_limit_hours=track["time_limit_hours"])
 
 
 def add_working_days(start: date, days: int) -> date:

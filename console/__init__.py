@@ -19,6 +19,7 @@ from console import (
     bookings,
     city,
     desk,
+    notices,
     pages,
     plans,
     receipts,
@@ -47,6 +48,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
-    for module in (desk, applications, bookings, plans, registry, receipts, worker, city):
+    for module in (desk, applications, bookings, plans, registry, receipts, worker, city,
+                   notices):
         module.register(blueprint)
     app.register_blueprint(blueprint)

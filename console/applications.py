@@ -24,8 +24,9 @@ Form = MultiDict[str, str]
 
 
 def _advance(form: Form, errors: FormErrors) -> Any:
-    return commands.AdvanceApplication(comment=forms.text(form, "comment", errors,
-                                                          label="办理意见"))
+    return commands.AdvanceApplication(
+        comment=forms.text(form, "comment", errors, label="办理意见"),
+        proposed_benefit_fen=forms.fen(form, "proposed_benefit", errors))
 
 
 def _supplement(form: Form, errors: FormErrors) -> Any:
@@ -63,7 +64,7 @@ def _resolve_objection(form: Form, errors: FormErrors) -> Any:
 # Each move's form: how it becomes the verb's command, and which form field a refusal's field
 # (or code) is about, so the message stands beside it.
 FORMS: dict[str, tuple[Callable[[Form, FormErrors], Any], dict[str, str]]] = {
-    "advance": (_advance, {}),
+    "advance": (_advance, {"proposed_benefit_fen": "proposed_benefit"}),
     "supplement": (_supplement, {"missing_materials": "missing_materials"}),
     "reject": (_reject, {"comment": "reason"}),
     "approve": (_approve, {"outcome_required": "outcome", "benefit_required": "benefit",

@@ -80,7 +80,7 @@ def decide(booking_id: int) -> ResponseReturnValue:
             errors["decision"] = exc.message
         else:
             label = DECISION_LABELS[request.form["decision"]]
-            flash(f"已{label}：{booking.client.name}的预约", "info")
+            flash(f"已{label}：{booking.person_name}的预约", "info")
             return redirect(url_for("console.bookings"))
     return inbox({booking_id: errors}, 422)
 

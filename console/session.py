@@ -15,7 +15,8 @@ from backend.models import Role
 from backend.services import staff_sessions
 from console.pages import error_page
 
-PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
+# Pages anyone may open: signing in, the stylesheets, and the public notice printed for a board.
+PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.notice_board"})
 HOME_OF = {Role.TOWNSHIP_STAFF: "console.desk", Role.SOCIAL_WORKER: "console.worker_today",
            Role.CITY_ADMIN: "console.city_compliance"}
 

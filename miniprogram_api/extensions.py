@@ -199,6 +199,8 @@ class Blueprint(flask_smorest.Blueprint):
                 return view(*args, **kwargs)
 
             checked._permission = name  # type: ignore[attr-defined]
+            if name == PUBLIC:  # the docs say so: no token is needed here
+                checked = self.doc(security=[])(checked)
             for status in sorted(statuses):
                 checked = self.alt_response(status, schema=ErrorSchema,
                                             description=ERROR_DESCRIPTIONS[status])(checked)

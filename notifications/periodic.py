@@ -120,6 +120,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
                 cron="10 17 * * *"),
     PeriodicJob("escalate-overdue", tasks.escalate_overdue_steps, "超时环节上报乡镇负责人",
                 cron="0 1 * * *"),
+    # The urgent track's stages are due at an hour, so they are checked every ten minutes.
+    PeriodicJob("escalate-urgent", tasks.escalate_late_urgent_stages,
+                "紧急救助环节按小时督办，超时即上报乡镇负责人", cron="*/10 * * * *"),
+    PeriodicJob("escalate-grievances", tasks.escalate_late_grievances,
+                "超期未答复的群众诉求转乡镇负责人、再转市民政局督办", cron="30 1 * * *"),
     PeriodicJob("weekly-supervision", supervision.weekly_supervision_report, "周督导报告",
                 cron="0 0 * * 1"),
     PeriodicJob("monthly-bulletin", supervision.monthly_bulletin, "月通报", cron="0 0 1 * *"),

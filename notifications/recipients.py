@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import peewee as pw
@@ -16,6 +17,8 @@ from backend.models import (
     Booking,
     Client,
     ClientContact,
+    Grievance,
+    GrievanceEscalation,
     OutboxEvent,
     Plan,
     PlanStop,
@@ -23,12 +26,13 @@ from backend.models import (
     utcnow,
 )
 from backend.models.clients import LINK_METHODS, LINK_RELATIONS
+from backend.models.grievances import GRIEVANCE_LEVELS, GRIEVANCE_SUBJECTS
 from backend.services import applications, service_guide
 
 STAGE_LABELS = {"acceptance": "受理", "verification": "核查", "deliberation": "评议",
                 "public_notice": "公示", "approval": "审批", "supplement": "补正"}
 RESULT_LABELS = {"approved": "已批准", "rejected": "未批准", "continue": "继续享受",
-                 "change": "待遇调整", "stop": "停止享受"}
+                 "change": "待遇调整", "stop": "停止享受", "in_review": "先行救助"}
 VISIT_KIND_LABELS = {"routine_visit": "日常探访", "counselling": "心理疏导",
                      "emotional_support": "精神慰藉", "doorstep_service": "上门办理",
                      "condolence_visit": "走访慰问"}
@@ -109,15 +113,18 @@ def _link_targets(event: OutboxEvent) -> list[Target]:
 
 def _booking_targets(event: OutboxEvent) -> list[Target]:
     booking = _get(Booking, event.payload["booking_id"])
-    context = {"booking_id": booking.id, "client": booking.client.name,
+    context = {"booking_id": booking.id, "client": booking.person_name,
                "kind": VISIT_KIND_LABELS.get(booking.kind, booking.kind),
                "day": booking.scheduled_date,
                "window": WINDOW_LABELS.get(booking.scheduled_window or "", "全天"),
                "arrival": booking.arrival_start,
                "result": "未通过", "note": booking.decision_reason or "请联系乡镇民政办"}
     residents = {booking.resident_id} if booking.resident_id else set()
-    if not residents:
+    if not residents and booking.client_id is not None:
         residents = _client_residents(booking.client_id)
+    if not residents and booking.application is not None:  # 上门办理 for an applicant
+        filer = booking.application.resident_id
+        residents = {filer} if filer else set()
     return [Target("resident", rid, booking.area_code, context) for rid in sorted(residents)]
 
 
@@ -142,8 +149,40 @@ def _escalation_targets(event: OutboxEvent) -> list[Target]:
     context = {"application_id": application.id, "number": application.reference,
                "service": _service_name(application.service_code),
                "stage": STAGE_LABELS.get(event.payload["stage"], event.payload["stage"]),
-               "due": event.payload["due_on"]}
+               "due": _due(event.payload)}
     return [Target("staff", head.id, head.area_code, context) for head in heads]
+
+
+def _grievance_context(grievance: Grievance) -> dict[str, Any]:
+    return {"grievance_id": grievance.id, "number": grievance.reference,
+            "subject": GRIEVANCE_SUBJECTS.get(grievance.subject, grievance.subject),
+            "due": grievance.due_on, "at": grievance.resolved_at or utcnow(),
+            "note": grievance.resolution or "",
+            "level": GRIEVANCE_LEVELS.get(grievance.level, grievance.level)}
+
+
+def _grievance_owner(event: OutboxEvent) -> list[Target]:
+    grievance = _get(Grievance, event.payload["grievance_id"])
+    if grievance.owner_id is None:
+        return []
+    context = _grievance_context(grievance)
+    last = grievance.escalations.order_by(GrievanceEscalation.id.desc()).first()
+    if last is not None:
+        context["late_since"] = last.late_since
+    return [Target("staff", grievance.owner_id, grievance.area_code, context)]
+
+
+def _grievance_resident(event: OutboxEvent) -> list[Target]:
+    grievance = _get(Grievance, event.payload["grievance_id"])
+    if grievance.resident_id is None:
+        return []
+    return [Target("resident", grievance.resident_id, grievance.area_code,
+                   _grievance_context(grievance))]
+
+
+def _due(payload: dict[str, Any]) -> Any:
+    """A stage due at an hour (urgent track) reads as a time, else as its date."""
+    return datetime.fromisoformat(payload["due_at"]) if payload.get("due_at") else payload["due_on"]
 
 
 RESOLVERS: dict[str, Resolver] = {
@@ -154,6 +193,7 @@ RESOLVERS: dict[str, Resolver] = {
     "application.receipt_issued": _receipt_targets,
     "client.linked": _link_targets,
     "client.unlinked": _link_targets,
+    "application.granted": _application_targets,
     "re_review.due": _application_targets,
     "booking.approved": _booking_targets,
     "booking.rejected": _booking_targets,
@@ -162,4 +202,7 @@ RESOLVERS: dict[str, Resolver] = {
     "visit.reminder": _booking_targets,
     "plan.published": _plan_targets,
     "application.escalated": _escalation_targets,
+    "grievance.filed": _grievance_owner,
+    "grievance.escalated": _grievance_owner,
+    "grievance.resolved": _grievance_resident,
 }

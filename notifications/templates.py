@@ -11,6 +11,7 @@ The table (``TEMPLATES``) is the documentation of every topic we notify about:
 | application.receipt_issued       | application_receipt    | applicant's account | receipt*    |
 | client.linked                    | client_linked          | client's accounts   | clients*    |
 | client.unlinked                  | client_unlinked        | client's accounts   | clients*    |
+| application.granted              | application_granted    | applicant           | application |
 | booking.approved                 | booking_approved       | resident who booked | booking     |
 | booking.rejected                 | booking_rejected       | resident who booked | booking     |
 | booking.proposed                 | booking_proposed       | resident who booked | booking     |
@@ -19,6 +20,9 @@ The table (``TEMPLATES``) is the documentation of every topic we notify about:
 | re_review.due                    | re_review_due          | client's residents  | application |
 | plan.published                   | plan_published         | plan's workers      | route*      |
 | application.escalated            | step_overdue           | township's head     | application*|
+| grievance.filed                  | grievance_assigned     | its owner (staff)   | grievance*  |
+| grievance.escalated              | grievance_escalated    | its new owner       | grievance*  |
+| grievance.resolved               | grievance_resolved     | resident who filed  | grievance   |
 
 (*) inbox only: staff have no openid to send to; a receipt and link notices need no
 subscription, they wait in the inbox.
@@ -115,6 +119,11 @@ TEMPLATES: dict[str, Template] = {
         "client_unlinked", "解除关联",
         "微信账号与服务对象{client}的关联已解除（关系：{relation}）。如非您或家人办理，请及时联系乡镇民政办。",
         "pages/me/clients?id={client_id}"),
+    "application.granted": Template(
+        "application_granted", "紧急救助已先行发放",
+        "您的{service}申请已按紧急救助程序先行救助，核查手续将事后补齐。{note}",
+        "pages/applications/detail?id={application_id}",
+        (("thing1", "service"), ("phrase2", "result"), ("time3", "at"), ("thing4", "note"))),
     "booking.approved": Template(
         "booking_approved", "上门探访预约已安排",
         "您为{client}预约的{kind}已安排在{day}{window}。",
@@ -149,6 +158,21 @@ TEMPLATES: dict[str, Template] = {
         "step_overdue", "办理环节超期",
         "{service}申请（编号{number}）的{stage}环节已超期，应于{due}前完成，请督办。",
         "pages/applications/detail?id={application_id}"),
+    "grievance.filed": Template(
+        "grievance_assigned", "新的群众诉求",
+        "群众诉求（编号{number}，{subject}）已交由您办理，请于{due}前答复。",
+        "pages/grievances/detail?id={grievance_id}"),
+    "grievance.escalated": Template(
+        "grievance_escalated", "群众诉求超期督办",
+        "群众诉求（编号{number}，{subject}）答复期限{late_since}已过，已转{level}督办，"
+        "请于{due}前答复。",
+        "pages/grievances/detail?id={grievance_id}"),
+    "grievance.resolved": Template(
+        "grievance_resolved", "您的诉求已答复",
+        "您反映的诉求（编号{number}）已答复：{note}",
+        "pages/grievances/detail?id={grievance_id}",
+        (("character_string1", "number"), ("thing2", "subject"), ("time3", "at"),
+         ("thing4", "note"))),
     "plan.published": Template(
         "plan_published", "新的探访路线",
         "{day}的探访路线已发布，共{stops}个点位。",

@@ -52,6 +52,8 @@ class FileApplication:
     proxy: ProxyFiling | None = None  # required of a coordinator, refused from a resident
     counter: CounterIntake | None = None  # required of township staff, refused from others
     submit: bool = False
+    urgent: bool = False  # the urgent track (紧急救助程序), where the service has one
+    urgent_cause: str | None = None  # one of the track's causes; required when urgent
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class AdvanceApplication:
     """Close the current stage and hand the application to the next one."""
 
     comment: str = ""
+    proposed_benefit_fen: int | None = None  # 核查 proposes the amount the notice publishes
 
 
 @dataclass(frozen=True)
@@ -113,3 +116,10 @@ class EvaluateApplication:
 
     rating: int
     comment: str = ""
+
+
+@dataclass(frozen=True)
+class CloseFollowUp:
+    """Close a follow-up of a poor rating with what was found and done (回访情况)."""
+
+    note: str

@@ -18,11 +18,16 @@ class PreferredDate:
 
 @dataclass(frozen=True)
 class RequestBooking:
-    """Ask for a home visit to a client one acts for, with one to five preferred dates."""
+    """Ask for a home visit to a client one acts for, with one to five preferred dates.
 
-    client_id: int
+    A coordinator may instead book a doorstep visit (上门办理) for an application in their
+    village, naming ``application_id``: its applicant need not be a registered client.
+    """
+
     kind: str
     preferred: tuple[PreferredDate, ...]
+    client_id: int | None = None
+    application_id: int | None = None
     reason: str = ""
     contact_name: str = ""
     contact_phone: str | None = None

@@ -22,6 +22,7 @@ from backend.models.applications import (
 from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
 from backend.models.geography import City, ServiceStation, Township, Village
+from backend.models.grievances import Grievance, GrievanceEscalation, GrievancePhoto
 from backend.models.links import LinkAttempt, LinkCode
 from backend.models.messages import (
     DeliveryStatus,
@@ -63,6 +64,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     TownshipProfile, NursingHome, SupervisionReport,
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
+    Grievance, GrievancePhoto, GrievanceEscalation,
 ]
 
 __all__ = [
@@ -80,6 +82,9 @@ __all__ = [
     "ClientCategory",
     "ClientContact",
     "DeliveryStatus",
+    "Grievance",
+    "GrievanceEscalation",
+    "GrievancePhoto",
     "IdempotencyRecord",
     "InboxMessage",
     "JSONField",

@@ -34,6 +34,17 @@ DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 CHANNELS = {"online": "线上申请", "proxy": "代办", "counter": "窗口受理"}
 
 
+class DoorstepStatus(Labelled):
+    """Where the application's doorstep step (上门办理) stands."""
+
+    BOOKED = "booked", "已预约上门办理"
+    DONE = "done", "已上门办理"
+    MISSED = "missed", "上门未遇"
+
+
+DOORSTEP_STATUSES = DoorstepStatus.labels()
+
+
 class ReReviewOutcome(Labelled):
     """What a re-review (复核) decides about the benefit."""
 
@@ -126,6 +137,19 @@ class Application(TimestampedModel):
                                                on_delete="SET NULL")
 
 
+    # 上门办理: a doorstep visit booked for the application, and when its record closed the step.
+    doorstep_status = pw.CharField(max_length=10, null=True)  # DOORSTEP_STATUSES
+    doorstep_done_at = pw.DateTimeField(null=True)
+    # 临时救助's urgent track (紧急救助程序): the cause, the track's deadline, the grant.
+    urgent = pw.BooleanField(default=False)
+    urgent_cause = pw.CharField(max_length=20, null=True)  # the track's ``causes``
+    track_due_at = pw.DateTimeField(null=True)  # submission + the track's hours
+    stage_due_at = pw.DateTimeField(null=True, index=True)  # a stage timed in hours
+    granted_at = pw.DateTimeField(null=True)  # 先行救助, before the post-hoc stages
+    # What verification proposes (核查提出的金额), published in the public notice.
+    proposed_benefit_fen = pw.IntegerField(null=True)
+
+
 class ApplicationStep(BaseModel):
     """One entry of an application's timeline (办件进度): who did what, when and why."""
 
@@ -168,11 +192,15 @@ class PublicNoticeObjection(BaseModel):
         application_id: int
         recorded_by_id: int | None
         resolved_by_id: int | None
+        raised_by_resident_id: int | None
 
     application = pw.ForeignKeyField(Application, backref="objections", on_delete="CASCADE")
     content = pw.TextField()
     raised_at = pw.DateTimeField(default=utcnow)
     recorded_by = pw.ForeignKeyField(StaffAccount, null=True, on_delete="SET NULL")
+    # A resident who objected from the published notice; never shown to the applicant.
+    raised_by_resident = pw.ForeignKeyField(Resident, null=True, on_delete="SET NULL",
+                                            backref="objections")
     resolution = pw.TextField(null=True)
     resolved_at = pw.DateTimeField(null=True)
     resolved_by = pw.ForeignKeyField(StaffAccount, null=True, on_delete="SET NULL",
@@ -201,6 +229,7 @@ class FollowUpTask(TimestampedModel):
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
         application_id: int
         evaluation_id: int
+        closed_by_id: int | None
 
     application = pw.ForeignKeyField(Application, backref="follow_ups", on_delete="CASCADE")
     evaluation = pw.ForeignKeyField(ApplicationEvaluation, on_delete="CASCADE")
@@ -208,6 +237,10 @@ class FollowUpTask(TimestampedModel):
     role = pw.CharField(max_length=20, default="township_staff")
     due_on = pw.DateField()
     status = pw.CharField(max_length=12, default="open")  # open | done
+    closed_at = pw.DateTimeField(null=True)
+    closed_by = pw.ForeignKeyField(StaffAccount, null=True, on_delete="SET NULL",
+                                   backref="closed_follow_ups")
+    close_note = pw.TextField(null=True)  # what the follow-up found and did
 
 
 class StepEscalation(BaseModel):
@@ -219,6 +252,7 @@ class StepEscalation(BaseModel):
     application = pw.ForeignKeyField(Application, backref="escalations", on_delete="CASCADE")
     stage = pw.CharField(max_length=20)
     due_on = pw.DateField()
+    due_at = pw.DateTimeField(null=True)  # a stage timed in hours (urgent track)
     area_code = pw.CharField(max_length=12, index=True)
     created_at = pw.DateTimeField(default=utcnow)
 

@@ -94,7 +94,7 @@ class PlanStop(BaseModel):
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
         plan_id: int
         worker_id: int | None
-        client_id: int
+        client_id: int | None
 
     plan = pw.ForeignKeyField(Plan, backref="stops", on_delete="CASCADE")
     worker = pw.ForeignKeyField(StaffAccount, null=True, backref="plan_stops",
@@ -103,7 +103,8 @@ class PlanStop(BaseModel):
     visit_key = pw.CharField(max_length=30)  # "booking:12" / "care:5", as #4 names candidates
     source = pw.CharField(max_length=12)  # booking | care_visit
     source_id = pw.IntegerField()
-    client = pw.ForeignKeyField(Client, backref="plan_stops", on_delete="CASCADE")
+    # NULL for a doorstep visit to an applicant who is not a registered client yet.
+    client = pw.ForeignKeyField(Client, null=True, backref="plan_stops", on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)
     kind = pw.CharField(max_length=20)
     priority = pw.CharField(max_length=10)

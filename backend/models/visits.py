@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
+from backend.models.applications import Application
 from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client
 from backend.models.geography import Township
@@ -124,14 +125,19 @@ class Booking(TimestampedModel):
     """A request for a home visit to a client, and what the township decided about it."""
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
-        client_id: int
+        client_id: int | None
+        application_id: int | None
         township_id: int
         resident_id: int | None
         capacity_id: int | None
         decided_by_id: int | None
         visits: pw.ModelSelect[Visit]
 
-    client = pw.ForeignKeyField(Client, backref="bookings", on_delete="CASCADE")
+    # A client's visit; or a doorstep visit (上门办理) for an application, whose applicant may not
+    # be a registered client yet (then ``client`` is NULL and the application says who and where).
+    client = pw.ForeignKeyField(Client, null=True, backref="bookings", on_delete="CASCADE")
+    application = pw.ForeignKeyField(Application, null=True, backref="doorstep_bookings",
+                                     on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)
     township = pw.ForeignKeyField(Township, backref="bookings", on_delete="CASCADE")
     kind = pw.CharField(max_length=20)  # VISIT_KINDS
@@ -161,6 +167,14 @@ class Booking(TimestampedModel):
     # Filled in by the planner (#5) once the day is planned: the resident sees it.
     arrival_start = pw.DateTimeField(null=True)
     arrival_end = pw.DateTimeField(null=True)
+
+    @property
+    def person_name(self) -> str:
+        """Whom the visit is for: the client, or the applicant of a doorstep visit."""
+        if self.client is not None:
+            return str(self.client.name)
+        assert self.application is not None, "a booking is for a client or an application"
+        return str(self.application.applicant_name)
 
 
 class CareVisit(TimestampedModel):
@@ -195,13 +209,14 @@ class Visit(TimestampedModel):
     """What happened at a client's door: check-in, check-out, services, or why it was missed."""
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
-        client_id: int
+        client_id: int | None
         worker_id: int
         booking_id: int | None
         care_visit_id: int | None
         photos: pw.ModelSelect[VisitPhoto]
 
-    client = pw.ForeignKeyField(Client, backref="visits", on_delete="CASCADE")
+    # NULL for a doorstep visit to an applicant who is not a registered client (see Booking).
+    client = pw.ForeignKeyField(Client, null=True, backref="visits", on_delete="CASCADE")
     area_code = pw.CharField(max_length=12, index=True)
     worker = pw.ForeignKeyField(StaffAccount, backref="visits", on_delete="RESTRICT")
     booking = pw.ForeignKeyField(Booking, null=True, unique=True, backref="visits",
@@ -209,6 +224,9 @@ class Visit(TimestampedModel):
     care_visit = pw.ForeignKeyField(CareVisit, null=True, backref="visits", on_delete="SET NULL")
     kind = pw.CharField(max_length=20)
     status = pw.CharField(max_length=12, default="in_progress")  # in_progress|completed|missed
+    # "booking:12" / "care:5" while the visit is under way, NULL after: the unique index makes
+    # "one check-in at a time per booking or care visit" a database rule.
+    open_key = pw.CharField(max_length=30, null=True, unique=True)
     check_in_at = pw.DateTimeField()
     check_in_lat = pw.FloatField(null=True)
     check_in_lng = pw.FloatField(null=True)

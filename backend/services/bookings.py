@@ -41,6 +41,7 @@ from backend.models import (
 from backend.models.visits import ACTIVE_BOOKING_STATUSES, VISIT_KINDS, WINDOWS
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services import care_plans
+from backend.services.applications import doorstep
 from backend.services.visits import DEFAULT_SHIFT, WorkerDay, list_workers_for_day, seconds
 
 # Minutes one booked visit takes from a worker's window, travel included: 3 per half day.
@@ -188,27 +189,44 @@ def _client_for_requester(client_id: int, actor: Actor) -> Client:
 
 
 def create_booking(cmd: RequestBooking, *, actor: Actor) -> Booking:
-    """Ask for a home visit to a client one acts for, with preferred dates and windows."""
+    """Ask for a home visit to a client one acts for, with preferred dates and windows.
+
+    With ``application_id`` a coordinator books a doorstep visit (上门办理) for an application in
+    their village instead: for its client, or for an applicant not registered as one yet.
+    """
     require(actor, "bookings.create")
     kind = cmd.kind
     if kind not in VISIT_KINDS:
         raise ValidationFailed("未知的探访类型", code="unknown_kind")
+    if (cmd.client_id is None) == (cmd.application_id is None):
+        raise ValidationFailed("须且只能指定服务对象或申请之一", code="booking_target_required",
+                               errors={"client_id": ["二选一"], "application_id": ["二选一"]})
     preferred = _normalise_preferred(cmd.preferred, care_plans.local_today())
     with db.atomic():
-        client = _client_for_requester(cmd.client_id, actor)
+        if cmd.application_id is not None:
+            application = doorstep.application_for_booking(cmd.application_id, kind, actor=actor)
+            client, area_code, village_id = (application.client, application.area_code,
+                                             application.village_id)
+            active_key = f"application:{application.id}:{kind}"
+        else:
+            assert cmd.client_id is not None  # one of the two, checked above
+            application, client = None, _client_for_requester(cmd.client_id, actor)
+            area_code, village_id = client.area_code, client.village_id
+            active_key = f"{client.id}:{kind}"
         if kind == "condolence_visit" and not ClientCategory.select().where(
                 ClientCategory.client == client,
                 ClientCategory.category == "special_care").exists():
             raise ValidationFailed("走访慰问仅适用于优抚对象", code="condolence_needs_special_care")
-        active_key = f"{client.id}:{kind}"
         if Booking.select().where(Booking.active_key == active_key).exists():
             raise Conflict("该服务对象已有同类进行中的预约", code="booking_active")
-        village = Village.get_by_id(client.village_id)
+        village = Village.get_by_id(village_id)
         booking = Booking.create(
-            client=client, area_code=client.area_code, township=village.township_id, kind=kind,
+            client=client, application=application, area_code=area_code,
+            township=village.township_id, kind=kind,
             active_key=active_key, requested_by_kind=actor.kind, requested_by_id=actor.id,
             resident=actor.id if actor.is_resident else None, preferred=preferred,
-            reason=cmd.reason, contact_name=cmd.contact_name)
+            reason=cmd.reason, contact_name=cmd.contact_name or (
+                application.applicant_name if application else ""))
         phone = cmd.contact_phone
         if phone:
             phone = pii.normalise_phone(phone)
@@ -218,8 +236,12 @@ def create_booking(cmd: RequestBooking, *, actor: Actor) -> Booking:
             booking.save()
         audit.record(actor=actor, action="booking.create", entity="booking", entity_id=booking.id,
                      changes={"status": [None, "pending"], "kind": [None, kind],
-                              "client_id": [None, client.id]})
-        outbox.emit("booking.created", booking_id=booking.id, client_id=client.id)
+                              "client_id": [None, booking.client_id],
+                              "application_id": [None, booking.application_id]},
+                     area_code=area_code)
+        if application is not None:
+            doorstep.record_booked(application, booking, actor)
+        outbox.emit("booking.created", booking_id=booking.id, client_id=booking.client_id)
     return booking
 
 
@@ -230,7 +252,8 @@ def list_bookings(*, actor: Actor, status: str | None = None, client_id: int | N
     require(actor, "bookings.read")
     if actor.is_resident:
         query = Booking.select().where(Booking.client.in_(
-            ClientContact.select(ClientContact.client).where(ClientContact.resident == actor.id)))
+            ClientContact.select(ClientContact.client).where(ClientContact.resident == actor.id))
+            | Booking.application.in_(doorstep.own_applications(actor)))
     else:
         query = scoped(Booking.select(), Booking.area_code, actor)
     if status:

@@ -36,8 +36,8 @@ from backend.models import (
 )
 from backend.models.visits import MISSED_REASONS, VISIT_SERVICES
 from backend.permissions import Actor, get_scoped, require, scoped
-from backend.services import care_plans
-from backend.services.applications import ACTION_LABELS
+from backend.services import care_plans, visit_rules
+from backend.services.applications import ACTION_LABELS, doorstep
 from scheduler import travel
 
 # Default hours when a worker has no shift row for a weekday: Mon–Fri 08:30–17:30, lunch
@@ -73,7 +73,8 @@ class VisitCandidate:
     key: str  # "booking:12" or "care:5": stable across re-plans
     source: str  # booking | care_visit
     source_id: int
-    client_id: int
+    client_id: int | None  # None: a doorstep visit to an applicant not yet a client
+    area_code: str
     kind: str
     lat: float
     lng: float
@@ -145,19 +146,20 @@ def list_visit_candidates(township_id: int, day: date, *, actor: Actor) -> list[
     require(actor, "care_visits.read")
     township = get_scoped(Township, township_id, Township.code, actor)
     candidates = []
-    bookings = (scoped(Booking.select(Booking, Client).join(Client), Booking.area_code, actor)
+    bookings = (scoped(Booking.select(Booking, Client).join(Client, pw.JOIN.LEFT_OUTER),
+                       Booking.area_code, actor)
                 .where(Booking.township == township, Booking.status == "approved",
                        Booking.scheduled_date == day).order_by(Booking.id))
     for booking in bookings:
-        client = booking.client
+        lat, lng = _door(booking)
         candidates.append(VisitCandidate(
             key=f"booking:{booking.id}", source="booking", source_id=booking.id,
-            client_id=client.id, kind=booking.kind, lat=client.lat, lng=client.lng,
-            windows=booking_windows(booking),
+            client_id=booking.client_id, area_code=booking.area_code, kind=booking.kind,
+            lat=lat, lng=lng, windows=booking_windows(booking),
             duration_s=care_plans.kind_duration_minutes(booking.kind) * 60,
             # A date promised to a resident must be kept: it outranks every care visit.
             priority="urgent", required_skills=care_plans.kind_skills(booking.kind),
-            preferred_worker_id=client.usual_worker_id))
+            preferred_worker_id=booking.client.usual_worker_id if booking.client else None))
     start, end, _, _ = DEFAULT_SHIFT
     care = (scoped(CareVisit.select(CareVisit, Client).join(Client), CareVisit.area_code, actor)
             .where(CareVisit.township == township, CareVisit.status == "due",
@@ -166,8 +168,8 @@ def list_visit_candidates(township_id: int, day: date, *, actor: Actor) -> list[
         client = care_visit.client
         candidates.append(VisitCandidate(
             key=f"care:{care_visit.id}", source="care_visit", source_id=care_visit.id,
-            client_id=client.id, kind=care_visit.kind, lat=client.lat, lng=client.lng,
-            windows=((seconds(start), seconds(end)),),
+            client_id=client.id, area_code=care_visit.area_code, kind=care_visit.kind,
+            lat=client.lat, lng=client.lng, windows=((seconds(start), seconds(end)),),
             duration_s=care_visit.duration_minutes * 60, priority=_care_priority(care_visit, day),
             required_skills=tuple(care_visit.required_skills),
             preferred_worker_id=client.usual_worker_id))
@@ -179,13 +181,24 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> int:
     return round(travel.haversine_m((lat1, lng1), (lat2, lng2)))
 
 
-def _distance(client: Client, lat: float | None, lng: float | None) -> int | None:
+def _door(source: Visit | Booking | CareVisit) -> tuple[float, float]:
+    """Where the visit happens: the client's home, or the applicant's village (上门办理)."""
+    client = source.client
+    if client is not None:
+        return client.lat, client.lng
+    booking = source.booking if isinstance(source, Visit) else source
+    assert isinstance(booking, Booking) and booking.application is not None
+    village = booking.application.village
+    return village.lat, village.lng
+
+
+def _distance(door: tuple[float, float], lat: float | None, lng: float | None) -> int | None:
     if lat is None or lng is None:
         return None
-    return haversine_m(client.lat, client.lng, lat, lng)
+    return haversine_m(door[0], door[1], lat, lng)
 
 
-def _visit_target(cmd: CheckIn, actor: Actor) -> tuple[Client, Booking | None,
+def _visit_target(cmd: CheckIn, actor: Actor) -> tuple[Client | None, Booking | None,
                                                        CareVisit | None, str]:
     booking_id, care_visit_id = cmd.booking_id, cmd.care_visit_id
     if (booking_id is None) == (care_visit_id is None):
@@ -206,15 +219,27 @@ def check_in(cmd: CheckIn, *, actor: Actor) -> Visit:
     require(actor, "visits.record")
     with db.atomic():
         client, booking, care_visit, kind = _visit_target(cmd, actor)
+        visit_rules.check_day(booking, care_visit)
+        key = visit_rules.open_key(booking, care_visit)
+        if Visit.select().where(Visit.open_key == key).exists():
+            raise visit_rules.already_under_way()
         lat, lng = cmd.lat, cmd.lng
-        visit = Visit.create(client=client, area_code=client.area_code, worker=actor.id,
-                             booking=booking, care_visit=care_visit, kind=kind,
-                             check_in_at=utcnow(), check_in_lat=lat, check_in_lng=lng,
-                             check_in_distance_m=_distance(client, lat, lng))
+        source = booking or care_visit
+        assert source is not None
+        try:
+            with db.atomic():  # a savepoint: a check-in racing this one loses cleanly
+                visit = Visit.create(client=client, area_code=source.area_code, worker=actor.id,
+                                     booking=booking, care_visit=care_visit, kind=kind,
+                                     open_key=key, check_in_at=utcnow(), check_in_lat=lat,
+                                     check_in_lng=lng,
+                                     check_in_distance_m=_distance(_door(source), lat, lng))
+        except pw.IntegrityError:
+            raise visit_rules.already_under_way() from None
         audit.record(actor=actor, action="visit.check_in", entity="visit", entity_id=visit.id,
                      changes={"status": [None, "in_progress"],
-                              "distance_m": [None, visit.check_in_distance_m]})
-        outbox.emit("visit.checked_in", visit_id=visit.id, client_id=client.id)
+                              "distance_m": [None, visit.check_in_distance_m]},
+                     area_code=visit.area_code)
+        outbox.emit("visit.checked_in", visit_id=visit.id, client_id=visit.client_id)
     return visit
 
 
@@ -227,10 +252,12 @@ def _own_open_visit(visit_id: int, actor: Actor) -> Visit:
     return visit
 
 
-def _close_source(visit: Visit, booking_status: str, when: datetime) -> None:
-    if visit.booking_id:
+def _close_source(visit: Visit, booking_status: str, when: datetime, actor: Actor) -> None:
+    if visit.booking is not None:
         (Booking.update(status=booking_status, active_key=None, updated_at=when)
          .where(Booking.id == visit.booking_id).execute())
+        doorstep.record_visit(visit.booking, visit.id, done=booking_status == "done",
+                              actor=actor)
     if visit.care_visit is not None and booking_status == "done":
         care_plans.mark_care_visit_done(visit.care_visit, when)
 
@@ -246,17 +273,18 @@ def check_out(visit_id: int, cmd: CheckOut, *, actor: Actor) -> Visit:
         visit = _own_open_visit(visit_id, actor)
         lat, lng = cmd.lat, cmd.lng
         now = utcnow()
-        visit.status, visit.check_out_at = "completed", now
+        visit.status, visit.check_out_at, visit.open_key = "completed", now, None
         visit.check_out_lat, visit.check_out_lng = lat, lng
-        visit.check_out_distance_m = _distance(visit.client, lat, lng)
+        visit.check_out_distance_m = _distance(_door(visit), lat, lng)
         visit.services = sorted(set(cmd.services))
         visit.notes = cmd.notes
         visit.follow_up_needed = cmd.follow_up_needed
         visit.touch()
         visit.save()
-        _close_source(visit, "done", now)
+        _close_source(visit, "done", now, actor)
         # Continuity: the worker who last visited is the client's usual worker from now on.
-        Client.update(usual_worker=actor.id).where(Client.id == visit.client_id).execute()
+        if visit.client_id is not None:
+            Client.update(usual_worker=actor.id).where(Client.id == visit.client_id).execute()
         audit.record(actor=actor, action="visit.check_out", entity="visit", entity_id=visit.id,
                      changes={"status": ["in_progress", "completed"],
                               "services": [None, visit.services]})
@@ -273,10 +301,11 @@ def mark_missed(visit_id: int, cmd: MarkMissed, *, actor: Actor) -> Visit:
         visit = _own_open_visit(visit_id, actor)
         now = utcnow()
         visit.status, visit.missed_reason, visit.check_out_at = "missed", cmd.reason, now
+        visit.open_key = None
         visit.notes = cmd.notes
         visit.touch()
         visit.save()
-        _close_source(visit, "missed", now)
+        _close_source(visit, "missed", now, actor)
         audit.record(actor=actor, action="visit.missed", entity="visit", entity_id=visit.id,
                      changes={"status": ["in_progress", "missed"]}, reason=cmd.reason)
         outbox.emit("visit.missed", visit_id=visit.id, client_id=visit.client_id)
@@ -310,6 +339,8 @@ def add_visit_photo(visit_id: int, stream: BinaryIO, *, actor: Actor) -> VisitPh
     visit = get_scoped(Visit, visit_id, Visit.area_code, actor)
     if visit.worker_id != actor.id:
         raise NotFound()
+    if visit.status != "in_progress":
+        raise Conflict("签到后、签退前才能拍照上传", code="visit_not_in_progress")
     stored = storage.store_upload(stream, storage.IMAGES, what="照片",
                                   refused="只接受 JPEG、PNG 照片")
     with db.atomic():

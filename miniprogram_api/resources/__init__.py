@@ -7,9 +7,11 @@ from miniprogram_api.resources.auth.routes import blp as auth_blp
 from miniprogram_api.resources.bookings.routes import blp as bookings_blp
 from miniprogram_api.resources.case_files.routes import blp as case_files_blp
 from miniprogram_api.resources.clients.routes import blp as clients_blp
+from miniprogram_api.resources.grievances.routes import blp as grievances_blp
 from miniprogram_api.resources.links.routes import blp as links_blp
 from miniprogram_api.resources.me.routes import blp as me_blp
 from miniprogram_api.resources.messages.routes import blp as messages_blp
+from miniprogram_api.resources.notices.routes import blp as notices_blp
 from miniprogram_api.resources.operations.routes import blp as operations_blp
 from miniprogram_api.resources.plans.routes import blp as plans_blp
 from miniprogram_api.resources.routes.routes import blp as routes_blp
@@ -28,6 +30,8 @@ BLUEPRINTS: list[Blueprint] = [
     links_blp,
     services_blp,
     applications_blp,
+    notices_blp,
+    grievances_blp,
     bookings_blp,
     visits_blp,
     case_files_blp,

@@ -91,7 +91,9 @@ def test_each_stage_offers_its_holder_exactly_what_the_verbs_accept(
     _do(api, app_id, "ts-a", "advance")  # → 核查
     assert _agree(api, app_id)["ts-a"] == ("advance", "supplement", "reject")
     _do(api, app_id, "ts-a", "advance")  # → 评议, the village's
-    assert _agree(api, app_id) == {"ts-a": (), "co-a1": ("advance", "reject"),
+    # The village deliberates, but a refusal there is the township's (issue 20: never a
+    # coordinator's).
+    assert _agree(api, app_id) == {"ts-a": ("reject",), "co-a1": ("advance",),
                                    "city-admin": ()}
     _do(api, app_id, "co-a1", "advance")  # → 公示
     offered = _agree(api, app_id)

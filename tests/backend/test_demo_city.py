@@ -15,6 +15,7 @@ from backend.models import (
     City,
     Client,
     ClientCategory,
+    Grievance,
     OutboxEvent,
     StaffAccount,
     Township,
@@ -53,7 +54,8 @@ def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
     # Every township office has casework waiting: applications at two stages, bookings to decide.
     in_review = Application.select().where(Application.status == "in_review")
     stages = Counter(a.stage for a in in_review.where(Application.channel != "counter"))
-    assert stages == {"acceptance": 12, "verification": 24}
+    # …and one on its first village's board (公示), so the public notice list is not empty.
+    assert stages == {"acceptance": 12, "verification": 24, "public_notice": 12}
     # And the first township's window has taken two walk-ins, receipts ready to print (issue 20).
     window = in_review.where(Application.channel == "counter")
     assert window.count() == 2 and all(a.materials.count() == 1 for a in window)
@@ -70,3 +72,20 @@ def test_seeding_twice_changes_nothing(app: Flask, clean_db: None) -> None:
     db.connect(reuse_if_open=True)
     assert (City.select().count(), Client.select().count(), StaffAccount.select().count()) == before
     assert again.townships == 0 and "已存在" in again.describe()
+
+
+def test_the_demo_shows_a_running_notice_and_the_residents_grievances(
+    app: Flask, clean_db: None
+) -> None:
+    demo.seed_demo_city(clients_per_township=3)
+    db.connect(reuse_if_open=True)
+    village = Township.select().order_by(Township.code).first().villages.order_by(Village.code)
+    client = app.test_client()
+    notices = client.get("/api/v1/notices", query_string={"village_id": village.first().id})
+    assert notices.status_code == 200 and len(notices.json) == 1
+    [notice] = notices.json
+    assert "*" in notice["name"] and notice["household_size"] == 3
+    assert notice["proposed_benefit_fen"] == 120_000 and notice["township_phone"]
+    assert Grievance.select().count() == 2
+    assert Counter(g.status for g in Grievance.select()) == {"open": 1, "resolved": 1}
+    assert all(g.owner_id for g in Grievance.select())

@@ -27,6 +27,7 @@ STAGE_LABELS = {
     "approval": "审批",
 }
 ACTOR_ROLES = {"coordinator", "township_staff", "city_admin"}
+DECIDING_ROLES = {"township_staff", "city_admin"}
 LEVELS = {"village", "township", "county"}
 FAMILIES = {"social_assistance", "special_care", "elderly_care"}
 CLIENT_CATEGORIES = {
@@ -66,7 +67,8 @@ SERVICE_FIELDS = {
     "re_review_interval_months",
     "workflow",
 }
-STAGE_FIELDS = {"stage", "label", "actor_role", "level", "time_limit_days", "applies"}
+STAGE_FIELDS = {"stage", "label", "actor_role", "reject_role", "level", "time_limit_days",
+                "applies"}
 STATION_FLAGS = ("has_person", "has_sign", "has_place", "has_rules", "has_ledger")
 VISIT_KINDS = {
     "routine_visit",
@@ -444,6 +446,30 @@ def test_temporary_relief_is_short_with_an_urgent_track(
     urgent = workflow["urgent_track"]
     assert urgent["time_limit_hours"] <= 24
     assert set(urgent["stages"]) | set(urgent["post_hoc_stages"]) == set(applied(workflow))
+
+
+def test_urgent_track_hours_roles_and_causes_are_complete(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    urgent = services["temporary_relief"]["workflow"]["urgent_track"]
+    assert set(urgent["stage_time_limit_hours"]) == set(urgent["stages"])
+    assert sum(urgent["stage_time_limit_hours"].values()) <= urgent["time_limit_hours"]
+    assert set(urgent["stage_roles"].values()) <= DECIDING_ROLES
+    assert set(urgent["causes"]) == {"sudden_disaster", "accident", "serious_illness", "other"}
+    assert all(is_chinese(label) for label in urgent["causes"].values())
+
+
+def test_refusals_and_approvals_belong_to_the_township_or_the_city(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for entry in services.values():
+        workflows = [entry["workflow"], entry.get("re_review_workflow", {"stages": []})]
+        for s in (s for w in workflows for s in w["stages"]):
+            assert s["reject_role"] in DECIDING_ROLES, (entry["code"], s["stage"])
+            expected = "township_staff" if s["actor_role"] == "coordinator" else s["actor_role"]
+            assert s["reject_role"] == expected, (entry["code"], s["stage"])
+            if s["stage"] == "approval":
+                assert s["actor_role"] in DECIDING_ROLES, entry["code"]
 
 
 def test_procedure_steps_mirror_the_applied_workflow_stages(

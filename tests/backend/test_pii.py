@@ -20,6 +20,7 @@ from backend.pii import (
     make_id_number,
     mask_id_number,
     mask_name,
+    mask_name_for_public,
     mask_phone,
     normalise_id_number,
     normalise_phone,
@@ -207,6 +208,13 @@ def test_phone_and_name_masks() -> None:
     assert mask_name("欧阳娜娜") == "欧***"
     assert mask_name("张三") == "张*"
     assert mask_name("") == ""
+
+
+def test_a_public_notice_shows_the_first_and_last_character_of_a_name() -> None:
+    assert mask_name_for_public("张三明") == "张*明"
+    assert mask_name_for_public("欧阳娜娜") == "欧**娜"
+    assert mask_name_for_public("李四") == "李*"
+    assert mask_name_for_public("王") == "王*"  # never the whole name, however short
 
 
 def test_masked_values_are_not_reported_as_leaks() -> None:

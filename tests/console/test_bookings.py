@@ -9,6 +9,7 @@ import pytest
 
 from backend.models import Booking
 from tests.conftest import Api
+from tests.factories import id_number
 from tests.visits.conftest import booking_body, working_day
 
 
@@ -58,3 +59,25 @@ def test_the_inbox_follows_scope_and_roles(signed_in: Any, booking_id: int) -> N
 
 def test_a_social_worker_cannot_decide(signed_in: Any, booking_id: int) -> None:
     assert signed_in("sw-a1").get("/console/bookings").status_code == 403
+
+
+def test_a_doorstep_visit_for_an_applicant_shows_the_applicants_name(
+    api: Api, signed_in: Any
+) -> None:
+    proxy = {"authorised_by": "本人", "authorised_at": "2026-03-01T02:00:00",
+             "method": "in_person", "doorstep": True}
+    filed = api.post("/api/v1/applications", "co-a1", json={
+        "service_code": "temporary_relief", "applicant_name": "刘上门",
+        "applicant_id_number": id_number(400), "village_id": api.world.villages["a1"].id,
+        "address": "A1村9组1号", "proxy": proxy})
+    assert filed.status_code == 201, filed.json
+    asked = api.post("/api/v1/bookings", "co-a1", json={
+        "application_id": filed.json["id"], "kind": "doorstep_service",
+        "preferred": [{"date": working_day(2).isoformat(), "window": "morning"}]})
+    assert asked.status_code == 201, asked.json
+    browser = signed_in("ts-a")
+    page = browser.get("/console/bookings").get_data(as_text=True)
+    assert "刘上门" in page and "上门办理" in page
+    done = browser.post(f"/console/bookings/{asked.json['id']}/decision", {"decision": "approve"})
+    assert done.status_code == 302
+    assert "刘上门" in browser.get("/console/bookings").get_data(as_text=True)

@@ -21,7 +21,7 @@ from backend import runtime
 from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.models import CareVisit, Client
 from backend.permissions import SYSTEM
-from backend.services import clients
+from backend.services import clients, visit_rules
 from tests.conftest import Api, redis_test_url, require_service
 from tests.factories import id_number
 from tests.visits.conftest import booking_body, working_day
@@ -117,6 +117,13 @@ def township_day(api: Api, plan_day: date) -> TownshipDay:
         approve_booking(api, "res-owner", world.clients["a1"].id, plan_day, "morning")
     )
     return result
+
+
+@pytest.fixture
+def on_the_plan_day(monkeypatch: pytest.MonkeyPatch, township_day: TownshipDay) -> date:
+    """The planned day has come: social workers check in on it."""
+    monkeypatch.setattr(visit_rules, "visit_day", lambda: township_day.day)
+    return township_day.day
 
 
 def worker_name(api: Api, worker_id: int) -> str:

@@ -216,7 +216,7 @@ def _check_in(api: Api, stop: dict[str, Any], *, finish: bool) -> None:
 
 
 def test_re_planning_keeps_visited_stops_and_inserts_an_urgent_booking(
-    api: Api, township_day: TownshipDay
+    api: Api, township_day: TownshipDay, on_the_plan_day: date
 ) -> None:
     first = planned(api, "ts-a", township_day.township_id, township_day.day)
     route = next(r for r in first["routes"] if len(r["stops"]) >= 2)
@@ -305,7 +305,9 @@ def test_staff_move_and_lock_visits_then_re_optimise(api: Api, township_day: Tow
     assert stale.status_code == 409 and stale.json["code"] == "plan_superseded"
 
 
-def test_adjustment_errors_answer_documented_statuses(api: Api, township_day: TownshipDay) -> None:
+def test_adjustment_errors_answer_documented_statuses(
+    api: Api, township_day: TownshipDay, on_the_plan_day: date
+) -> None:
     first = planned(api, "ts-a", township_day.township_id, township_day.day)
     path = f"/api/v1/plans/{first['plan']['id']}/adjustments"
     stop = _all_stops(first)[0]

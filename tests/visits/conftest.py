@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from backend import runtime
+from backend.services import visit_rules
 from backend.services.care_plans import local_today
 from tests.conftest import Api
 
@@ -56,6 +57,21 @@ def pending_booking(api: Api, day1: date) -> dict[str, Any]:
     )
     assert response.status_code == 201, response.json
     return dict(response.json)
+
+
+@dataclass
+class VisitDay:
+    """The day social workers check in on, as the visit rules see it."""
+
+    day: date
+
+
+@pytest.fixture
+def visit_day(monkeypatch: pytest.MonkeyPatch) -> VisitDay:
+    """Today, until the test sets the day it checks in on."""
+    current = VisitDay(local_today())
+    monkeypatch.setattr(visit_rules, "visit_day", lambda: current.day)
+    return current
 
 
 @pytest.fixture

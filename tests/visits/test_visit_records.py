@@ -13,15 +13,19 @@ from backend.permissions import SYSTEM
 from backend.services.care_plans import generate_due_care_visits, local_today
 from backend.services.visits import haversine_m
 from tests.conftest import Api
+from tests.visits.conftest import VisitDay
 
 
 @pytest.fixture
-def approved_booking(api: Api, pending_booking: dict[str, Any]) -> dict[str, Any]:
-    """The resident's booking, approved for its first preferred date."""
+def approved_booking(
+    api: Api, pending_booking: dict[str, Any], visit_day: VisitDay
+) -> dict[str, Any]:
+    """The resident's booking, approved for its first preferred date, and that day come."""
     response = api.post(
         f"/api/v1/bookings/{pending_booking['id']}/decision", "ts-a", json={"decision": "approve"}
     )
     assert response.status_code == 200, response.json
+    visit_day.day = date.fromisoformat(response.json["scheduled_date"])
     return dict(response.json)
 
 

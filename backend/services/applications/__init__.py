@@ -4,8 +4,9 @@ Each use case opens one transaction that writes its change, one timeline step, o
 its outbox events. Callers use the package (``applications.approve_application(...)``), each
 verb taking its command from ``backend.commands.applications``; the modules are its parts:
 ``filing``, ``workflow`` (the stage engine), ``moves`` (which moves an actor may make now, the
-guard the verbs share), ``re_review`` (granting the benefit and the periodic re-review),
-``evaluations``, ``queries`` and ``receipts`` (受理回执).
+guard the verbs share), ``urgent`` (临时救助's urgent track), ``escalation`` (late stages),
+``re_review`` (granting the benefit and the periodic re-review), ``evaluations``, ``queries``
+and ``receipts`` (受理回执).
 """
 
 from collections.abc import Callable
@@ -13,7 +14,15 @@ from typing import Any
 
 from backend.commands import applications as commands
 from backend.services.applications._shared import ACTION_LABELS
-from backend.services.applications.evaluations import evaluate_application, follow_ups
+from backend.services.applications.escalation import (
+    escalate_late_urgent_stages,
+    escalate_overdue_steps,
+)
+from backend.services.applications.evaluations import (
+    close_follow_up,
+    evaluate_application,
+    follow_ups,
+)
 from backend.services.applications.filing import (
     file_application,
     material_names,
@@ -39,7 +48,6 @@ from backend.services.applications.receipts import receipt, receipt_facts
 from backend.services.applications.workflow import (
     advance_application,
     approve_application,
-    escalate_overdue_steps,
     record_objection,
     reject_application,
     request_supplement,
@@ -66,6 +74,8 @@ __all__ = [
     "advance_application",
     "allowed_moves",
     "approve_application",
+    "close_follow_up",
+    "escalate_late_urgent_stages",
     "escalate_overdue_steps",
     "evaluate_application",
     "file_application",

@@ -7,7 +7,7 @@ to move time, and a copied name would not see the replacement.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import peewee as pw
@@ -16,7 +16,7 @@ from backend import audit, outbox, pii, runtime, workflows
 from backend.errors import NotFound
 from backend.models import Application, ApplicationStep, ClientContact
 from backend.models.applications import ApplicationStatus
-from backend.models.base import local_today
+from backend.models.base import LOCAL_TZ, local_today, utcnow
 from backend.permissions import Actor, get_scoped, scoped
 
 ACTION_LABELS = {
@@ -26,6 +26,9 @@ ACTION_LABELS = {
     "record_objection": "登记公示异议", "resolve_objection": "处理公示异议",
     "upload_material": "上传材料", "open_re_review": "启动定期复核", "evaluate": "评价",
     "link_applicant": "关联申请人微信账号",
+    "grant_first": "先行救助", "complete_post_hoc": "补齐手续，办结",
+    "book_doorstep": "预约上门办理", "doorstep_done": "上门办理完成",
+    "doorstep_missed": "上门未遇", "close_follow_up": "差评回访办结",
 }
 _DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
@@ -33,6 +36,16 @@ _DIGITS_TO_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 def today() -> date:
     """The city's calendar day; tests replace this to move time."""
     return local_today()
+
+
+def now() -> datetime:
+    """The moment (naive UTC, as stored) for clocks that run in hours; tests replace this."""
+    return utcnow()
+
+
+def local_date(moment: datetime) -> date:
+    """The city's calendar day of a stored (naive UTC) moment."""
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -62,7 +75,9 @@ def get_visible(application_id: int, actor: Actor) -> Application:
 
 
 def workflow_of(application: Application) -> workflows.Workflow:
-    """The workflow an application follows (its service's, for its kind)."""
+    """The workflow an application follows (its service's, for its kind, on its track)."""
+    if application.urgent:
+        return workflows.urgent_workflow(application.service_code)
     return workflows.workflow(application.service_code, application.kind)
 
 
@@ -84,6 +99,12 @@ def enter(application: Application, stage: workflows.Stage, day: date) -> None:
     application.stage, application.stage_role = stage.stage, stage.actor_role
     application.stage_started_on = day
     application.stage_due_on = workflows.stage_due(stage, day, wf.public_notice_days)
+    application.stage_due_at = None
+    if stage.time_limit_hours is not None:  # the urgent track runs by the hour
+        if application.track_due_at is None:  # submitted now: the whole track's clock starts
+            application.track_due_at = now() + timedelta(hours=wf.time_limit_hours or 0)
+        due = min(now() + timedelta(hours=stage.time_limit_hours), application.track_due_at)
+        application.stage_due_at, application.stage_due_on = due, local_date(due)
     application.notice_ends_on = application.stage_due_on if stage.stage == "public_notice" \
         else application.notice_ends_on
     application.paused_days_left = None
@@ -93,6 +114,7 @@ def close(application: Application, status: ApplicationStatus) -> None:
     """End the application in a final status: no holder, no clock, no longer a duplicate."""
     application.status, application.open_key = status, None
     application.stage_role, application.stage_due_on = None, None
+    application.stage_due_at = None
     application.paused_days_left = None
 
 

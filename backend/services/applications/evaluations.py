@@ -5,12 +5,12 @@ from __future__ import annotations
 import peewee as pw
 
 from backend import audit, outbox, workflows
-from backend.commands.applications import EvaluateApplication
+from backend.commands.applications import CloseFollowUp, EvaluateApplication
 from backend.db import db
 from backend.errors import Conflict, ValidationFailed
-from backend.models import ApplicationEvaluation, FollowUpTask
+from backend.models import ApplicationEvaluation, FollowUpTask, utcnow
 from backend.models.applications import DECIDED_STATUSES
-from backend.permissions import Actor, require, scoped
+from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services.applications import _shared
 from backend.services.applications._shared import get_visible, step
 
@@ -53,3 +53,27 @@ def follow_ups(*, actor: Actor) -> pw.ModelSelect[FollowUpTask]:
     require(actor, "applications.queue")
     return (scoped(FollowUpTask.select(), FollowUpTask.area_code, actor)
             .where(FollowUpTask.status == "open").order_by(FollowUpTask.due_on, FollowUpTask.id))
+
+
+def close_follow_up(task_id: int, command: CloseFollowUp, *, actor: Actor) -> FollowUpTask:
+    """Close a follow-up of a poor rating with a note of what was found and done (回访办结)."""
+    require(actor, "applications.follow_up")
+    note = command.note.strip()
+    if not note:
+        raise ValidationFailed("请填写回访情况", code="note_required", errors={"note": ["必填"]})
+    with db.atomic():
+        task = get_scoped(FollowUpTask, task_id, FollowUpTask.area_code, actor)
+        if task.status != "open":
+            raise Conflict("该回访任务已办结", code="follow_up_closed")
+        task.status, task.closed_at, task.close_note = "done", utcnow(), note
+        task.closed_by_id = actor.id
+        task.touch()
+        task.save()
+        step(task.application, actor, "close_follow_up", comment=note,
+             details={"follow_up_id": task.id})
+        audit.record(actor=actor, action="application.close_follow_up", entity="application",
+                     entity_id=task.application_id, changes={"follow_up": ["open", "done"]},
+                     reason=note, area_code=task.area_code)
+        outbox.emit("application.follow_up_closed", application_id=task.application_id,
+                    follow_up_id=task.id)
+    return task

@@ -26,7 +26,7 @@ from backend.models import (
 from backend.models.applications import OPEN_STATUSES, ApplicationStatus
 from backend.permissions import Actor, ActorKind, get_scoped, require
 from backend.services import link_codes, service_guide
-from backend.services.applications import _shared, receipts
+from backend.services.applications import _shared, receipts, urgent
 from backend.services.applications._shared import (
     close,
     enter,
@@ -143,6 +143,7 @@ def file_application(command: FileApplication, *, actor: Actor) -> Application:
     except NotFound:
         raise ValidationFailed("没有这个服务事项", code="unknown_service") from None
     channel = _channel(actor, command)
+    urgent_columns = urgent.columns(command)
     village = _village_for(actor, command.village_id)
     id_number = pii.normalise_id_number(command.applicant_id_number)
     for member in command.household_members:
@@ -164,7 +165,7 @@ def file_application(command: FileApplication, *, actor: Actor) -> Application:
             declared_assets_fen=command.declared_assets_fen,
             assets_note=command.assets_note, reason=command.reason,
             filed_by=actor.id if actor.kind == ActorKind.STAFF else None,
-            **_proxy_columns(command))
+            **_proxy_columns(command), **urgent_columns)
         application.reference = reference(application)
         set_applicant(application, id_number, command.phone)
         application.household_members = _encrypt_members(application, command.household_members)

@@ -47,7 +47,8 @@ def _check_notice_over(application: Application) -> None:
 
 
 def _advance(application: Application, stage: workflows.Stage) -> None:
-    if workflow_of(application).after(stage.stage) is None:
+    # The urgent track's last post-hoc stage is closed by advancing: the grant came first.
+    if workflow_of(application).after(stage.stage) is None and not stage.post_hoc:
         raise Conflict("已到审批环节，请选择批准或不予批准", code="use_approve_or_reject")
     if stage.stage == "public_notice":
         _check_notice_over(application)
@@ -56,6 +57,9 @@ def _advance(application: Application, stage: workflows.Stage) -> None:
 def _supplement(application: Application, stage: workflows.Stage) -> None:
     if stage.stage not in SUPPLEMENT_STAGES:
         raise Conflict(f"{stage.label}环节不能退回补正", code="supplement_not_allowed")
+    if stage.time_limit_hours is not None:
+        raise Conflict("紧急救助先行救助、事后补齐手续，发放前不退回补正",
+                       code="urgent_no_supplement")
 
 
 def _approve(application: Application, stage: workflows.Stage) -> None:
@@ -73,31 +77,34 @@ def _record_objection(application: Application, stage: workflows.Stage) -> None:
 @dataclass(frozen=True)
 class _Rule:
     statuses: tuple[ApplicationStatus, ...] = _IN_REVIEW
-    roles: tuple[Role, ...] | None = None  # None: the role that holds the current stage
+    roles: tuple[Role, ...] | None = None  # None: the role the stage names for the move
     check: Callable[[Application, workflows.Stage], None] | None = None
+    decides: bool = False  # a refusal: the stage's ``reject_role`` holds it, not its actor
 
 
 RULES: dict[str, _Rule] = {
     "advance": _Rule(check=_advance),
     "approve": _Rule(check=_approve),
     "supplement": _Rule(check=_supplement),
-    "reject": _Rule(statuses=(ApplicationStatus.IN_REVIEW, ApplicationStatus.SUPPLEMENT)),
+    "reject": _Rule(statuses=(ApplicationStatus.IN_REVIEW, ApplicationStatus.SUPPLEMENT),
+                    decides=True),
     "record_objection": _Rule(roles=_RECORDS_OBJECTIONS, check=_record_objection),
     "resolve_objection": _Rule(roles=_RESOLVES_OBJECTIONS),
 }
 
 
-def _require_stage_role(stage: workflows.Stage, actor: Actor) -> None:
-    if actor.kind != ActorKind.SYSTEM and actor.role != stage.actor_role:
-        role = workflows.ROLE_LABELS.get(stage.actor_role, stage.actor_role)
-        raise PermissionDenied(f"当前环节（{stage.label}）由{role}办理", code="not_your_stage")
+def _require_stage_role(stage: workflows.Stage, actor: Actor, holder: str, says: str) -> None:
+    if actor.kind != ActorKind.SYSTEM and actor.role != holder:
+        role = workflows.ROLE_LABELS.get(holder, holder)
+        raise PermissionDenied(f"当前环节（{stage.label}）{says}{role}办理", code="not_your_stage")
 
 
 def guard(application: Application, action: str, actor: Actor) -> workflows.Stage:
     """Refuse a move the actor may not make now; answer the stage it is made in.
 
     Checks, in this order: the application's status, that the actor's role holds the stage
-    (or is one the move names, for objections), then what the stage must allow.
+    (for a refusal, the stage's ``reject_role``: a coordinator never refuses; for objections,
+    one of the roles the move names), then what the stage must allow.
     """
     rule = RULES[action]
     if application.status not in rule.statuses:
@@ -106,8 +113,10 @@ def guard(application: Application, action: str, actor: Actor) -> workflows.Stag
         raise Conflict(f"该申请当前{label}，不能{ACTION_LABELS[action]}",
                        code="invalid_in_status")
     stage = workflow_of(application).get(application.stage or "")
-    if rule.roles is None:
-        _require_stage_role(stage, actor)
+    if rule.decides:
+        _require_stage_role(stage, actor, stage.reject_role, "不予批准由")
+    elif rule.roles is None:
+        _require_stage_role(stage, actor, stage.actor_role, "由")
     elif actor.role not in rule.roles:
         raise PermissionDenied("无权处理公示异议", code="not_your_stage")
     if rule.check is not None:

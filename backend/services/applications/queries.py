@@ -13,7 +13,7 @@ from backend import workflows
 from backend.models import Application, ApplicationStep, PublicNoticeObjection, Township
 from backend.models.applications import ApplicationStatus
 from backend.permissions import Actor, require, scoped
-from backend.services.applications import _shared
+from backend.services.applications import _shared, urgent
 from backend.services.applications._shared import get_visible, visible, workflow_of
 
 
@@ -46,10 +46,12 @@ def get_application(application_id: int, *, actor: Actor) -> Application:
 
 
 def is_overdue(application: Application) -> bool:
-    """True when the current stage's clock has run past its due date."""
-    return (application.status == ApplicationStatus.IN_REVIEW
-            and application.stage_due_on is not None
-            and application.stage_due_on < _shared.today())
+    """True when the current stage's clock has run past its due date (or hour, if timed so)."""
+    if application.status != ApplicationStatus.IN_REVIEW:
+        return False
+    if application.stage_due_at is not None:
+        return bool(application.stage_due_at < _shared.now())
+    return application.stage_due_on is not None and application.stage_due_on < _shared.today()
 
 
 def timeline(application_id: int, *, actor: Actor) -> dict[str, Any]:
@@ -65,10 +67,14 @@ def timeline(application_id: int, *, actor: Actor) -> dict[str, Any]:
         "current_stage_label": stage.label if stage else None,
         "holder_role": stage.actor_role if stage else None,
         "holder_label": workflows.ROLE_LABELS.get(stage.actor_role) if stage else None,
-        "due_on": application.stage_due_on, "overdue": is_overdue(application),
+        "due_on": application.stage_due_on, "due_at": application.stage_due_at,
+        "overdue": is_overdue(application),
         "paused": application.status == ApplicationStatus.SUPPLEMENT,
         "stages": [{"stage": s.stage, "label": s.label, "actor_role": s.actor_role,
-                    "time_limit_days": s.time_limit_days} for s in workflow_of(application).stages],
+                    "reject_role": s.reject_role, "time_limit_days": s.time_limit_days,
+                    "time_limit_hours": s.time_limit_hours, "post_hoc": s.post_hoc}
+                   for s in workflow_of(application).stages],
+        "track": urgent.track_view(application),
         "objections": list(application.objections.order_by(PublicNoticeObjection.id)),
     }
 

@@ -7,11 +7,10 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 
-from backend import audit, outbox, workflows
+from backend import workflows
 from backend.commands.applications import (
     AdvanceApplication,
     ApproveApplication,
@@ -22,11 +21,11 @@ from backend.commands.applications import (
 )
 from backend.db import db
 from backend.errors import Conflict, NotFound, ValidationFailed
-from backend.models import Application, PublicNoticeObjection, StepEscalation, utcnow
+from backend.models import Application, PublicNoticeObjection, utcnow
 from backend.models.applications import RE_REVIEW_OUTCOMES, ApplicationStatus, ReReviewOutcome
 from backend.permissions import Actor, get_scoped, require
 from backend.services import service_guide
-from backend.services.applications import _shared, moves
+from backend.services.applications import _shared, moves, urgent
 from backend.services.applications._shared import (
     close,
     enter,
@@ -36,11 +35,12 @@ from backend.services.applications._shared import (
     workflow_of,
 )
 from backend.services.applications.re_review import grant_benefit
-from backend.unit_of_work import unit_of_work
+
+Topic = str | Callable[[Application], str]
 
 
 @contextmanager
-def _move(application_id: int, action: str, *, actor: Actor, topic: str,
+def _move(application_id: int, action: str, *, actor: Actor, topic: Topic,
           reason: str) -> Iterator[tuple[Application, workflows.Stage]]:
     """Guard a move, let the verb make it, then save it with its audit row and outbox event.
 
@@ -56,18 +56,45 @@ def _move(application_id: int, action: str, *, actor: Actor, topic: str,
         yield application, stage
         application.touch()
         application.save()
-        record(application, actor, action, before, reason=reason, topic=topic,
+        record(application, actor, action, before, reason=reason,
+               topic=topic if isinstance(topic, str) else topic(application),
                transition=action, stage=stage.stage)
+
+
+def _decided_topic(application: Application) -> str:
+    return ("application.decided" if application.status == ApplicationStatus.APPROVED
+            else "application.stage_changed")
+
+
+def _propose(application: Application, stage: workflows.Stage, benefit_fen: int | None) -> None:
+    if benefit_fen is None:
+        return
+    if stage.stage != "verification":
+        raise ValidationFailed("救助金额建议在核查环节办结时提出", code="proposal_not_here",
+                               errors={"proposed_benefit_fen": ["仅核查环节可填"]})
+    application.proposed_benefit_fen = benefit_fen
 
 
 def advance_application(application_id: int, command: AdvanceApplication, *,
                         actor: Actor) -> Application:
-    """Close the current stage and hand the application to the next one (本环节办结)."""
-    with _move(application_id, "advance", actor=actor, topic="application.stage_changed",
+    """Close the current stage and hand the application to the next one (本环节办结).
+
+    After the last post-hoc stage of the urgent track, closing it completes the application
+    (补齐手续，办结): the grant was made already.
+    """
+    with _move(application_id, "advance", actor=actor, topic=_decided_topic,
                reason=command.comment) as (application, stage):
+        _propose(application, stage, command.proposed_benefit_fen)
         following = workflow_of(application).after(stage.stage)
-        assert following is not None  # the guard refused the last stage
-        step(application, actor, "advance", comment=command.comment, to_stage=following.stage)
+        if following is None:  # the guard let only a post-hoc stage through
+            step(application, actor, "complete_post_hoc", comment=command.comment)
+            close(application, ApplicationStatus.APPROVED)
+            application.decided_at = utcnow()
+            return application
+        details = ({"proposed_benefit_fen": command.proposed_benefit_fen}
+                   if command.proposed_benefit_fen is not None else None)
+        step(application, actor, "advance", comment=command.comment, to_stage=following.stage,
+             details=details)
         enter(application, following, _shared.today())
     return application
 
@@ -122,17 +149,31 @@ def _check_outcome(application: Application, command: ApproveApplication) -> Non
 
 def approve_application(application_id: int, command: ApproveApplication, *,
                         actor: Actor) -> Application:
-    """Approve at the approval stage (审批): the applicant becomes a client with the benefit."""
-    with _move(application_id, "approve", actor=actor, topic="application.decided",
-               reason=command.comment) as (application, _):
+    """Approve at the approval stage (审批): the applicant becomes a client with the benefit.
+
+    On the urgent track approval is the grant made first (先行救助); verification follows.
+    """
+    with _move(application_id, "approve", actor=actor, topic=_granted_topic,
+               reason=command.comment) as (application, stage):
         _check_outcome(application, command)
+        following = workflow_of(application).after(stage.stage)
+        application.outcome = command.outcome
+        application.decision_reason = command.comment or None
+        if following is not None:  # the urgent track: grant now, verify afterwards
+            grant_benefit(application, command.benefit_fen, actor)
+            urgent.grant_first(application, actor, command.comment, following)
+            return application
         step(application, actor, "approve", comment=command.comment,
              details={"outcome": command.outcome, "benefit_fen": command.benefit_fen})
         close(application, ApplicationStatus.APPROVED)
-        application.decided_at, application.outcome = utcnow(), command.outcome
-        application.decision_reason = command.comment or None
+        application.decided_at = utcnow()
         grant_benefit(application, command.benefit_fen, actor)
     return application
+
+
+def _granted_topic(application: Application) -> str:
+    return ("application.granted" if application.status == ApplicationStatus.IN_REVIEW
+            else "application.decided")
 
 
 def record_objection(application_id: int, command: RecordObjection, *,
@@ -175,35 +216,3 @@ def resolve_objection(application_id: int, command: ResolveObjection, *,
         step(application, actor, "resolve_objection", comment=resolution,
              details={"objection_id": objection.id})
     return application
-
-
-# Late stages --------------------------------------------------------------------------------
-
-
-def escalate_overdue_steps(today: date, *, actor: Actor) -> int:
-    """Report every stage past its due date to its township office's head, once; a periodic job.
-
-    The policy holds the responsible person to account when a step is late: each overdue stage
-    (per application, stage and due date) is escalated exactly once, however often this runs.
-    """
-    require(actor, "applications.escalate")
-    overdue = (Application.select()
-               .where(Application.status == ApplicationStatus.IN_REVIEW,
-                      Application.stage_due_on < today)
-               .order_by(Application.stage_due_on, Application.id))
-    escalated = 0
-    for application in overdue:
-        with unit_of_work(actor=actor):  # one unit each: a second run skips what is done
-            _, created = StepEscalation.get_or_create(
-                application=application, stage=application.stage,
-                due_on=application.stage_due_on, defaults={"area_code": application.area_code})
-            if not created:
-                continue
-            audit.record(actor=actor, action="application.escalate", entity="application",
-                         entity_id=application.id,
-                         changes={"escalated": [None, application.stage]},
-                         reason=f"{application.stage} 环节已超过 {application.stage_due_on}")
-            outbox.emit("application.escalated", application_id=application.id,
-                        stage=application.stage, due_on=str(application.stage_due_on))
-        escalated += 1
-    return escalated

@@ -186,7 +186,8 @@ def _held_stops(plan: Plan, worker_ids: set[int]) -> dict[str, _Held]:
 
 def _candidate_of(stop: PlanStop, windows: tuple[tuple[int, int], ...]) -> VisitCandidate:
     return VisitCandidate(key=stop.visit_key, source=stop.source, source_id=stop.source_id,
-                          client_id=stop.client_id, kind=stop.kind, lat=stop.lat, lng=stop.lng,
+                          client_id=stop.client_id, area_code=stop.area_code, kind=stop.kind,
+                          lat=stop.lat, lng=stop.lng,
                           windows=windows, duration_s=stop.duration_s, priority=stop.priority,
                           required_skills=tuple(stop.required_skills), preferred_worker_id=None)
 

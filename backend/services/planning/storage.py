@@ -8,7 +8,7 @@ from typing import Any
 
 import scheduler
 from backend import audit, outbox
-from backend.models import Booking, Client, Plan, PlanStop, utcnow
+from backend.models import Booking, Plan, PlanStop, utcnow
 from backend.permissions import SYSTEM
 from backend.services.planning.problem import GatheredDay
 from backend.services.planning.views import arrival_window, local_moment
@@ -22,30 +22,26 @@ def _utc(day: date, seconds: int) -> datetime:
 def _stop_rows(plan: Plan, day: GatheredDay, result: scheduler.Plan) -> list[dict[str, Any]]:
     rows = []
     durations, distances = day.problem.durations, day.problem.distances
-    client_ids = {c.client_id for c in day.candidates.values()} or {0}
-    areas = {c.id: c.area_code for c in Client.select(Client.id, Client.area_code)
-             .where(Client.id.in_(client_ids))}
     for route in result.routes:
         previous = day.depot[route.worker_id]
         for position, stop in enumerate(route.stops):
             visit = day.problem.visit(stop.visit_id)
-            rows.append(_row(plan, day, areas, stop.visit_id, worker_id=int(route.worker_id),
+            rows.append(_row(plan, day, stop.visit_id, worker_id=int(route.worker_id),
                              position=position, arrival_s=stop.arrival, start_s=stop.start,
                              end_s=stop.end, travel_s=durations[previous][visit.location],
                              distance_m=distances[previous][visit.location],
                              fixed=day.fixed.get(stop.visit_id)))
             previous = visit.location
     for dropped in result.dropped:
-        rows.append(_row(plan, day, areas, dropped.visit_id, drop_reason=dropped.reason.value,
+        rows.append(_row(plan, day, dropped.visit_id, drop_reason=dropped.reason.value,
                          fixed=day.fixed.get(dropped.visit_id)))
     return rows
 
 
-def _row(plan: Plan, day: GatheredDay, areas: dict[int, str], key: str,
-         **values: Any) -> dict[str, Any]:
+def _row(plan: Plan, day: GatheredDay, key: str, **values: Any) -> dict[str, Any]:
     c = day.candidates[key]
     return {"plan": plan.id, "visit_key": key, "source": c.source, "source_id": c.source_id,
-            "client": c.client_id, "area_code": areas[c.client_id], "kind": c.kind,
+            "client": c.client_id, "area_code": c.area_code, "kind": c.kind,
             "priority": c.priority, "lat": c.lat, "lng": c.lng,
             "windows": [list(w) for w in c.windows], "duration_s": c.duration_s,
             "required_skills": list(c.required_skills), **values}

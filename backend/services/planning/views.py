@@ -11,7 +11,7 @@ from typing import Any
 import peewee as pw
 
 from backend.errors import NotFound
-from backend.models import Client, ClientCategory, Plan, PlanStop, StaffAccount
+from backend.models import Booking, Client, ClientCategory, Plan, PlanStop, StaffAccount
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services.care_plans import LOCAL_TZ
 
@@ -109,7 +109,7 @@ def my_route(day: date, *, actor: Actor) -> dict[str, Any]:
 
 def _stops_with_clients(query: pw.ModelSelect[PlanStop]) -> list[dict[str, Any]]:
     stops = list(query.order_by(PlanStop.worker, PlanStop.position, PlanStop.id))
-    ids = {s.client_id for s in stops} or {0}
+    ids = {s.client_id for s in stops if s.client_id is not None} or {0}
     clients = {c.id: c for c in Client.select().where(Client.id.in_(ids))}
     categories: dict[int, list[str]] = {}
     for row in (ClientCategory.select().where(ClientCategory.client.in_(ids),
@@ -117,12 +117,23 @@ def _stops_with_clients(query: pw.ModelSelect[PlanStop]) -> list[dict[str, Any]]
                 .order_by(ClientCategory.id)):
         categories.setdefault(row.client_id, []).append(row.category)
     day = stops[0].plan.day if stops else None
-    return [_stop_view(s, clients[s.client_id], categories.get(s.client_id, []), day)
-            for s in stops]
+    return [_stop_view(s, _person(s, clients, categories), day) for s in stops]
 
 
-def _stop_view(stop: PlanStop, client: Client, categories: list[str], day: date | None
-               ) -> dict[str, Any]:
+def _person(stop: PlanStop, clients: dict[int, Client], categories: dict[int, list[str]]
+            ) -> dict[str, Any]:
+    """Who lives at a stop: the client, or the applicant a doorstep visit (上门办理) is for."""
+    if stop.client_id is not None:
+        client = clients[stop.client_id]
+        return {"id": client.id, "name": client.name, "phone": client.phone_masked,
+                "categories": categories.get(client.id, []), "address": client.address}
+    application = Booking.get_by_id(stop.source_id).application
+    assert application is not None, "a stop without a client is a doorstep visit's"
+    return {"id": None, "name": application.applicant_name, "phone": application.phone_masked,
+            "categories": [], "address": application.address}
+
+
+def _stop_view(stop: PlanStop, person: dict[str, Any], day: date | None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "visit_key": stop.visit_key, "source": stop.source, "source_id": stop.source_id,
         "worker_id": stop.worker_id, "position": stop.position, "kind": stop.kind,
@@ -131,10 +142,9 @@ def _stop_view(stop: PlanStop, client: Client, categories: list[str], day: date 
         "windows": [{"start": local_moment(day, s), "end": local_moment(day, e)}
                     for s, e in stop.windows] if day else [],
         "arrival_s": stop.arrival_s, "start_s": stop.start_s, "end_s": stop.end_s,
-        "client": {"id": client.id, "name": client.name, "phone": client.phone_masked,
-                   "categories": categories},
-        "address": client.address, "lat": stop.lat, "lng": stop.lng,
-        "navigation_url": navigation_url(stop.lat, stop.lng, client.name),
+        "client": {key: person[key] for key in ("id", "name", "phone", "categories")},
+        "address": person["address"], "lat": stop.lat, "lng": stop.lng,
+        "navigation_url": navigation_url(stop.lat, stop.lng, person["name"]),
     }
     if (day is not None and stop.start_s is not None and stop.arrival_s is not None
             and stop.end_s is not None):

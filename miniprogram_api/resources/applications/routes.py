@@ -23,6 +23,7 @@ from .schemas import (
     AttachApplicantSchema,
     EvaluationCreateSchema,
     EvaluationSchema,
+    FollowUpCloseSchema,
     FollowUpSchema,
     MaterialFileSchema,
     MaterialUploadArgsSchema,
@@ -101,6 +102,18 @@ class FollowUps(MethodView):
     def get(self) -> Any:
         """Open follow-up tasks from poor ratings in your scope (差评回访)."""
         return applications.follow_ups(actor=g.actor)
+
+
+@blp.route("/follow-ups/<int:task_id>/close")
+class FollowUpClose(MethodView):
+    """Closing a follow-up."""
+
+    @blp.permission("applications.follow_up", errors=(404, 409, 422))
+    @blp.arguments(FollowUpCloseSchema)
+    @blp.response(200, FollowUpSchema)
+    def post(self, command: commands.CloseFollowUp, task_id: int) -> Any:
+        """Close a follow-up of a poor rating with what was found and done (差评回访办结)."""
+        return applications.close_follow_up(task_id, command, actor=g.actor)
 
 
 @blp.route("/<int:application_id>")

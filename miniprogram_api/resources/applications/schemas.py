@@ -18,6 +18,9 @@ from backend.services import applications
 from miniprogram_api.extensions import CommandSchema, Int, Schema
 
 _SERVICE_CODES = list(workflows.guide()["services"])
+_URGENT_CAUSES = {code: label for service in _SERVICE_CODES
+                  for code, label in (workflows.urgent_track(service) or {}).get("causes", {}).items()}
+_CAUSES_TEXT = "、".join(f"{code} {label}" for code, label in _URGENT_CAUSES.items())
 _STAGES = list(workflows.STAGE_LABELS)
 _FEN = validate.Range(0, 10_000_000_000)
 
@@ -95,6 +98,8 @@ class ApplicationCreateSchema(CommandSchema):
     proxy = fields.Nested(ProxySchema, metadata={"description": "代办授权（协管员代办时必填，居民本人申请不填）"})
     counter = fields.Nested(CounterSchema, metadata={"description": "窗口受理信息（乡镇民政工作人员在窗口为来访申请人填报时必填，其他人不填）；窗口受理的申请须先上传申请人签字的申请书（application_form）才能提交"})
     submit = fields.Boolean(load_default=False, metadata={"description": "true 表示填好即提交；默认先存为草稿"})
+    urgent = fields.Boolean(load_default=False, metadata={"description": "是否按紧急救助程序办理（仅临时救助）：乡镇先行救助，24小时内发放，事后补齐核查手续"})
+    urgent_cause = fields.String(load_default=None, validate=validate.OneOf(list(_URGENT_CAUSES)), metadata={"description": f"紧急原因（urgent 为 true 时必填）：{_CAUSES_TEXT}；选 other 时须在申请理由中说明"})
 
     def make_command(self, data: dict[str, Any]) -> commands.FileApplication:
         """The filing, its household members as a tuple."""
@@ -191,6 +196,18 @@ class ApplicationSchema(Schema):
     possible_duplicate = fields.Method("_possible_duplicate", metadata={"type": "boolean", "description": "（仅工作人员可见）提交时同一身份证号已有办理中的同一事项申请，可能重复申报，请核实"})
     possible_duplicate_of = fields.Method("_duplicate_of", metadata={"description": "（仅工作人员可见）可能重复的那件申请：编号与办件编号；不在本人管辖范围内时为空"})
     created_at = fields.DateTime(metadata={"description": "填写时间（UTC）"})
+    urgent = fields.Boolean(metadata={"description": "是否按紧急救助程序办理"})
+    urgent_cause = fields.String(allow_none=True, metadata={"description": f"紧急原因代码：{_CAUSES_TEXT}"})
+    urgent_cause_label = fields.Method("_cause_label", metadata={"description": "紧急原因"})
+    track_due_at = fields.DateTime(allow_none=True, metadata={"description": "紧急救助程序的发放期限（提交后24小时，UTC）"})
+    stage_due_at = fields.DateTime(allow_none=True, metadata={"description": "按小时计时的环节（紧急救助）的办理期限（UTC）；其他环节为空"})
+    granted_at = fields.DateTime(allow_none=True, metadata={"description": "先行救助发放时间（UTC）；核查手续事后补齐"})
+    proposed_benefit_fen = Int(allow_none=True, metadata={"description": "核查环节提出的救助金额建议（分），公示时公开"})
+    doorstep_status = fields.String(allow_none=True, metadata={"description": "上门办理：booked 已预约上门、done 已上门办理（代办环节办结）、missed 上门未遇；未预约为空"})
+    doorstep_done_at = fields.DateTime(allow_none=True, metadata={"description": "上门办理完成时间（UTC）"})
+
+    def _cause_label(self, app: Any) -> str | None:
+        return _URGENT_CAUSES.get(app.urgent_cause) if app.urgent_cause else None
 
     # Staff-only fields leave a resident's answer altogether, so it reads the same whether or
     # not someone else applied with the same ID number.
@@ -275,7 +292,8 @@ class WithdrawSchema(CommandSchema):
 
 # The moves the API names in ``action``, and the command each becomes from the request's fields.
 TRANSITIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "advance": lambda d: commands.AdvanceApplication(comment=d["comment"]),
+    "advance": lambda d: commands.AdvanceApplication(
+        comment=d["comment"], proposed_benefit_fen=d.get("proposed_benefit_fen")),
     "supplement": lambda d: commands.RequestSupplement(
         missing_materials=tuple(d.get("missing_materials") or ()), comment=d["comment"]),
     "reject": lambda d: commands.RejectApplication(reason=d["comment"]),
@@ -295,7 +313,8 @@ class TransitionSchema(CommandSchema):
     missing_materials = fields.List(fields.String(validate=validate.Length(1, 40)), validate=validate.Length(1, 30), metadata={"description": "补正时逐项列明缺少的材料代码"})
     objection_id = Int(metadata={"description": "处理异议时的异议编号"})
     outcome = fields.String(validate=validate.OneOf(list(RE_REVIEW_OUTCOMES)), metadata={"description": "复核批准时的结果：continue 继续、change 调整、stop 停止"})
-    benefit_fen = Int(allow_none=True, validate=_FEN, metadata={"description": "批准（或调整）后的每月待遇（分）"})
+    benefit_fen = Int(allow_none=True, validate=_FEN, metadata={"description": "批准（或调整）后的每月待遇（分）；紧急救助先行救助时为救助金额"})
+    proposed_benefit_fen = Int(allow_none=True, validate=_FEN, metadata={"description": "核查环节办结（advance）时提出的救助金额建议（分），在公示中公开"})
 
     def make_command(self, data: dict[str, Any]) -> Any:
         """The command of the named move; fields the move does not use are ignored."""
@@ -334,8 +353,25 @@ class StageInfoSchema(Schema):
 
     stage = fields.String(metadata={"description": "环节代码"})
     label = fields.String(metadata={"description": "环节名称"})
-    actor_role = fields.String(metadata={"description": "经办角色"})
+    actor_role = fields.String(metadata={"description": "经办角色（本环节办结、审批环节批准）"})
+    reject_role = fields.String(metadata={"description": "本环节可作出不予批准决定的角色（乡镇民政工作人员或市民政局，不含协管员）"})
     time_limit_days = Int(metadata={"description": "时限（工作日；公示为自然日）"})
+    time_limit_hours = Int(allow_none=True, metadata={"description": "紧急救助程序中本环节的时限（小时）；一般程序为空"})
+    post_hoc = fields.Boolean(metadata={"description": "是否为先行救助后事后补齐的环节"})
+
+
+class TrackSchema(Schema):
+    """The urgent track an application follows (紧急救助程序)."""
+
+    code = fields.String(metadata={"description": "程序代码：urgent 紧急救助程序"})
+    label = fields.String(metadata={"description": "程序名称"})
+    cause = fields.String(metadata={"description": "紧急原因代码"})
+    cause_label = fields.String(allow_none=True, metadata={"description": "紧急原因"})
+    time_limit_hours = Int(metadata={"description": "自提交起发放救助的时限（小时）"})
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "发放期限（UTC）"})
+    granted_at = fields.DateTime(allow_none=True, metadata={"description": "先行救助时间（UTC）"})
+    granted_within_track = fields.Boolean(allow_none=True, metadata={"description": "是否在时限内先行救助；尚未发放为空"})
+    post_hoc_stages = fields.List(fields.String(), metadata={"description": "先行救助后事后补齐的环节"})
 
 
 class TimelineSchema(Schema):
@@ -347,6 +383,8 @@ class TimelineSchema(Schema):
     holder_role = fields.String(allow_none=True, metadata={"description": "当前经办角色"})
     holder_label = fields.String(allow_none=True, metadata={"description": "当前经办单位"})
     due_on = fields.Date(allow_none=True, metadata={"description": "本环节办理期限"})
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "按小时计时的本环节办理期限（紧急救助，UTC）"})
+    track = fields.Nested(TrackSchema, allow_none=True, metadata={"description": "紧急救助程序（一般程序为空）"})
     overdue = fields.Boolean(metadata={"description": "是否超时"})
     paused = fields.Boolean(metadata={"description": "是否因补正暂停计时"})
     stages = fields.List(fields.Nested(StageInfoSchema), metadata={"description": "本事项的全部办理环节"})
@@ -398,6 +436,16 @@ class FollowUpSchema(Schema):
     area_code = fields.String(metadata={"description": "村（社区）区划代码"})
     due_on = fields.Date(metadata={"description": "回访期限"})
     status = fields.String(metadata={"description": "open 待办、done 已办"})
+    closed_at = fields.DateTime(allow_none=True, metadata={"description": "办结时间（UTC）"})
+    close_note = fields.String(allow_none=True, metadata={"description": "回访情况"})
+
+
+class FollowUpCloseSchema(CommandSchema):
+    """Closing a follow-up with what was found and done."""
+
+    command = commands.CloseFollowUp
+
+    note = fields.String(required=True, validate=validate.Length(1, 2000), metadata={"description": "回访情况：了解到什么、做了什么"})
 
 
 class ReceivedMaterialSchema(Schema):

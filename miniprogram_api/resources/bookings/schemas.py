@@ -40,7 +40,8 @@ class BookingCreateSchema(CommandSchema):
 
     command = RequestBooking
 
-    client_id = Int(required=True, metadata={"description": "服务对象编号（本人或家庭成员）"})
+    client_id = Int(load_default=None, metadata={"description": "服务对象编号（本人或家庭成员）；与 application_id 二选一"})
+    application_id = Int(load_default=None, metadata={"description": "上门办理（doorstep_service）所为的申请编号：协管员为本村申请人预约上门，申请人不必已是服务对象；与 client_id 二选一"})
     kind = fields.String(required=True, validate=validate.OneOf(list(VISIT_KINDS)),
                          metadata={"description": f"探访类型：{_KIND_HELP}"})
     preferred = fields.List(fields.Nested(PreferredDateSchema), required=True,
@@ -72,7 +73,9 @@ class BookingSchema(Schema):
     """A booking as its requester and staff see it."""
 
     id = Int(metadata={"description": "预约编号"})
-    client_id = Int(metadata={"description": "服务对象编号"})
+    client_id = Int(allow_none=True, metadata={"description": "服务对象编号；为尚未登记的申请人上门办理时为空"})
+    application_id = Int(allow_none=True, metadata={"description": "上门办理所为的申请编号；其他预约为空"})
+    person_name = fields.String(metadata={"description": "上门对象姓名（服务对象或申请人）"})
     township_id = Int(metadata={"description": "乡镇编号"})
     area_code = fields.String(metadata={"description": "所在村（居）区划代码"})
     kind = fields.String(metadata={"description": f"探访类型：{_KIND_HELP}"})

@@ -101,7 +101,7 @@ class PlanSchema(Schema):
 class ClientSummarySchema(Schema):
     """Who lives at a stop, masked."""
 
-    id = Int(metadata={"description": "服务对象编号"})
+    id = Int(allow_none=True, metadata={"description": "服务对象编号；为尚未登记的申请人上门办理时为空"})
     name = fields.String(metadata={"description": "姓名"})
     phone = fields.String(allow_none=True, metadata={"description": "电话（已脱敏）"})
     categories = fields.List(fields.String(), metadata={"description": "对象类别"})

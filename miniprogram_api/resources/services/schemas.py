@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
 from backend.commands.service_guide import EditServiceGuide
@@ -57,10 +59,24 @@ class WorkflowStageSchema(Schema):
 
     stage = fields.String(metadata={"description": "环节代码：acceptance 受理、verification 核查、deliberation 评议、public_notice 公示、approval 审批"})
     label = fields.String(metadata={"description": "环节名称"})
-    actor_role = fields.String(metadata={"description": "经办角色"})
+    actor_role = fields.String(metadata={"description": "经办角色（本环节办结；审批环节为批准）"})
+    reject_role = fields.String(metadata={"description": "本环节可作出不予批准决定的角色：township_staff 乡镇民政工作人员、city_admin 市民政局（协管员不能作出）"})
     level = fields.String(metadata={"description": "办理层级：village、township、county"})
     time_limit_days = Int(metadata={"description": "本环节时限（工作日；公示为自然日）"})
     description = fields.String(metadata={"description": "环节说明"})
+
+
+class UrgentTrackSchema(Schema):
+    """The urgent track (紧急救助程序) of a service that has one."""
+
+    label = fields.String(metadata={"description": "程序名称"})
+    time_limit_hours = Int(metadata={"description": "自提交起发放救助的时限（小时）"})
+    stages = fields.List(fields.String(), metadata={"description": "立即办理的环节（按顺序）"})
+    post_hoc_stages = fields.List(fields.String(), metadata={"description": "先行救助后事后补齐的环节"})
+    stage_time_limit_hours = fields.Dict(keys=fields.String(), values=Int(), metadata={"description": "各立即办理环节的时限（小时），超时即上报乡镇负责人"})
+    stage_roles = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "本程序中改由其办理的角色（如审批由乡镇先行救助）"})
+    description = fields.String(metadata={"description": "程序说明"})
+    causes = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "紧急原因：代码 → 名称，申请时选择其一"})
 
 
 class ServiceSchema(Schema):
@@ -83,6 +99,11 @@ class ServiceSchema(Schema):
     complaint_phone = fields.String(metadata={"description": "投诉电话"})
     re_review_interval_months = Int(allow_none=True, metadata={"description": "定期复核间隔（月）；一次性救助为空"})
     workflow_stages = fields.List(fields.Nested(WorkflowStageSchema), metadata={"description": "适用的办理环节（按顺序）"})
+    urgent_track = fields.Method("_urgent_track", metadata={"description": "紧急救助程序（仅临时救助有，其他为空）：时限、环节、紧急原因"})
+
+    def _urgent_track(self, entry: Any) -> dict[str, Any] | None:
+        track = entry["workflow"].get("urgent_track")
+        return UrgentTrackSchema().dump(track) if track else None
 
 
 class ServiceUpdateSchema(CommandSchema):

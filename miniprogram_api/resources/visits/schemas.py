@@ -65,7 +65,7 @@ class VisitSchema(Schema):
     """A visit record."""
 
     id = Int(metadata={"description": "探访记录编号"})
-    client_id = Int(metadata={"description": "服务对象编号"})
+    client_id = Int(allow_none=True, metadata={"description": "服务对象编号；为尚未登记的申请人上门办理时为空"})
     worker_id = Int(metadata={"description": "社工编号"})
     booking_id = Int(allow_none=True, metadata={"description": "预约编号"})
     care_visit_id = Int(allow_none=True, metadata={"description": "定期探访编号"})
