@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "clients.create": OFFICE | {Role.COORDINATOR},
     "clients.update": OFFICE,
     "clients.reveal": OFFICE,
+    "clients.call": frozenset({Role.SOCIAL_WORKER}),  # the phone of a client on one's round
     "audit.read": frozenset({Role.CITY_ADMIN}),
     "messages.read": EVERYONE,
     "subscriptions.create": frozenset({Role.RESIDENT}),
