@@ -14,7 +14,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from backend.config import Settings
-from console import bookings, city, desk, pages, plans, registry, session, worker
+from console import bookings, city, desk, pages, plans, registry, session, visits, worker
 
 csrf = CSRFProtect()
 
@@ -36,6 +36,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
-    for module in (desk, bookings, plans, registry, worker, city):
+    for module in (desk, bookings, plans, registry, worker, visits, city):
         module.register(blueprint)
     app.register_blueprint(blueprint)
