@@ -14,7 +14,20 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from backend.config import Settings
-from console import bookings, city, desk, pages, plans, registry, session, visits, worker
+from console import (
+    bookings,
+    bulletins,
+    city,
+    desk,
+    guide,
+    pages,
+    plans,
+    profiles,
+    registry,
+    session,
+    visits,
+    worker,
+)
 
 csrf = CSRFProtect()
 
@@ -36,6 +49,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
-    for module in (desk, bookings, plans, registry, worker, visits, city):
+    for module in (desk, bookings, plans, registry, worker, visits, city, bulletins, profiles,
+                   guide):
         module.register(blueprint)
     app.register_blueprint(blueprint)
