@@ -5,6 +5,7 @@ API's visit endpoints; a refusal is shown beside the form that caused it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, BinaryIO, cast
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from backend.commands.visits import CheckIn, CheckOut, MarkMissed
 from backend.db import db
 from backend.errors import DomainError, NotFound, ValidationFailed
+from backend.models import Visit
 from backend.models.clients import CLIENT_CATEGORIES
 from backend.models.visits import MISSED_REASONS, VISIT_SERVICES
 from backend.services import visits
@@ -36,6 +38,15 @@ def _target(form: Any) -> CheckIn:
             else CheckIn(care_visit_id=int(raw_id)))
 
 
+def _open_visit(target: CheckIn) -> Visit | None:
+    """One's visit of this stop still under way (a second tap, the back button)."""
+    query = visits.list_visits(actor=g.actor, worker_id=g.actor.id).where(
+        Visit.status == "in_progress")
+    if target.booking_id is not None:
+        return query.where(Visit.booking == target.booking_id).first()
+    return query.where(Visit.care_visit == target.care_visit_id).first()
+
+
 def check_in() -> ResponseReturnValue:
     """Arrive at a stop; then the visit's page, where it is recorded."""
     errors: forms.Errors = {}
@@ -44,10 +55,12 @@ def check_in() -> ResponseReturnValue:
     key = (f"booking:{target.booking_id}" if target.booking_id
            else f"care:{target.care_visit_id}")
     asked = forms.day(request.form.get("date"), errors)
+    if not errors and (open_visit := _open_visit(target)) is not None:
+        flash(f"{open_visit.client.name}的探访已签到，请继续填写记录", "info")
+        return redirect(url_for("console.worker_visit", visit_id=open_visit.id))
     if not errors:
         try:
-            visit = visits.check_in(CheckIn(target.booking_id, target.care_visit_id, lat, lng),
-                                    actor=g.actor)
+            visit = visits.check_in(replace(target, lat=lat, lng=lng), actor=g.actor)
         except DomainError as exc:
             if isinstance(exc, NotFound):
                 raise

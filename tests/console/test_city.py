@@ -164,6 +164,15 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_beside_the_field(signed_in:
     assert empty.status_code == 422 and "请选择要导入的" in empty.get_data(as_text=True)
 
 
+def test_an_import_whose_file_did_not_come_back_is_refused(signed_in: Any) -> None:
+    browser = signed_in("city-admin")
+    browser.get("/console/city/profiles")
+    response = browser.post("/console/city/profiles/import",
+                            {"content": "not base64!", "filename": "profiles.xlsx"})
+    assert response.status_code == 422 and "请重新选择文件检查" in response.get_data(as_text=True)
+    assert TownshipProfile.select().count() == 0
+
+
 def test_the_template_comes_with_the_townships_filled_in(signed_in: Any) -> None:
     response = signed_in("ts-a").client.get("/console/city/profiles/template.xlsx")
     sheet = load_workbook(io.BytesIO(response.data))["乡镇概况"]

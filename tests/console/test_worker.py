@@ -87,6 +87,35 @@ def test_checking_in_without_a_position_says_it_is_unknown(worker: Browser,
     assert "位置未知" in worker.get(response.headers["Location"]).get_data(as_text=True)
 
 
+def test_a_second_tap_on_check_in_goes_to_the_visit_under_way(
+        worker: Browser, todays_round: list[CareVisit]) -> None:
+    first = check_in(worker, todays_round[0])
+    again = check_in(worker, todays_round[0])
+    assert again.headers["Location"] == first.headers["Location"]
+    assert Visit.select().count() == 1
+
+
+def test_a_closed_booking_cannot_be_checked_in_and_says_why(
+        signed_in: Any, world: World, api: Any) -> None:
+    from tests.planning.conftest import approve_booking
+
+    day = working_day(2)
+    booking_id = approve_booking(api, "res-owner", world.clients["a1"].id, day, "morning")
+    publish_route(world.townships["a"], day, world.staff["sw-a1"],
+                  [("booking", booking_id, world.clients["a1"])])
+    browser = signed_in("sw-a1")
+    browser.get("/console/worker")
+    made = browser.post("/console/worker/check-in", {"source": "booking",
+                                                      "source_id": booking_id})
+    browser.get(made.headers["Location"])
+    browser.post(f"{made.headers['Location']}/missed", {"reason": "refused"})
+    browser.get("/console/worker")
+    again = browser.post("/console/worker/check-in", {"source": "booking",
+                                                       "source_id": booking_id,
+                                                       "date": day.isoformat()})
+    assert again.status_code == 409 and "尚未安排" in again.get_data(as_text=True)
+
+
 def test_a_bad_position_is_refused_beside_the_stop(worker: Browser,
                                                    todays_round: list[CareVisit]) -> None:
     response = check_in(worker, todays_round[0], lat="95", lng="113.7")
