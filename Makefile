@@ -28,12 +28,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy backend scheduler miniprogram_api notifications console
 
-## bench: the scheduler benchmark table (needs requirements-bench.txt), a city's day, API latency
+## bench: the scheduler benchmark table (needs requirements-bench.txt), a city's day, API and console latency
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m benchmarks.scheduler --quick
 	$(BIN)/python -m benchmarks.city
 	$(BIN)/python -m benchmarks.api
+	$(BIN)/python -m benchmarks.console
 
 clean:
 	rm -rf $(VENV) instance

@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # resident's own verified phone; residents also end their own links.
     "clients.link": OFFICE | {Role.COORDINATOR},
     "links.own": frozenset({Role.RESIDENT}),
+    "clients.call": frozenset({Role.SOCIAL_WORKER}),  # the phone of a client on one's round
     "audit.read": frozenset({Role.CITY_ADMIN}),
     "messages.read": EVERYONE,
     "subscriptions.create": frozenset({Role.RESIDENT}),

@@ -17,14 +17,18 @@ from backend.config import Settings
 from console import (
     applications,
     bookings,
+    bulletins,
     city,
     desk,
+    guide,
     notices,
     pages,
     plans,
+    profiles,
     receipts,
     registry,
     session,
+    visits,
     worker,
 )
 
@@ -44,11 +48,13 @@ def init_app(app: Flask, settings: Settings) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session it belongs to
         CONSOLE_IDLE=timedelta(minutes=int(settings.extra.get("console_idle_minutes", 30))),
+        # A checked profile file rides back with its confirmation as base64 text in the form.
+        MAX_FORM_MEMORY_SIZE=settings.max_upload_bytes * 4 // 3 + 64 * 1024,
     )
     csrf.init_app(app)
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
-    for module in (desk, applications, bookings, plans, registry, receipts, worker, city,
-                   notices):
+    for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
+                   city, bulletins, profiles, guide, notices):
         module.register(blueprint)
     app.register_blueprint(blueprint)

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
-from backend import audit, backup, demo, migrate, runtime
+from backend import audit, backup, demo, demo_routes, migrate, runtime
 from backend.db import db
 from fake_wechat import FakeWeChatServer
 
@@ -78,6 +78,10 @@ def demo_seed(reset: bool) -> None:
     """Build the demo city from its fixture (migrating first)."""
     summary = demo.seed_demo_city(reset=reset)
     click.echo(summary.describe())
+    with db.connection_context():
+        route = demo_routes.plan_demo_route()
+    if route is not None:
+        click.echo(route.describe())
 
 
 @demo_cli.command("serve")

@@ -7,6 +7,15 @@ from typing import Any
 
 from backend.commands import UNSET, Unset
 
+# What an edit may hold, checked at each edge (the API's schema, the console's form) before a
+# command is built: (shortest, longest) characters of a text, (fewest, most) items of a list.
+TEXT_LENGTHS = {"name": (1, 100), "short_name": (1, 50), "legal_basis": (1, 300),
+                "eligibility": (1, 500), "service_commitment": (1, 2000),
+                "complaint_phone": (3, 20), "material_code": (1, 40), "material_name": (1, 100)}
+LIST_LENGTHS = {"legal_basis": (1, 30), "eligibility": (1, 30), "procedure": (1, 20),
+                "materials": (1, 40)}
+TIME_LIMIT_DAYS = (1, 365)
+
 
 @dataclass(frozen=True)
 class EditServiceGuide:

@@ -240,6 +240,14 @@ class Visit(TimestampedModel):
     follow_up_needed = pw.BooleanField(default=False)
     missed_reason = pw.CharField(max_length=10, null=True)  # MISSED_REASONS
 
+    @property
+    def person_name(self) -> str:
+        """Whom the visit was for: the client, or the applicant of a doorstep visit."""
+        if self.client is not None:
+            return str(self.client.name)
+        assert self.booking is not None, "a visit without a client is a doorstep booking's"
+        return self.booking.person_name
+
 
 class VisitPhoto(BaseModel):
     """A photo taken at a visit: type sniffed from content, stored content-addressed."""

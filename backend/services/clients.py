@@ -193,13 +193,18 @@ def reveal_client_field(client_id: int, field: str, purpose: str, *, actor: Acto
         raise ValidationFailed("该字段不可查看明文", code="not_revealable")
     with db.atomic():
         client = get_scoped(Client, client_id, Client.area_code, actor)
-        token = getattr(client, REVEALABLE[field])
-        if not token:
-            raise NotFound("该字段未登记", code="field_empty")
-        value = runtime.vault().decrypt(token, context=_context(client.id, field))
-        PiiAccess.create(actor_kind=actor.kind, actor_id=actor.id, entity="client",
-                         entity_id=str(client.id), field=field, purpose=purpose,
-                         request_id=runtime.request_id(), created_at=utcnow())
+        return decrypt_logged(client, field, purpose, actor=actor)
+
+
+def decrypt_logged(client: Client, field: str, purpose: str, *, actor: Actor) -> str:
+    """One personal value of a client in clear, with its access-log row (callers check who)."""
+    token = getattr(client, REVEALABLE[field])
+    if not token:
+        raise NotFound("该字段未登记", code="field_empty")
+    value = runtime.vault().decrypt(token, context=_context(client.id, field))
+    PiiAccess.create(actor_kind=actor.kind, actor_id=actor.id, entity="client",
+                     entity_id=str(client.id), field=field, purpose=purpose,
+                     request_id=runtime.request_id(), created_at=utcnow())
     return value
 
 

@@ -6,7 +6,12 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from backend.commands.service_guide import EditServiceGuide
+from backend.commands.service_guide import (
+    LIST_LENGTHS,
+    TEXT_LENGTHS,
+    TIME_LIMIT_DAYS,
+    EditServiceGuide,
+)
 from miniprogram_api.extensions import CommandSchema, Int, Schema
 
 
@@ -21,8 +26,8 @@ class ProcedureStepSchema(Schema):
 class ServiceMaterialSchema(Schema):
     """One entry of the material list (材料目录)."""
 
-    code = fields.String(required=True, validate=validate.Length(1, 40), metadata={"description": "材料代码"})
-    name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"description": "材料名称"})
+    code = fields.String(required=True, validate=validate.Length(*TEXT_LENGTHS["material_code"]), metadata={"description": "材料代码"})
+    name = fields.String(required=True, validate=validate.Length(*TEXT_LENGTHS["material_name"]), metadata={"description": "材料名称"})
     required = fields.Boolean(required=True, metadata={"description": "是否必交"})
     note = fields.String(load_default="", metadata={"description": "说明"})
 
@@ -111,14 +116,14 @@ class ServiceUpdateSchema(CommandSchema):
 
     command = EditServiceGuide
 
-    name = fields.String(validate=validate.Length(1, 100), metadata={"description": "事项全称"})
-    short_name = fields.String(validate=validate.Length(1, 50), metadata={"description": "事项简称"})
-    legal_basis = fields.List(fields.String(validate=validate.Length(1, 300)), validate=validate.Length(1, 30), metadata={"description": "办理依据"})
-    eligibility = fields.List(fields.String(validate=validate.Length(1, 500)), validate=validate.Length(1, 30), metadata={"description": "申请条件"})
-    procedure = fields.List(fields.Nested(ProcedureStepSchema), validate=validate.Length(1, 20), metadata={"description": "办理程序"})
-    time_limit_days = Int(validate=validate.Range(1, 365), metadata={"description": "办理时限（工作日）"})
-    materials = fields.List(fields.Nested(ServiceMaterialSchema), validate=validate.Length(1, 40), metadata={"description": "材料目录（整体替换）"})
+    name = fields.String(validate=validate.Length(*TEXT_LENGTHS["name"]), metadata={"description": "事项全称"})
+    short_name = fields.String(validate=validate.Length(*TEXT_LENGTHS["short_name"]), metadata={"description": "事项简称"})
+    legal_basis = fields.List(fields.String(validate=validate.Length(*TEXT_LENGTHS["legal_basis"])), validate=validate.Length(*LIST_LENGTHS["legal_basis"]), metadata={"description": "办理依据"})
+    eligibility = fields.List(fields.String(validate=validate.Length(*TEXT_LENGTHS["eligibility"])), validate=validate.Length(*LIST_LENGTHS["eligibility"]), metadata={"description": "申请条件"})
+    procedure = fields.List(fields.Nested(ProcedureStepSchema), validate=validate.Length(*LIST_LENGTHS["procedure"]), metadata={"description": "办理程序"})
+    time_limit_days = Int(validate=validate.Range(*TIME_LIMIT_DAYS), metadata={"description": "办理时限（工作日）"})
+    materials = fields.List(fields.Nested(ServiceMaterialSchema), validate=validate.Length(*LIST_LENGTHS["materials"]), metadata={"description": "材料目录（整体替换）"})
     sample_form = fields.Nested(SampleFormSchema, metadata={"description": "申请表式样"})
     fee = fields.Nested(FeeSchema, metadata={"description": "是否收费"})
-    service_commitment = fields.String(validate=validate.Length(1, 2000), metadata={"description": "服务承诺"})
-    complaint_phone = fields.String(validate=validate.Length(3, 20), metadata={"description": "投诉电话"})
+    service_commitment = fields.String(validate=validate.Length(*TEXT_LENGTHS["service_commitment"]), metadata={"description": "服务承诺"})
+    complaint_phone = fields.String(validate=validate.Length(*TEXT_LENGTHS["complaint_phone"]), metadata={"description": "投诉电话"})

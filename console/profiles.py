@@ -1,0 +1,99 @@
+"""Importing township profiles (乡镇概况) from a spreadsheet: the file is checked first (a dry run
+that writes nothing) and its errors listed by sheet, row and column; only a clean file offers
+the button that imports it. The same service as the API's import, in two steps.
+
+The checked file rides back with the confirmation as a hidden field, so the import needs no
+server-side state between the two steps and is checked again in full before anything is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from typing import BinaryIO, cast
+
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+
+from backend import runtime
+from backend.errors import DomainError, ValidationFailed
+from backend.permissions import require
+from backend.services import profiles_import
+from backend.storage import read_limited
+from console import forms
+
+
+def _page(errors: forms.FormErrors | None = None,
+          report: profiles_import.ImportReport | None = None,
+          *, content: bytes = b"", filename: str = "", status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "console/city/profiles.html", errors=errors or {}, report=report, filename=filename,
+        content=base64.b64encode(content).decode("ascii") if report and report.valid else "",
+        limit_mb=runtime.settings().max_upload_bytes // (1024 * 1024)), status
+
+
+def import_page() -> ResponseReturnValue:
+    """The template downloads and the form to check a file."""
+    require(g.actor, "supervision.profiles.import")
+    return _page()
+
+
+def template(file_format: str) -> ResponseReturnValue:
+    """The import template with the actor's townships filled in."""
+    content, media_type, name = profiles_import.profile_template(file_format, actor=g.actor)
+    return send_file(io.BytesIO(content), mimetype=media_type, as_attachment=True,
+                     download_name=name, max_age=0)
+
+
+def check() -> ResponseReturnValue:
+    """Dry run: read every row, write nothing, list what is wrong where."""
+    require(g.actor, "supervision.profiles.import")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _page({"file": "请选择要导入的 Excel（.xlsx）或 CSV 文件"}, status=422)
+    try:
+        content = read_limited(cast(BinaryIO, upload.stream),
+                               runtime.settings().max_upload_bytes)
+        report = profiles_import.import_profiles(content, upload.filename, dry_run=True,
+                                                 actor=g.actor)
+    except DomainError as exc:
+        return _page({"file": exc.message}, status=forms.status_of(exc))
+    return _page(report=report, content=content, filename=upload.filename,
+                 status=200 if report.valid else 422)
+
+
+def confirm() -> ResponseReturnValue:
+    """Import the checked file; it is checked again, and written only if still clean."""
+    require(g.actor, "supervision.profiles.import")
+    filename = request.form.get("filename", "")
+    try:
+        content = base64.b64decode(request.form.get("content", ""), validate=True)
+    except (binascii.Error, ValueError):
+        content = b""
+    if not content:
+        return _page({"file": "导入内容已失效，请重新选择文件检查"}, status=422)
+    try:
+        report = profiles_import.import_profiles(content, filename, dry_run=False, actor=g.actor)
+    except ValidationFailed as exc:
+        rows = exc.errors.get("rows")
+        if not rows:
+            return _page({"file": exc.message}, status=422)
+        return _page(report=profiles_import.ImportReport(dry_run=True, errors=rows),
+                     filename=filename, status=422)
+    except DomainError as exc:
+        return _page({"file": exc.message}, status=forms.status_of(exc))
+    flash(f"已导入 {report.profiles} 份乡镇概况、{report.nursing_homes} 所养老院"
+          f"（{len(report.townships)} 个乡镇），已记入审计", "info")
+    return redirect(url_for("console.city_profiles"))
+
+
+def register(blueprint: Blueprint) -> None:
+    """The import page, its template, the check and the import."""
+    blueprint.add_url_rule("/city/profiles", "city_profiles", import_page)
+    blueprint.add_url_rule("/city/profiles/template.<any(xlsx, csv):file_format>",
+                           "city_profiles_template", template)
+    blueprint.add_url_rule("/city/profiles/check", "city_profiles_check", check,
+                           methods=["POST"])
+    blueprint.add_url_rule("/city/profiles/import", "city_profiles_import", confirm,
+                           methods=["POST"])
