@@ -133,7 +133,7 @@ def missed(visit_id: int) -> ResponseReturnValue:
 
 
 def add_photos(visit_id: int) -> ResponseReturnValue:
-    """More photos for one's visit record, during the visit or after it."""
+    """More photos for one's visit while it is under way (the backend refuses them after)."""
     photos = [f for f in request.files.getlist("more_photos") if f.filename]
     if not photos:
         return visit_page(visit_id, {"more_photos": "请先拍照或选择照片"}, 422)

@@ -96,10 +96,12 @@ def test_a_second_tap_on_check_in_goes_to_the_visit_under_way(
 
 
 def test_a_closed_booking_cannot_be_checked_in_and_says_why(
-        signed_in: Any, world: World, api: Any) -> None:
+        signed_in: Any, world: World, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.services import visit_rules
     from tests.planning.conftest import approve_booking
 
     day = working_day(2)
+    monkeypatch.setattr(visit_rules, "visit_day", lambda: day)  # the booked day has come
     booking_id = approve_booking(api, "res-owner", world.clients["a1"].id, day, "morning")
     publish_route(world.townships["a"], day, world.staff["sw-a1"],
                   [("booking", booking_id, world.clients["a1"])])
@@ -170,16 +172,21 @@ def test_a_missed_visit_needs_its_reason(worker: Browser,
     assert "未遇：不在家" in day and "再次签到" in day  # a care visit stays due
 
 
-def test_photos_can_be_added_after_the_visit(worker: Browser,
-                                             todays_round: list[CareVisit]) -> None:
+def test_photos_are_added_during_the_visit_and_refused_after(
+        worker: Browser, todays_round: list[CareVisit]) -> None:
+    # Issue 20's visit rule: photos are taken at the door, while checked in.
     visit_url = check_in(worker, todays_round[0]).headers["Location"]
     worker.get(visit_url)
+    during = worker.client.post(f"{visit_url}/photos", data={
+        "csrf_token": worker.token, "more_photos": (io.BytesIO(JPEG), "door.jpg")},
+        content_type="multipart/form-data")
+    assert during.status_code == 302 and VisitPhoto.select().count() == 1
     worker.post(f"{visit_url}/record", {"services": "counselling"})
     worker.get(visit_url)
     added = worker.client.post(f"{visit_url}/photos", data={
         "csrf_token": worker.token, "more_photos": (io.BytesIO(JPEG), "later.jpg")},
         content_type="multipart/form-data")
-    assert added.status_code == 302 and VisitPhoto.select().count() == 1
+    assert added.status_code == 409 and VisitPhoto.select().count() == 1
 
 
 def test_calling_a_client_on_the_round_reveals_the_number_once(worker: Browser,
