@@ -48,10 +48,10 @@ class FailedJobs(MethodView):
 class FailedJobRetry(MethodView):
     """One failed job, retried."""
 
-    @blp.permission("operations.manage", errors=(404, 503))
+    @blp.permission("operations.manage", errors=(404, 409, 422, 503))
     @blp.response(200, RetriedJobSchema)
     def post(self, job_id: str) -> Any:
-        """Put a failed job back on its queue (重试任务)."""
+        """Run a failed job again; a plan's job puts its plan back in the queue (重试任务)."""
         return operations.retry_failed_job(job_id, actor=g.actor)
 
 
