@@ -61,6 +61,9 @@ class Route:
 
 DEFAULT_ROUTE = Route(jobs.process_outbox_event, NOTIFICATIONS_QUEUE, retry=EVENT_RETRY)
 ROUTES: dict[str, Route] = {
+    # Staff's resend of one delivery: the send, retried like any other while WeChat is busy.
+    "delivery.resend_requested": Route(jobs.resend_delivery, NOTIFICATIONS_QUEUE,
+                                       retry=EVENT_RETRY),
     # A plan is computed once; a failed one is re-planned by staff, never retried behind them.
     # If its job dies without saying so, the failure callback marks the plan failed.
     "plan.requested": Route(jobs.plan_requested, PLANNING_QUEUE,
