@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
-from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
+from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, Versioned, utcnow
 from backend.models.clients import Client
 from backend.models.geography import Township
 
@@ -120,7 +120,7 @@ class VisitCapacity(BaseModel):
         constraints = (pw.Check("used >= 0"), pw.Check("used <= capacity"))
 
 
-class Booking(TimestampedModel):
+class Booking(TimestampedModel, Versioned):
     """A request for a home visit to a client, and what the township decided about it."""
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker

@@ -228,7 +228,8 @@ def _own_open_visit(visit_id: int, actor: Actor) -> Visit:
 
 def _close_source(visit: Visit, booking_status: str, when: datetime) -> None:
     if visit.booking_id:
-        (Booking.update(status=booking_status, active_key=None, updated_at=when)
+        (Booking.update(status=booking_status, active_key=None, updated_at=when,
+                        version=Booking.version + 1)
          .where(Booking.id == visit.booking_id).execute())
     if visit.care_visit is not None and booking_status == "done":
         care_plans.mark_care_visit_done(visit.care_visit, when)
@@ -255,7 +256,8 @@ def check_out(visit_id: int, cmd: CheckOut, *, actor: Actor) -> Visit:
         visit.save()
         _close_source(visit, "done", now)
         # Continuity: the worker who last visited is the client's usual worker from now on.
-        Client.update(usual_worker=actor.id).where(Client.id == visit.client_id).execute()
+        Client.update(usual_worker=actor.id, version=Client.version + 1).where(
+            Client.id == visit.client_id).execute()
         audit.record(actor=actor, action="visit.check_out", entity="visit", entity_id=visit.id,
                      changes={"status": ["in_progress", "completed"],
                               "services": [None, visit.services]})

@@ -38,6 +38,7 @@ from backend.services.applications._shared import (
 )
 from backend.services.applications.re_review import grant_benefit
 from backend.unit_of_work import unit_of_work
+from backend.versions import ExpectedVersions, hold_version
 
 # Stages in which the office may still ask for missing materials (补正).
 SUPPLEMENT_STAGES = ("acceptance", "verification")
@@ -49,17 +50,20 @@ _RESOLVES_OBJECTIONS = (Role.TOWNSHIP_STAFF,)
 
 @contextmanager
 def _move(application_id: int, action: str, *, actor: Actor, topic: str, reason: str,
+          expected_versions: ExpectedVersions = None,
           statuses: tuple[ApplicationStatus, ...] = _IN_REVIEW,
           roles: tuple[Role, ...] | None = None) -> Iterator[tuple[Application, workflows.Stage]]:
     """Guard a move, let the verb make it, then save it with its audit row and outbox event.
 
-    The guard checks, in this order: permission and scope, the application's status, and that
-    the actor's role holds the stage (or is one of ``roles``, for objections). ``topic`` is what
-    the notifications package listens for (notifications/templates.py documents them).
+    The guard checks, in this order: permission and scope, the version the actor decided from
+    (when named), the application's status, and that the actor's role holds the stage (or is
+    one of ``roles``, for objections). ``topic`` is what the notifications package listens for
+    (notifications/templates.py documents them).
     """
     require(actor, "applications.transition")
     with db.atomic():
         application = get_scoped(Application, application_id, Application.area_code, actor)
+        hold_version(application, expected_versions)
         if application.status not in statuses:
             label = ("待补正" if application.status == ApplicationStatus.SUPPLEMENT
                      else "已办结或未提交")
@@ -99,11 +103,12 @@ def _check_notice_over(application: Application) -> None:
         raise Conflict("公示期间有未处理的异议，处理后方可继续", code="objections_unresolved")
 
 
-def advance_application(application_id: int, command: AdvanceApplication, *,
-                        actor: Actor) -> Application:
+def advance_application(application_id: int, command: AdvanceApplication, *, actor: Actor,
+                        expected_versions: ExpectedVersions = None) -> Application:
     """Close the current stage and hand the application to the next one (本环节办结)."""
     with _move(application_id, "advance", actor=actor, topic="application.stage_changed",
-               reason=command.comment) as (application, stage):
+               reason=command.comment, expected_versions=expected_versions
+               ) as (application, stage):
         following = workflow_of(application).after(stage.stage)
         if following is None:
             raise Conflict("已到审批环节，请选择批准或不予批准", code="use_approve_or_reject")
@@ -114,12 +119,12 @@ def advance_application(application_id: int, command: AdvanceApplication, *,
     return application
 
 
-def request_supplement(application_id: int, command: RequestSupplement, *,
-                       actor: Actor) -> Application:
+def request_supplement(application_id: int, command: RequestSupplement, *, actor: Actor,
+                       expected_versions: ExpectedVersions = None) -> Application:
     """Return the application for the listed materials (补正); its clock pauses until then."""
     with _move(application_id, "supplement", actor=actor,
-               topic="application.supplement_requested",
-               reason=command.comment) as (application, stage):
+               topic="application.supplement_requested", reason=command.comment,
+               expected_versions=expected_versions) as (application, stage):
         if stage.stage not in SUPPLEMENT_STAGES:
             raise Conflict(f"{stage.label}环节不能退回补正", code="supplement_not_allowed")
         codes = list(command.missing_materials)
@@ -139,12 +144,13 @@ def request_supplement(application_id: int, command: RequestSupplement, *,
     return application
 
 
-def reject_application(application_id: int, command: RejectApplication, *,
-                       actor: Actor) -> Application:
+def reject_application(application_id: int, command: RejectApplication, *, actor: Actor,
+                       expected_versions: ExpectedVersions = None) -> Application:
     """Refuse the application (不予批准) with the reason the applicant reads; also during 补正."""
     with _move(application_id, "reject", actor=actor, topic="application.decided",
-               reason=command.reason, statuses=(ApplicationStatus.IN_REVIEW,
-                                                ApplicationStatus.SUPPLEMENT)) as (application, _):
+               reason=command.reason, expected_versions=expected_versions,
+               statuses=(ApplicationStatus.IN_REVIEW, ApplicationStatus.SUPPLEMENT)
+               ) as (application, _):
         reason = command.reason.strip()
         if not reason:
             raise ValidationFailed("不予批准须写明理由", code="reason_required",
@@ -165,11 +171,12 @@ def _check_outcome(application: Application, command: ApproveApplication) -> Non
         raise ValidationFailed("只有复核有结果选项", code="unexpected_outcome")
 
 
-def approve_application(application_id: int, command: ApproveApplication, *,
-                        actor: Actor) -> Application:
+def approve_application(application_id: int, command: ApproveApplication, *, actor: Actor,
+                        expected_versions: ExpectedVersions = None) -> Application:
     """Approve at the approval stage (审批): the applicant becomes a client with the benefit."""
     with _move(application_id, "approve", actor=actor, topic="application.decided",
-               reason=command.comment) as (application, stage):
+               reason=command.comment, expected_versions=expected_versions
+               ) as (application, stage):
         if stage.stage != "approval":
             raise Conflict(f"当前为{stage.label}环节，尚不能审批", code="not_at_approval")
         if _open_objections(application):
@@ -184,11 +191,12 @@ def approve_application(application_id: int, command: ApproveApplication, *,
     return application
 
 
-def record_objection(application_id: int, command: RecordObjection, *,
-                     actor: Actor) -> Application:
+def record_objection(application_id: int, command: RecordObjection, *, actor: Actor,
+                     expected_versions: ExpectedVersions = None) -> Application:
     """Record an objection raised during the public notice (公示); approval waits for it."""
     with _move(application_id, "record_objection", actor=actor,
                topic="application.objection_recorded", reason=command.content,
+               expected_versions=expected_versions,
                roles=_RECORDS_OBJECTIONS) as (application, stage):
         if stage.stage != "public_notice":
             raise Conflict("只有公示期间可以登记异议", code="not_in_public_notice")
@@ -203,11 +211,12 @@ def record_objection(application_id: int, command: RecordObjection, *,
     return application
 
 
-def resolve_objection(application_id: int, command: ResolveObjection, *,
-                      actor: Actor) -> Application:
+def resolve_objection(application_id: int, command: ResolveObjection, *, actor: Actor,
+                      expected_versions: ExpectedVersions = None) -> Application:
     """Resolve an objection with what was found, so the application may move on."""
     with _move(application_id, "resolve_objection", actor=actor,
                topic="application.objection_resolved", reason=command.resolution,
+               expected_versions=expected_versions,
                roles=_RESOLVES_OBJECTIONS) as (application, _):
         objection = PublicNoticeObjection.get_or_none(
             PublicNoticeObjection.id == command.objection_id,
