@@ -4,8 +4,11 @@ A record staff edit side by side (a client, an application, a booking, a service
 answers with a strong ETag naming its version, ``"client-12-v3"``. An edit — a PATCH, a
 workflow transition, a booking decision — may send it back in ``If-Match``; if the record has
 changed since, the answer is 412 ``precondition_failed`` and nothing is written. Without
-``If-Match`` the edit applies to whatever is there, as before. A GET with ``If-None-Match``
-naming the current ETag answers 304.
+``If-Match`` the edit applies to whatever is there, as before.
+
+The tag validates edits, not caches: no 304 for ``If-None-Match``, because these answers also
+carry values derived outside the row (an application's ``overdue``, the guide's names, who is
+looking decides the masking) that change without a new version.
 
 Why not flask-smorest's own ``blp.etag`` / ``check_etag``: it hashes the serialised answer
 (so checking an edit means reading and dumping the record first), it demands ``If-Match`` on
@@ -23,7 +26,7 @@ from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
-from flask import Response, request
+from flask import request
 from werkzeug.http import quote_etag
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -31,10 +34,6 @@ IF_MATCH = {
     "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
     "description": "可选。读取时得到的 ETag（如 \"client-12-v3\"）；若记录此后已被他人修改，"
                    "返回 412 precondition_failed 且不作任何更改。不传则直接修改（后写入者为准）",
-}
-IF_NONE_MATCH = {
-    "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
-    "description": "可选。上次读取的 ETag；记录未变时返回 304，不含正文",
 }
 ETAG_HEADER = {"description": "记录当前版本的强 ETag，修改时放入 If-Match 以免覆盖他人的修改",
                "schema": {"type": "string"}}
@@ -67,10 +66,10 @@ def _field(result: Any, name: str) -> Any:
 
 
 def versioned(kind: str, key: str = "id") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Answer with the returned record's ETag (304 to a matching If-None-Match on a GET).
+    """Answer with the returned record's ETag.
 
-    Goes right above the view, under ``@blp.response``; documents the ETag header and the
-    optional If-Match (edits) or If-None-Match (reads) on the operation.
+    Goes right above the view, under ``@blp.response``; documents the ETag header, and on an
+    edit the optional If-Match.
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -78,10 +77,7 @@ def versioned(kind: str, key: str = "id") -> Callable[[Callable[..., Any]], Call
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             result = view(*args, **kwargs)
             etag = tag(kind, _field(result, key), _field(result, "version"))
-            headers = {"ETag": quote_etag(etag)}
-            if request.method in SAFE_METHODS and request.if_none_match.contains(etag):
-                return Response(status=304, headers=headers)
-            return result, headers
+            return result, {"ETag": quote_etag(etag)}
 
         wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))  # type: ignore[attr-defined]
         wrapper._apidoc["versioned"] = kind  # type: ignore[attr-defined]
@@ -92,15 +88,11 @@ def versioned(kind: str, key: str = "id") -> Callable[[Callable[..., Any]], Call
 
 def prepare_doc(doc: dict[str, Any], doc_info: dict[str, Any], *, method: str,
                 **kwargs: Any) -> dict[str, Any]:
-    """flask-smorest doc callback: the ETag header and the conditional request headers."""
+    """flask-smorest doc callback: the ETag header, and If-Match on edits."""
     if not doc_info.get("versioned"):
         return doc
     for status in doc_info.get("success_status_codes", []):
         doc["responses"][status].setdefault("headers", {})["ETag"] = ETAG_HEADER
-    if method.upper() in SAFE_METHODS:
-        doc.setdefault("parameters", []).append(IF_NONE_MATCH)
-        doc["responses"][304] = {"description": "未修改：If-None-Match 与当前 ETag 相同",
-                                   "headers": {"ETag": ETAG_HEADER}}
-    else:
+    if method.upper() not in SAFE_METHODS:
         doc.setdefault("parameters", []).append(IF_MATCH)
     return doc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections import Counter
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from flask import Flask
 
 from backend.models import AuditEntry, Client, OutboxEvent, StaffAccount
+from tests.applications.conftest import PNG
 from tests.conftest import Api
 from tests.factories import id_number
 from tests.visits.conftest import booking_body, working_day
@@ -87,16 +89,6 @@ def test_if_match_names_this_record_strongly_or_nothing(api: Api) -> None:
     assert either.status_code == 200
 
 
-def test_a_read_with_the_current_etag_answers_304(api: Api) -> None:
-    path = _client_path(api)
-    etag = api.get(path, "ts-a").headers["ETag"]
-    unchanged = api.get(path, "ts-a", headers={"If-None-Match": etag})
-    assert (unchanged.status_code, unchanged.data, unchanged.headers["ETag"]) == (304, b"", etag)
-    api.patch(path, "ts-a", json={"notes": "改过"})
-    changed = api.get(path, "ts-a", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.headers["ETag"] != etag
-
-
 def test_eight_clerks_saving_from_the_same_version_at_once_one_wins(
     app: Flask, api: Api
 ) -> None:
@@ -150,6 +142,18 @@ def test_a_transition_decided_from_a_stale_application_is_refused(api: Api) -> N
     assert api.get(f"/api/v1/applications/{app_id}", "ts-a").json["status"] == "in_review"
 
 
+def test_an_upload_after_the_read_makes_a_decision_from_it_stale(api: Api) -> None:
+    app_id = _filed(api)
+    seen = api.get(f"/api/v1/applications/{app_id}", "ts-a").headers["ETag"]
+    uploaded = api.post(f"/api/v1/applications/{app_id}/materials?material_code=id_card",
+                        "res-owner", data={"file": (io.BytesIO(PNG), "id.png")},
+                        content_type="multipart/form-data")
+    assert uploaded.status_code == 201, uploaded.json
+    stale = api.post(f"/api/v1/applications/{app_id}/transitions", "ts-a",
+                     json={"action": "advance"}, headers={"If-Match": seen})
+    assert stale.status_code == 412
+
+
 def test_a_booking_decided_from_a_stale_read_is_refused(api: Api) -> None:
     booked = api.post("/api/v1/bookings", "res-owner",
                       json=booking_body(api.world.clients["a1"].id, working_day(2)))
@@ -181,7 +185,7 @@ def test_the_api_docs_say_if_match_is_optional_and_what_412_means(api: Api) -> N
     assert (if_match["in"], if_match["required"]) == ("header", False)
     assert "412" in patch["responses"] and "ETag" in patch["responses"]["200"]["headers"]
     get = spec["paths"]["/api/v1/clients/{client_id}"]["get"]
-    assert "ETag" in get["responses"]["200"]["headers"] and "304" in get["responses"]
+    assert "ETag" in get["responses"]["200"]["headers"]
     for path, method in (("/api/v1/applications/{application_id}/transitions", "post"),
                          ("/api/v1/bookings/{booking_id}/decision", "post"),
                          ("/api/v1/services/{code}", "patch")):
