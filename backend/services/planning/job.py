@@ -38,7 +38,7 @@ def mark_failed(plan: Plan, message: str, code: str, actor: Actor) -> None:
     plan.touch()
     plan.save()
     audit.record(actor=actor, action="plan.failed", entity="plan", entity_id=plan.id,
-                 changes={"status": [before, "failed"]}, reason=code)
+                 changes={"status": [before, "failed"]}, reason=code, area_code=plan.area_code)
     outbox.emit("plan.failed", plan_id=plan.id, township_id=plan.township_id)
 
 

@@ -45,9 +45,10 @@ def fail_overrun_plans(*, actor: Actor, now: datetime | None = None) -> int:
     minutes = round(OVERRUN_AFTER.total_seconds() / 60)
     failed = 0
     with db.atomic():
-        overrun = Plan.select().where((Plan.status == "running") & (
-            Plan.started_at.is_null(False) & (Plan.started_at < limit)
-            | Plan.started_at.is_null() & (Plan.updated_at < limit)))
+        started_long_ago = Plan.started_at.is_null(False) & (Plan.started_at < limit)
+        untouched_long = Plan.started_at.is_null() & (Plan.updated_at < limit)
+        overrun = Plan.select().where((Plan.status == "running")
+                                      & (started_long_ago | untouched_long))
         for plan in overrun:
             mark_failed(plan, f"排线计算超过 {minutes} 分钟仍未完成，任务已丢失，请重新排线",
                         "overrun", actor)
