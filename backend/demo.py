@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from backend import audit, demo_files, migrate, pii, standards
+from backend import audit, demo_files, migrate, outbox, pii, standards
 from backend.commands.applications import AdvanceApplication, FileApplication, ProxyFiling
 from backend.commands.bookings import ApproveBooking, PreferredDate, RequestBooking
 from backend.commands.clients import CategoryEntry, RegisterClient
@@ -28,6 +28,8 @@ from backend.models import (
     City,
     Client,
     ClientContact,
+    MessageDelivery,
+    OutboxEvent,
     Resident,
     ServiceStation,
     StaffAccount,
@@ -37,7 +39,15 @@ from backend.models import (
 )
 from backend.models.clients import SPECIAL_CARE_SUBTYPES
 from backend.permissions import SYSTEM
-from backend.services import applications, auth, bookings, care_plans, clients, materials
+from backend.services import (
+    applications,
+    auth,
+    bookings,
+    care_plans,
+    clients,
+    materials,
+    messages,
+)
 from backend.services.auth import hash_password
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "demo_city.json"
@@ -184,6 +194,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
             _seed_casework(people, today)
             seed_window_intake(people, DEMO_RESIDENT_OPENIDS[0])
             seed_resident_paths(people.name, people.id_number)
+            _seed_interrupted_send()
     summary.logins = demo_logins()
     return summary
 
@@ -364,6 +375,34 @@ def _seed_residents() -> None:
                                             StaffAccount.area_code == client.area_code[:9])
             ClientContact.create(resident=resident, client=client, relation="self",
                                  method="in_person", verified_by=head)
+
+
+def _seed_interrupted_send() -> None:
+    """The first demo resident's booking approval, whose WeChat send a crashed worker left
+    ``unknown``: the city's operations view shows it with a resend; the inbox already has it.
+
+    The same calls a worker makes: file the notice, claim the send (and a credit) and die
+    before WeChat answers; the job run again finds it half-done. One credit is left for the
+    resend.
+    """
+    resident = Resident.get_or_none(Resident.openid == DEMO_RESIDENT_OPENIDS[0])
+    if resident is None or not outbox.has_handlers("booking.approved"):
+        return  # notifications are not wired (a bare seed): no notices to file
+    linked = {c.client_id for c in ClientContact.select().where(ClientContact.resident == resident)}
+    event = next((e for e in OutboxEvent.select().where(OutboxEvent.topic == "booking.approved")
+                  .order_by(OutboxEvent.id) if e.payload["client_id"] in linked), None)
+    if event is None:
+        return
+    outbox.process_event(event.id)
+    delivery = MessageDelivery.get_or_none(MessageDelivery.event_id == event.id)
+    if delivery is None:
+        return
+    as_resident = auth.actor_for("resident", resident.id)
+    for _ in range(2):  # the send that was lost, and the resend
+        messages.record_subscriptions({delivery.template_id: delivery.template_key},
+                                      actor=as_resident)
+    messages.claim_delivery(delivery.id)
+    messages.claim_delivery(delivery.id)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

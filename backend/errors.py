@@ -62,6 +62,13 @@ class Conflict(DomainError):
     message = "与当前状态冲突"
 
 
+class PreconditionFailed(DomainError):
+    """The record changed since the version the caller edited from (HTTP 412)."""
+
+    code = "precondition_failed"
+    message = "该记录已被他人修改，请刷新后在最新内容上重新操作"
+
+
 class PayloadTooLarge(DomainError):
     """An upload exceeds its size limit (HTTP 413)."""
 

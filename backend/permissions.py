@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "operations.read": frozenset({Role.CITY_ADMIN}),
     "operations.manage": frozenset({Role.CITY_ADMIN}),
     "deliveries.read": OFFICE,
+    "deliveries.resend": frozenset({Role.CITY_ADMIN}),
     "supervision.read": OFFICE,
     "supervision.generate": frozenset({Role.CITY_ADMIN}),
     "supervision.profiles.import": OFFICE,
@@ -74,6 +75,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plans.read": STAFF - {Role.COORDINATOR},
     "plans.adjust": OFFICE,
     "plans.city": frozenset({Role.CITY_ADMIN}),
+    "plans.recover": frozenset(),  # the periodic sweep only (the system actor)
     "route.read": frozenset({Role.SOCIAL_WORKER}),
 }
 

@@ -30,7 +30,8 @@ def plan_next_day(township_id: int | None = None, day: date | str | None = None)
     day = day or care_plans.local_today() + timedelta(days=1)
     if township_id is None:
         with unit_of_work(actor=SYSTEM):
-            return len(planning.plan_city_day(day, actor=SYSTEM))
+            city = planning.plan_city_day(day, actor=SYSTEM)
+        return sum(township.queued_now for township in city.townships)
     try:
         with unit_of_work(actor=SYSTEM):
             planning.request_plan(township_id, day, actor=SYSTEM)
@@ -38,3 +39,9 @@ def plan_next_day(township_id: int | None = None, day: date | str | None = None)
         _log.info("township %s is already being planned for %s", township_id, day)
         return 0
     return 1
+
+
+def fail_overrun_plans() -> int:
+    """Every minute: plans still computing past any job's time budget are marked failed."""
+    with unit_of_work(actor=SYSTEM):
+        return planning.fail_overrun_plans(actor=SYSTEM)

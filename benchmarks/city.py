@@ -87,9 +87,9 @@ def run(rq_workers: int, database_url: str | None, redis_url: str | None) -> str
     demo.seed_demo_city(reset=bool(database_url))
     day = _planning_day()
     started = time.perf_counter()
-    plans = planning.plan_city_day(day, actor=SYSTEM)
+    city = planning.plan_city_day(day, actor=SYSTEM)
     workers = _start_workers(rq_workers, instance, url, redis_url or "") if rq_workers else []
-    ids = [p.id for p in plans]
+    ids = [t.plan.id for t in city.townships if t.queued_now and t.plan is not None]
     while Plan.select().where(Plan.id.in_(ids), Plan.status.in_(("queued", "running"))).exists():
         if workers and all(w.poll() is not None for w in workers):
             break  # the workers stopped with plans left: reported below as not done

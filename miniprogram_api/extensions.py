@@ -21,7 +21,7 @@ from flask_smorest.pagination import Page
 from werkzeug.routing import IntegerConverter
 
 from backend.permissions import PERMISSIONS, PUBLIC, require
-from miniprogram_api import validation_messages
+from miniprogram_api import etags, validation_messages
 from miniprogram_api.errors import ERROR_DESCRIPTIONS, ErrorSchema
 
 # marshmallow copies a field class's messages into each field when the field is built, and our
@@ -174,6 +174,14 @@ class PeeweePage(Page):
 
 class Blueprint(flask_smorest.Blueprint):
     """A blueprint whose views each declare their permission and their error statuses."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(etags.prepare_doc)
+
+    def versioned(self, kind: str, key: str = "id") -> Callable[..., Any]:
+        """Answer with the record's version as its ETag; document If-Match (see ``etags``)."""
+        return etags.versioned(kind, key)
 
     def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
         """As flask-smorest's, but a misspelt query parameter is a 422, not silently ignored."""

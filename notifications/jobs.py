@@ -72,6 +72,18 @@ def send_all(delivery_ids: list[int]) -> None:
 
 
 @job
+def resend_delivery(event_id: int) -> str:
+    """Send again the subscribe message staff asked to resend (``delivery.resend_requested``)."""
+    event = OutboxEvent.get_or_none(OutboxEvent.id == event_id)
+    if event is None or event.status == outbox.EventStatus.DONE:
+        return "skipped"
+    send_all([event.payload["delivery_id"]])  # busy WeChat: SendLater, RQ retries the job
+    with unit_of_work():
+        outbox.mark_done(OutboxEvent.get_by_id(event_id))
+    return "resent"
+
+
+@job
 def plan_requested(event_id: int) -> str:
     """Compute the plan a ``plan.requested`` event asked for; answer done, failed or skipped."""
     event = OutboxEvent.get_or_none(OutboxEvent.id == event_id)

@@ -107,6 +107,8 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("outbox-sweep", sweep_outbox, "把待发送或丢失的事件重新入队", interval=60,
                 queue=NOTIFICATIONS_QUEUE),
+    PeriodicJob("plans-overrun", tasks.fail_overrun_plans, "把超过时限仍在计算的排线标为失败",
+                cron="* * * * *"),
     PeriodicJob("retry-sends", send_pending_deliveries, "重试因微信繁忙而推迟的订阅消息",
                 interval=300, queue=NOTIFICATIONS_QUEUE),
     PeriodicJob("visit-reminders", emit_visit_reminders, "上门前一天提醒居民",

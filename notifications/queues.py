@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
@@ -65,12 +67,23 @@ class RQJobQueues:
 
     def requeue_failed(self, job_id: str) -> str | None:
         """Put a failed job back on its queue; None unless it is in a failed registry."""
+        return self._failed(job_id, lambda job, registry: registry.requeue(job_id))
+
+    def has_failed(self, job_id: str) -> bool:
+        """Whether a job with this id is in a failed registry."""
+        return self._failed(job_id, lambda job, registry: None) is not None
+
+    def discard_failed(self, job_id: str) -> str | None:
+        """Delete a failed job, so one with its id can be queued afresh; None unless it failed."""
+        return self._failed(job_id, lambda job, registry: job.delete())
+
+    def _failed(self, job_id: str, act: Callable[[Job, FailedJobRegistry], object]) -> str | None:
         try:
             job = Job.fetch(job_id, connection=self.redis)
             registry = FailedJobRegistry(job.origin, connection=self.redis)
             if job_id not in registry.get_job_ids():
                 return None
-            registry.requeue(job_id)
+            act(job, registry)
         except (NoSuchJobError, InvalidJobOperation):
             return None
         except RedisError:

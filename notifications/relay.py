@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from redis import Redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 
@@ -27,7 +27,7 @@ from backend.models import OutboxEvent, utcnow
 from backend.outbox import EventStatus
 from backend.services.planning import JOB_TIMEOUT_S, plan_job_id
 from backend.unit_of_work import scope
-from notifications import jobs
+from notifications import failures, jobs
 from notifications.context import REDIS_DOWN
 from notifications.logs import job_logger
 
@@ -55,14 +55,20 @@ class Route:
     job_id: Callable[[OutboxEvent], str] = event_job_id
     retry: Retry | None = None
     timeout: int | None = None
+    # Called by RQ when the job dies (raised, timed out, horse killed, worker lost).
+    on_failure: Callable[..., Any] | None = None
 
 
 DEFAULT_ROUTE = Route(jobs.process_outbox_event, NOTIFICATIONS_QUEUE, retry=EVENT_RETRY)
 ROUTES: dict[str, Route] = {
+    # Staff's resend of one delivery: the send, retried like any other while WeChat is busy.
+    "delivery.resend_requested": Route(jobs.resend_delivery, NOTIFICATIONS_QUEUE,
+                                       retry=EVENT_RETRY),
     # A plan is computed once; a failed one is re-planned by staff, never retried behind them.
+    # If its job dies without saying so, the failure callback marks the plan failed.
     "plan.requested": Route(jobs.plan_requested, PLANNING_QUEUE,
                             job_id=lambda event: plan_job_id(event.payload["plan_id"]),
-                            timeout=JOB_TIMEOUT_S),
+                            timeout=JOB_TIMEOUT_S, on_failure=failures.plan_job_failed),
 }
 
 
@@ -102,6 +108,7 @@ class RQRelay:
                 Queue(route.queue, connection=self.redis).enqueue(
                     route.job, args=(event.id,), job_id=route.job_id(event), unique=True,
                     retry=route.retry, job_timeout=route.timeout,
+                    on_failure=Callback(route.on_failure) if route.on_failure else None,
                     description=f"{event.topic} (outbox event {event.id})")
             except DuplicateJobError:
                 pass  # already queued by someone else: that is the point of the job id

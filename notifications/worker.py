@@ -20,6 +20,7 @@ from backend.db import open_database
 from notifications import install
 from notifications.context import REDIS_DOWN
 from notifications.cron import build_scheduler
+from notifications.failures import TimeLimit, horse_killed
 from notifications.relay import QUEUES
 
 _log = logging.getLogger("notifications.worker")
@@ -75,7 +76,7 @@ def work_until_told_to_stop(worker_class: type[Worker] | type[SimpleWorker], que
     wait = REDIS_RETRY_FIRST_S
     while True:
         try:
-            worker_class(queues, connection=redis).work(burst=burst, with_scheduler=True)
+            make_worker(worker_class, queues, redis).work(burst=burst, with_scheduler=True)
             return
         except REDIS_DOWN as exc:
             _log.warning("Redis went away (%s); working again once it answers",
@@ -85,6 +86,18 @@ def work_until_told_to_stop(worker_class: type[Worker] | type[SimpleWorker], que
             wait = min(wait * 2, REDIS_RETRY_MAX_S)
         wait = REDIS_RETRY_FIRST_S
         _log.info("Redis answers again; starting a fresh worker")
+
+
+def make_worker(worker_class: type[Worker] | type[SimpleWorker], queues: list[str],
+                redis: Redis) -> Worker | SimpleWorker:
+    """An RQ worker that reports every way a job can die to the job's failure callback.
+
+    Its time limit raises a ``TimeoutError`` the domain recognises, and a killed work horse runs
+    the job's failure callback (RQ itself only runs it when the job raises or is abandoned).
+    """
+    worker = worker_class(queues, connection=redis, work_horse_killed_handler=horse_killed)
+    worker.death_penalty_class = TimeLimit
+    return worker
 
 
 def _redis_answers(redis: Redis) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
-from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
+from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, Versioned, utcnow
 from backend.models.clients import Client
 from backend.models.geography import Village
 
@@ -56,7 +56,7 @@ class ReReviewOutcome(Labelled):
 RE_REVIEW_OUTCOMES = ReReviewOutcome.labels()
 
 
-class ServiceGuideEdit(BaseModel):
+class ServiceGuideEdit(Versioned):
     """A city's edits to a service's published guide, laid over the shipped fixture."""
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
@@ -68,7 +68,7 @@ class ServiceGuideEdit(BaseModel):
     updated_by = pw.ForeignKeyField(StaffAccount, null=True, on_delete="SET NULL")
 
 
-class Application(TimestampedModel):
+class Application(TimestampedModel, Versioned):
     """One application (or re-review) moving through its service's workflow."""
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker

@@ -68,6 +68,25 @@ class BaseModel(pw.Model):
         legacy_table_names = False
 
 
+class Versioned(BaseModel):
+    """Rows several people edit: ``version`` counts their saved changes (the API's ETag).
+
+    Saving an existing row counts it up; a bulk ``update()`` of such a model sets
+    ``version=Model.version + 1`` itself. ``backend.versions.hold_version`` refuses an edit made
+    from an older version.
+    """
+
+    version = pw.IntegerField(default=1)
+
+    def save(self, force_insert: bool = False, only: Any = None) -> Any:
+        """Save, counting the version up when the row already exists."""
+        if self.id is not None and not force_insert:
+            self.version = (self.version or 0) + 1
+            if only is not None:
+                only = [*only, type(self).version]
+        return super().save(force_insert=force_insert, only=only)
+
+
 class TimestampedModel(BaseModel):
     """Rows that remember when they were created and last changed."""
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
-from backend.models.base import BaseModel, TimestampedModel, utcnow
+from backend.models.base import BaseModel, TimestampedModel, Versioned, utcnow
 from backend.models.geography import Village
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ SPECIAL_CARE_SUBTYPES = {
 }
 
 
-class Client(TimestampedModel):
+class Client(TimestampedModel, Versioned):
     """A person served by home visits or benefits; personal numbers are stored encrypted."""
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker

@@ -21,10 +21,12 @@ class DeliveryStatus(Labelled):
     REFUSED = "refused", "用户未订阅或拒收"
     FAILED = "failed", "发送失败"
     SKIPPED = "skipped", "无订阅额度，未发送"
-    UNKNOWN = "unknown", "发送中断，结果未知（不重发）"
+    UNKNOWN = "unknown", "发送中断，结果未知（不自动重发，工作人员可确认后重发）"
 
 
 DELIVERY_STATUSES = DeliveryStatus.labels()
+# What staff may send again by hand: the outcome is unknown, or WeChat refused it for good.
+RESENDABLE_STATUSES = frozenset({DeliveryStatus.UNKNOWN, DeliveryStatus.FAILED})
 
 
 class InboxMessage(BaseModel):
@@ -83,6 +85,11 @@ class MessageDelivery(TimestampedModel):
     attempts = pw.IntegerField(default=0)
     msgid = pw.CharField(max_length=40, null=True)
     sent_at = pw.DateTimeField(null=True)
+
+    @property
+    def resendable(self) -> bool:
+        """Whether staff may send it again by hand."""
+        return self.status in RESENDABLE_STATUSES
 
     class Meta:
         table_name = "message_delivery"

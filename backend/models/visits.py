@@ -8,7 +8,14 @@ import peewee as pw
 
 from backend.models.accounts import Resident, StaffAccount
 from backend.models.applications import Application
-from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
+from backend.models.base import (
+    BaseModel,
+    JSONField,
+    Labelled,
+    TimestampedModel,
+    Versioned,
+    utcnow,
+)
 from backend.models.clients import Client
 from backend.models.geography import Township
 
@@ -121,7 +128,7 @@ class VisitCapacity(BaseModel):
         constraints = (pw.Check("used >= 0"), pw.Check("used <= capacity"))
 
 
-class Booking(TimestampedModel):
+class Booking(TimestampedModel, Versioned):
     """A request for a home visit to a client, and what the township decided about it."""
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker

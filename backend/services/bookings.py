@@ -43,6 +43,7 @@ from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services import care_plans
 from backend.services.applications import doorstep
 from backend.services.visits import DEFAULT_SHIFT, WorkerDay, list_workers_for_day, seconds
+from backend.versions import ExpectedVersions, hold_version
 
 # Minutes one booked visit takes from a worker's window, travel included: 3 per half day.
 VISIT_SLOT_MINUTES = 70
@@ -278,12 +279,13 @@ def get_booking(booking_id: int, *, actor: Actor) -> Booking:
 
 def _transition(booking: Booking, expected: tuple[str, ...], **changes: Any) -> None:
     """Move a booking on only if nobody else moved it first (a conditional UPDATE)."""
-    moved = (Booking.update(updated_at=utcnow(), **changes)
+    moved = (Booking.update(updated_at=utcnow(), version=Booking.version + 1, **changes)
              .where(Booking.id == booking.id, Booking.status.in_(expected)).execute())
     if moved != 1:
         raise Conflict("预约状态已变化，请刷新后重试", code="booking_state_changed")
     for field, value in changes.items():
         setattr(booking, field, value)
+    booking.version += 1
 
 
 Slot = tuple[date, str, time | None, time | None]
@@ -325,9 +327,12 @@ def _take_first_free(township_id: int, slots: list[Slot]) -> tuple[Slot, VisitCa
     return slots[-1], _take_place(township_id, slots[-1][0], slots[-1][1])
 
 
-def _pending_booking(booking_id: int, actor: Actor) -> Booking:
-    """A booking in scope waiting for a decision; Conflict once someone has decided it."""
+def _pending_booking(booking_id: int, actor: Actor, expected_versions: ExpectedVersions
+                     ) -> Booking:
+    """A booking in scope waiting for a decision, at the version the caller decided from;
+    Conflict once someone has decided it."""
     booking = get_scoped(Booking, booking_id, Booking.area_code, actor)
+    hold_version(booking, expected_versions)
     if booking.status != "pending":
         raise Conflict("该预约已处理", code="booking_already_decided")
     return booking
@@ -354,11 +359,12 @@ def _record_decision(booking: Booking, decision: str, reason: str | None, actor:
     outbox.emit(f"booking.{booking.status}", booking_id=booking.id, client_id=booking.client_id)
 
 
-def approve_booking(booking_id: int, cmd: ApproveBooking, *, actor: Actor) -> Booking:
+def approve_booking(booking_id: int, cmd: ApproveBooking, *, actor: Actor,
+                    expected_versions: ExpectedVersions = None) -> Booking:
     """Approve a pending booking on the date given, or the first preferred one with a place."""
     require(actor, "bookings.decide")
     with db.atomic():
-        booking = _pending_booking(booking_id, actor)
+        booking = _pending_booking(booking_id, actor, expected_versions)
         slots = ([_checked_slot(cmd.date, cmd.window, cmd.start, cmd.end)]
                  if cmd.date is not None else _preferred_slots(booking))
         _schedule(booking, "approved", slots, cmd.reason, actor)
@@ -366,11 +372,12 @@ def approve_booking(booking_id: int, cmd: ApproveBooking, *, actor: Actor) -> Bo
     return booking
 
 
-def propose_booking_date(booking_id: int, cmd: ProposeBookingDate, *, actor: Actor) -> Booking:
+def propose_booking_date(booking_id: int, cmd: ProposeBookingDate, *, actor: Actor,
+                         expected_versions: ExpectedVersions = None) -> Booking:
     """Offer another date for a pending booking; it holds a place until the requester answers."""
     require(actor, "bookings.decide")
     with db.atomic():
-        booking = _pending_booking(booking_id, actor)
+        booking = _pending_booking(booking_id, actor, expected_versions)
         if cmd.date is None:
             raise ValidationFailed("建议改期须给出日期", code="date_required")
         slot = _checked_slot(cmd.date, cmd.window, cmd.start, cmd.end)
@@ -379,13 +386,14 @@ def propose_booking_date(booking_id: int, cmd: ProposeBookingDate, *, actor: Act
     return booking
 
 
-def reject_booking(booking_id: int, cmd: RejectBooking, *, actor: Actor) -> Booking:
+def reject_booking(booking_id: int, cmd: RejectBooking, *, actor: Actor,
+                   expected_versions: ExpectedVersions = None) -> Booking:
     """Turn down a pending booking, saying why; the client may ask again."""
     require(actor, "bookings.decide")
     if not cmd.reason:
         raise ValidationFailed("不予安排须说明原因", code="reason_required")
     with db.atomic():
-        booking = _pending_booking(booking_id, actor)
+        booking = _pending_booking(booking_id, actor, expected_versions)
         _transition(booking, ("pending",), status="rejected", active_key=None,
                     **_decided(actor, cmd.reason))
         _record_decision(booking, "reject", cmd.reason, actor)

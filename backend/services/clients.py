@@ -23,6 +23,7 @@ from backend.models import (
 )
 from backend.models.clients import CLIENT_CATEGORIES, SPECIAL_CARE_SUBTYPES
 from backend.permissions import Actor, get_scoped, require, scoped
+from backend.versions import ExpectedVersions, hold_version
 
 # Fields a township may edit directly; personal numbers go through their own normalisation.
 EDITABLE = ("name", "address", "lat", "lng", "household_code", "household_size",
@@ -128,13 +129,18 @@ def categories_need_guardian(categories: Sequence[CategoryEntry]) -> bool:
     return any(item.category == "left_behind_child" for item in categories)
 
 
-def update_client(client_id: int, cmd: EditClient, *, actor: Actor) -> Client:
-    """Edit a client's details or categories; every change is audited with before and after."""
+def update_client(client_id: int, cmd: EditClient, *, actor: Actor,
+                  expected_versions: ExpectedVersions = None) -> Client:
+    """Edit a client's details or categories; every change is audited with before and after.
+
+    ``expected_versions``: the version(s) the caller edited from; a newer one refuses the edit.
+    """
     require(actor, "clients.update")
     changes = given(cmd)
     reason = changes.pop("reason")
     with db.atomic():
         client = get_scoped(Client, client_id, Client.area_code, actor)
+        hold_version(client, expected_versions)
         before = {field: getattr(client, field) for field in EDITABLE}
         before["categories"] = _category_codes(client)
         for field in EDITABLE:

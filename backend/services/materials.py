@@ -16,7 +16,7 @@ from backend.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from backend.models import ApplicationMaterial, PiiAccess, utcnow
+from backend.models import Application, ApplicationMaterial, PiiAccess, utcnow
 from backend.models.applications import OPEN_STATUSES
 from backend.permissions import Actor, require
 from backend.services import applications, service_guide
@@ -60,6 +60,9 @@ def upload_material(application_id: int, material_code: str, stream: BinaryIO, *
             sha256=stored.sha256, storage_name=stored.name,
             uploader_kind=actor.kind, uploader_id=actor.id)
         applications.record_upload(application, material, actor)
+        # Staff decide on the materials too: a decision made before this upload is stale.
+        Application.update(version=Application.version + 1).where(
+            Application.id == application.id).execute()
         audit.record(actor=actor, action="application.upload_material", entity="application",
                      entity_id=application.id, changes={"material": [None, material_code]})
         outbox.emit("application.material_uploaded", application_id=application.id,

@@ -13,11 +13,12 @@ from typing import Any
 
 import peewee as pw
 
-from backend import audit
+from backend import audit, outbox
 from backend.db import db
-from backend.errors import NotFound, ValidationFailed
+from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.models import InboxMessage, MessageDelivery, Resident, SubscriptionCredit, utcnow
-from backend.permissions import Actor, require, scoped
+from backend.models.messages import RESENDABLE_STATUSES
+from backend.permissions import Actor, get_scoped, require, scoped
 
 FINAL_STATUSES = frozenset({"sent", "refused", "failed", "skipped", "unknown"})
 
@@ -152,7 +153,8 @@ def claim_delivery(delivery_id: int) -> MessageDelivery | None:
         if delivery is None or delivery.status in FINAL_STATUSES:
             return None
         if delivery.status == "sending":
-            _finish(delivery, "unknown", None, "发送中断，无法确认是否送达，为免重复不再重发")
+            _finish(delivery, "unknown", None,
+                    "发送中断，无法确认是否送达；为免重复不自动重发，可与居民确认后人工重发")
             return None
         claimed = MessageDelivery.update(status="sending", attempts=MessageDelivery.attempts + 1,
                                          updated_at=utcnow()).where(
@@ -238,6 +240,32 @@ def list_deliveries(flt: DeliveryFilter, *, actor: Actor) -> pw.ModelSelect[Mess
         if value is not None:
             query = query.where(getattr(MessageDelivery, name) == value)
     return query.order_by(MessageDelivery.id.desc())
+
+
+def resend_delivery(delivery_id: int, *, actor: Actor) -> MessageDelivery:
+    """Send an unknown or failed subscribe message again, on staff's word; audited.
+
+    A send found half-done after a crash stays ``unknown``: WeChat has no idempotency key, so
+    only a person who has checked (the resident did not get it) may risk a second delivery.
+    The resident's inbox has had the message all along. The send itself runs after the commit
+    (``delivery.resend_requested``) and takes a subscription credit like any other.
+    """
+    require(actor, "deliveries.resend")
+    with db.atomic():
+        delivery = get_scoped(MessageDelivery, delivery_id, MessageDelivery.area_code, actor)
+        if delivery.status not in RESENDABLE_STATUSES:
+            raise Conflict("只有结果未知或发送失败的消息可以重发", code="delivery_not_resendable")
+        moved = MessageDelivery.update(status="pending", errcode=None, error=None,
+                                       updated_at=utcnow()).where(
+            (MessageDelivery.id == delivery.id) & (MessageDelivery.status == delivery.status)
+        ).execute()
+        if not moved:
+            raise Conflict("该消息刚被他人处理，请刷新后查看", code="delivery_state_changed")
+        audit.record(actor=actor, action="delivery.resend", entity="message_delivery",
+                     entity_id=delivery.id, changes={"status": [delivery.status, "pending"]},
+                     reason=delivery.error, area_code=delivery.area_code or None)
+        outbox.emit("delivery.resend_requested", delivery_id=delivery.id)
+    return MessageDelivery.get_by_id(delivery_id)
 
 
 def delivery_summary(delivery: MessageDelivery) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from backend.commands.service_guide import EditServiceGuide
 from backend.db import db
 from backend.models import ServiceGuideEdit, utcnow
 from backend.permissions import Actor, require
+from backend.versions import ExpectedVersions, hold_version
 
 # What a city may rewrite; the workflow itself stays data in the fixture, shipped with the code.
 EDITABLE = ("name", "short_name", "legal_basis", "eligibility", "procedure", "time_limit_days",
@@ -20,25 +21,29 @@ EDITABLE = ("name", "short_name", "legal_basis", "eligibility", "procedure", "ti
 
 # A list of applications names each one's service and materials, so the guide is read many
 # times per request while it changes a few times a year: read the edits once per unit of work.
-_edits_seen: ContextVar[tuple[str, dict[str, dict[str, Any]]] | None] = ContextVar(
+# Each service's edits and their version (an unedited service is at version 0).
+_Edits = dict[str, tuple[dict[str, Any], int]]
+_edits_seen: ContextVar[tuple[str, _Edits] | None] = ContextVar(
     "service_guide_edits", default=None)
 
 
-def _edits() -> dict[str, dict[str, Any]]:
+def _edits() -> _Edits:
     request = runtime.request_id()
     seen = _edits_seen.get()
     if request is not None and seen is not None and seen[0] == request:
         return seen[1]
-    edits = {row.code: row.content for row in ServiceGuideEdit.select()}
+    edits = {row.code: (row.content, row.version) for row in ServiceGuideEdit.select()}
     if request is not None:
         _edits_seen.set((request, edits))
     return edits
 
 
-def _merged(code: str, edits: dict[str, Any] | None) -> dict[str, Any]:
+def _merged(code: str, edit: tuple[dict[str, Any], int] | None) -> dict[str, Any]:
+    content, version = edit or ({}, 0)
     entry = copy.deepcopy(workflows.service(code))
-    entry.update(copy.deepcopy(edits or {}))
+    entry.update(copy.deepcopy(content))
     entry["workflow_stages"] = [s for s in entry["workflow"]["stages"] if s["applies"]]
+    entry["version"] = version  # counts the city's edits: the entry's ETag
     return entry
 
 
@@ -60,13 +65,15 @@ def materials_of(code: str) -> list[dict[str, Any]]:
     return materials
 
 
-def update_service(code: str, cmd: EditServiceGuide, *, actor: Actor) -> dict[str, Any]:
+def update_service(code: str, cmd: EditServiceGuide, *, actor: Actor,
+                   expected_versions: ExpectedVersions = None) -> dict[str, Any]:
     """Edit a service's published guide (city bureau); audited with before and after."""
     require(actor, "services.update")
     changes = given(cmd)
     with db.atomic():
         before = get_service(code)
-        row, _ = ServiceGuideEdit.get_or_create(code=code, defaults={"content": {}})
+        row, _ = ServiceGuideEdit.get_or_create(code=code, defaults={"content": {}, "version": 0})
+        hold_version(row, expected_versions)
         content = dict(row.content)
         content.update({key: value for key, value in changes.items() if key in EDITABLE})
         row.content, row.updated_at, row.updated_by = content, utcnow(), actor.id

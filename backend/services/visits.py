@@ -254,7 +254,8 @@ def _own_open_visit(visit_id: int, actor: Actor) -> Visit:
 
 def _close_source(visit: Visit, booking_status: str, when: datetime, actor: Actor) -> None:
     if visit.booking is not None:
-        (Booking.update(status=booking_status, active_key=None, updated_at=when)
+        (Booking.update(status=booking_status, active_key=None, updated_at=when,
+                        version=Booking.version + 1)
          .where(Booking.id == visit.booking_id).execute())
         doorstep.record_visit(visit.booking, visit.id, done=booking_status == "done",
                               actor=actor)
@@ -284,7 +285,8 @@ def check_out(visit_id: int, cmd: CheckOut, *, actor: Actor) -> Visit:
         _close_source(visit, "done", now, actor)
         # Continuity: the worker who last visited is the client's usual worker from now on.
         if visit.client_id is not None:
-            Client.update(usual_worker=actor.id).where(Client.id == visit.client_id).execute()
+            Client.update(usual_worker=actor.id, version=Client.version + 1).where(
+                Client.id == visit.client_id).execute()
         audit.record(actor=actor, action="visit.check_out", entity="visit", entity_id=visit.id,
                      changes={"status": ["in_progress", "completed"],
                               "services": [None, visit.services]})

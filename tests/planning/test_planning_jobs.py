@@ -54,8 +54,8 @@ def test_a_city_day_enqueues_one_job_per_township(
     response = api.post(
         "/api/v1/plans/city", "city-admin", json={"date": township_day.day.isoformat()}
     )
-    assert response.status_code == 201, response.json
-    plans = response.json
+    assert response.status_code == 202, response.json
+    plans = [township["plan"] for township in response.json["townships"]]
     assert sorted(p["township_id"] for p in plans) == sorted(
         t.id for t in api.world.townships.values()
     )

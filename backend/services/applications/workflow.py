@@ -35,22 +35,25 @@ from backend.services.applications._shared import (
     workflow_of,
 )
 from backend.services.applications.re_review import grant_benefit
+from backend.versions import ExpectedVersions, hold_version
 
 Topic = str | Callable[[Application], str]
 
 
 @contextmanager
-def _move(application_id: int, action: str, *, actor: Actor, topic: Topic,
-          reason: str) -> Iterator[tuple[Application, workflows.Stage]]:
+def _move(application_id: int, action: str, *, actor: Actor, topic: Topic, reason: str,
+          expected_versions: ExpectedVersions) -> Iterator[tuple[Application, workflows.Stage]]:
     """Guard a move, let the verb make it, then save it with its audit row and outbox event.
 
-    Permission and scope first, then ``moves.guard`` (status, role, what the stage allows), the
-    same guard ``allowed_moves`` runs. ``topic`` is what the notifications package listens for
+    Permission and scope first, then the version the actor decided from (when named, ``If-Match``),
+    then ``moves.guard`` (status, role, what the stage allows), the same guard
+    ``allowed_moves`` runs. ``topic`` is what the notifications package listens for
     (notifications/templates.py documents them).
     """
     require(actor, "applications.transition")
     with db.atomic():
         application = get_scoped(Application, application_id, Application.area_code, actor)
+        hold_version(application, expected_versions)
         stage = moves.guard(application, action, actor)
         before = state(application)
         yield application, stage
@@ -75,15 +78,15 @@ def _propose(application: Application, stage: workflows.Stage, benefit_fen: int 
     application.proposed_benefit_fen = benefit_fen
 
 
-def advance_application(application_id: int, command: AdvanceApplication, *,
-                        actor: Actor) -> Application:
+def advance_application(application_id: int, command: AdvanceApplication, *, actor: Actor,
+                        expected_versions: ExpectedVersions = None) -> Application:
     """Close the current stage and hand the application to the next one (本环节办结).
 
     After the last post-hoc stage of the urgent track, closing it completes the application
     (补齐手续，办结): the grant was made already.
     """
     with _move(application_id, "advance", actor=actor, topic=_decided_topic,
-               reason=command.comment) as (application, stage):
+               reason=command.comment, expected_versions=expected_versions) as (application, stage):
         _propose(application, stage, command.proposed_benefit_fen)
         following = workflow_of(application).after(stage.stage)
         if following is None:  # the guard let only a post-hoc stage through
@@ -99,12 +102,12 @@ def advance_application(application_id: int, command: AdvanceApplication, *,
     return application
 
 
-def request_supplement(application_id: int, command: RequestSupplement, *,
-                       actor: Actor) -> Application:
+def request_supplement(application_id: int, command: RequestSupplement, *, actor: Actor,
+                       expected_versions: ExpectedVersions = None) -> Application:
     """Return the application for the listed materials (补正); its clock pauses until then."""
     with _move(application_id, "supplement", actor=actor,
                topic="application.supplement_requested",
-               reason=command.comment) as (application, _):
+               reason=command.comment, expected_versions=expected_versions) as (application, _):
         codes = list(command.missing_materials)
         known = {m["code"] for m in service_guide.materials_of(application.service_code)}
         if not codes or any(code not in known for code in codes):
@@ -122,11 +125,11 @@ def request_supplement(application_id: int, command: RequestSupplement, *,
     return application
 
 
-def reject_application(application_id: int, command: RejectApplication, *,
-                       actor: Actor) -> Application:
+def reject_application(application_id: int, command: RejectApplication, *, actor: Actor,
+                       expected_versions: ExpectedVersions = None) -> Application:
     """Refuse the application (不予批准) with the reason the applicant reads; also during 补正."""
     with _move(application_id, "reject", actor=actor, topic="application.decided",
-               reason=command.reason) as (application, _):
+               reason=command.reason, expected_versions=expected_versions) as (application, _):
         reason = command.reason.strip()
         if not reason:
             raise ValidationFailed("不予批准须写明理由", code="reason_required",
@@ -147,14 +150,14 @@ def _check_outcome(application: Application, command: ApproveApplication) -> Non
         raise ValidationFailed("只有复核有结果选项", code="unexpected_outcome")
 
 
-def approve_application(application_id: int, command: ApproveApplication, *,
-                        actor: Actor) -> Application:
+def approve_application(application_id: int, command: ApproveApplication, *, actor: Actor,
+                        expected_versions: ExpectedVersions = None) -> Application:
     """Approve at the approval stage (审批): the applicant becomes a client with the benefit.
 
     On the urgent track approval is the grant made first (先行救助); verification follows.
     """
     with _move(application_id, "approve", actor=actor, topic=_granted_topic,
-               reason=command.comment) as (application, stage):
+               reason=command.comment, expected_versions=expected_versions) as (application, stage):
         _check_outcome(application, command)
         following = workflow_of(application).after(stage.stage)
         application.outcome = command.outcome
@@ -176,12 +179,12 @@ def _granted_topic(application: Application) -> str:
             else "application.decided")
 
 
-def record_objection(application_id: int, command: RecordObjection, *,
-                     actor: Actor) -> Application:
+def record_objection(application_id: int, command: RecordObjection, *, actor: Actor,
+                     expected_versions: ExpectedVersions = None) -> Application:
     """Record an objection raised during the public notice (公示); approval waits for it."""
     with _move(application_id, "record_objection", actor=actor,
                topic="application.objection_recorded",
-               reason=command.content) as (application, _):
+               reason=command.content, expected_versions=expected_versions) as (application, _):
         content = command.content.strip()
         if not content:
             raise ValidationFailed("请填写异议内容", code="comment_required",
@@ -193,12 +196,12 @@ def record_objection(application_id: int, command: RecordObjection, *,
     return application
 
 
-def resolve_objection(application_id: int, command: ResolveObjection, *,
-                      actor: Actor) -> Application:
+def resolve_objection(application_id: int, command: ResolveObjection, *, actor: Actor,
+                      expected_versions: ExpectedVersions = None) -> Application:
     """Resolve an objection with what was found, so the application may move on."""
     with _move(application_id, "resolve_objection", actor=actor,
                topic="application.objection_resolved",
-               reason=command.resolution) as (application, _):
+               reason=command.resolution, expected_versions=expected_versions) as (application, _):
         objection = PublicNoticeObjection.get_or_none(
             PublicNoticeObjection.id == command.objection_id,
             PublicNoticeObjection.application == application)

@@ -5,7 +5,9 @@ which the relay routes to the planning job (``job``): on the ``planning`` queue 
 after commit without. The job moves the row through gathering (``problem``, the one adapter to
 ``scheduler``) → solving → storing (``storage``), so anyone polling sees progress, then writes
 the stops, the residents' arrival windows and the ``plan.published`` / ``visit.planned`` events.
-``views`` reads plans and routes back. Callers use this package: ``planning.request_plan(...)``.
+``views`` reads plans, routes and the city's day back. A job that dies without recording its
+failure is caught by ``recovery`` (the queue's failure report, the overrun sweep, the operators'
+retry). Callers use this package: ``planning.request_plan(...)``.
 """
 
 from backend.services.planning.job import (
@@ -15,6 +17,12 @@ from backend.services.planning.job import (
     run_plan,
 )
 from backend.services.planning.problem import GatheredDay, gather_day, travel_matrices
+from backend.services.planning.recovery import (
+    OVERRUN_AFTER,
+    fail_overrun_plans,
+    fail_plan_job,
+    rerun_plan_job,
+)
 from backend.services.planning.requests import (
     PLANNING_HORIZON_DAYS,
     adjust_plan,
@@ -25,7 +33,10 @@ from backend.services.planning.requests import (
 from backend.services.planning.storage import store_plan
 from backend.services.planning.views import (
     ACTIVE_STATUSES,
+    CityDay,
+    CityTownship,
     arrival_window,
+    city_day,
     get_plan,
     latest_published,
     list_plans,
@@ -36,9 +47,11 @@ from backend.services.planning.views import (
 )
 
 __all__ = [
-    "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "PLANNING_HORIZON_DAYS",
-    "GatheredDay", "adjust_plan", "adjustment_refusal", "arrival_window", "gather_day", "get_plan",
+    "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "OVERRUN_AFTER",
+    "PLANNING_HORIZON_DAYS", "CityDay", "CityTownship", "GatheredDay", "adjust_plan",
+    "adjustment_refusal", "arrival_window", "city_day", "fail_overrun_plans", "fail_plan_job",
+    "gather_day", "get_plan",
     "latest_published", "list_plans", "local_moment", "my_route", "navigation_url",
-    "plan_city_day", "plan_detail", "plan_job_id", "request_plan",
+    "plan_city_day", "plan_detail", "plan_job_id", "request_plan", "rerun_plan_job",
     "run_plan", "store_plan", "travel_matrices",
 ]

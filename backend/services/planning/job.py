@@ -38,7 +38,7 @@ def mark_failed(plan: Plan, message: str, code: str, actor: Actor) -> None:
     plan.touch()
     plan.save()
     audit.record(actor=actor, action="plan.failed", entity="plan", entity_id=plan.id,
-                 changes={"status": [before, "failed"]}, reason=code)
+                 changes={"status": [before, "failed"]}, reason=code, area_code=plan.area_code)
     outbox.emit("plan.failed", plan_id=plan.id, township_id=plan.township_id)
 
 
@@ -66,7 +66,7 @@ def run_plan(plan_id: int) -> str:
         store_plan(plan_id, day, result)
         outcome = "done"
     except Exception as exc:  # whatever happens, the plan row must not stay "running"
-        if isinstance(exc, DomainError | scheduler.NoPlanError):
+        if isinstance(exc, DomainError | scheduler.NoPlanError | TimeoutError):
             _log.warning("plan %s failed: %s", plan_id, exc)
         else:
             _log.exception("plan %s failed unexpectedly", plan_id)
@@ -82,6 +82,8 @@ def _failure_message(exc: Exception) -> str:
         return exc.message
     if isinstance(exc, scheduler.NoPlanError):
         return "已签到或已完成的探访无法保持原位，请检查后重试"
+    if isinstance(exc, TimeoutError):  # the job queue's time limit (it raises one)
+        return "排线计算超过时限，已停止，请重新排线或联系管理员"
     return "排线计算出错，请稍后重试或联系管理员"
 
 

@@ -20,7 +20,7 @@ from backend.models import Plan, Township, utcnow
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services.care_plans import local_today
 from backend.services.planning.job import mark_failed, plan_job_id
-from backend.services.planning.views import ACTIVE_STATUSES, latest_published
+from backend.services.planning.views import ACTIVE_STATUSES, CityDay, city_day, latest_published
 
 _log = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ STALE_AFTER = timedelta(minutes=30)
 _PLAN_LOCK = 727_005  # PostgreSQL advisory lock class for "a new plan version of a township"
 
 
-def _check_day(day: date) -> None:
+def check_day(day: date) -> None:
+    """Refuse a day in the past or beyond the planning horizon."""
     today = local_today()
     if day < today:
         raise ValidationFailed("不能为已过去的日期排线", code="date_in_past",
@@ -82,7 +83,7 @@ def _new_version(township: Township, day: date, actor: Actor, *, base: Plan | No
 def request_plan(township_id: int, day: date, *, actor: Actor) -> Plan:
     """Plan (or re-plan) a township's day; the plan runs now or on the planning queue."""
     require(actor, "plans.create")
-    _check_day(day)
+    check_day(day)
     with db.atomic():
         township = get_scoped(Township, township_id, Township.code, actor)
         base = latest_published(township.id, day)
@@ -90,26 +91,32 @@ def request_plan(township_id: int, day: date, *, actor: Actor) -> Plan:
                             else {}, action="plan.requested")
 
 
-def plan_city_day(day: date, *, actor: Actor) -> list[Plan]:
-    """Plan every township in scope for a day: one job each, so workers plan in parallel."""
+def plan_city_day(day: date, *, actor: Actor) -> CityDay:
+    """Plan every township in scope for a day: one job each, so workers plan in parallel.
+
+    A township whose day is already queued or being computed is not queued twice; the answer
+    shows it with that plan's status, beside the townships this request queued.
+    """
     require(actor, "plans.city")
-    _check_day(day)
-    created = []
+    check_day(day)
+    queued_now = set()
     with db.atomic():
         for township in scoped(Township.select(), Township.code, actor).order_by(Township.id):
             base = latest_published(township.id, day)
             try:
-                created.append(_new_version(township, day, actor, base=base,
-                                            locks=dict(base.locks) if base else {},
-                                            action="plan.requested"))
+                plan = _new_version(township, day, actor, base=base,
+                                    locks=dict(base.locks) if base else {},
+                                    action="plan.requested")
             except Conflict:
                 _log.info("township %s is already being planned for %s", township.id, day)
-    return created
+                continue
+            queued_now.add(plan.id)
+        return city_day(day, actor=actor, queued_now=queued_now)
 
 
 def _check_adjustable(plan: Plan) -> None:
     """Refuse changes to a plan of a past day, one not published, or one a newer one replaced."""
-    _check_day(plan.day)
+    check_day(plan.day)
     if plan.status != "done":
         raise Conflict("只能调整已发布的路线", code="plan_not_done")
     latest = latest_published(plan.township_id, plan.day)

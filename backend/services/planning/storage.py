@@ -88,7 +88,8 @@ def _publish_arrival_windows(plan: Plan, rows: list[dict[str, Any]]) -> None:
         else:
             low, high = arrival_window(row["windows"], row["start_s"])
             start, end = _utc(plan.day, low), _utc(plan.day, high)
-        (Booking.update(arrival_start=start, arrival_end=end, updated_at=utcnow())
+        (Booking.update(arrival_start=start, arrival_end=end, updated_at=utcnow(),
+                        version=Booking.version + 1)
          .where(Booking.id == row["source_id"]).execute())
 
 

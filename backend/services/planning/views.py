@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import itertools
 import urllib.parse
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import peewee as pw
 
 from backend.errors import NotFound
-from backend.models import Booking, Client, ClientCategory, Plan, PlanStop, StaffAccount
+from backend.models import Booking, Client, ClientCategory, Plan, PlanStop, StaffAccount, Township
+from backend.models.plans import PLAN_STATUSES
 from backend.permissions import Actor, get_scoped, require, scoped
 from backend.services.care_plans import LOCAL_TZ
 
@@ -29,6 +33,56 @@ def latest_published(township_id: int, day: date) -> Plan | None:
     return (Plan.select().where(Plan.township == township_id, Plan.day == day,
                                 Plan.status == "done")
             .order_by(Plan.version.desc()).first())
+
+
+@dataclass(frozen=True)
+class CityTownship:
+    """One township's plan for a day as the city sees it."""
+
+    township: Township
+    plan: Plan | None  # its latest version for the day: what is happening now
+    published: Plan | None  # its latest published version: the routes workers follow
+    queued_now: bool = False  # the request that answered this queued ``plan``
+
+    @property
+    def status(self) -> str:
+        """The latest version's status, or ``not_planned``."""
+        return str(self.plan.status) if self.plan is not None else "not_planned"
+
+    @property
+    def published_plan_id(self) -> int | None:
+        """The id of the version workers follow, if one is published."""
+        return self.published.id if self.published is not None else None
+
+
+@dataclass(frozen=True)
+class CityDay:
+    """Every township's plan for a day, so none is left out unseen."""
+
+    day: date
+    townships: list[CityTownship]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many townships are in each status."""
+        found = Counter(t.status for t in self.townships)
+        return {status: found[status] for status in (*PLAN_STATUSES, "not_planned")}
+
+
+def city_day(day: date, *, actor: Actor, queued_now: Collection[int] = ()) -> CityDay:
+    """Each township in scope with its latest plan for a day (``queued_now``: just queued)."""
+    require(actor, "plans.read")
+    townships = list(scoped(Township.select(), Township.code, actor).order_by(Township.id))
+    latest: dict[int, Plan] = {}
+    published: dict[int, Plan] = {}
+    for plan in (scoped(Plan.select(), Plan.area_code, actor).where(Plan.day == day)
+                 .order_by(Plan.version.desc())):
+        latest.setdefault(plan.township_id, plan)
+        if plan.status == "done":
+            published.setdefault(plan.township_id, plan)
+    return CityDay(day, [
+        CityTownship(t, latest.get(t.id), published.get(t.id),
+                    t.id in latest and latest[t.id].id in queued_now) for t in townships])
 
 
 def local_moment(day: date, seconds: int) -> datetime:

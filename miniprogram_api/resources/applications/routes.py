@@ -12,6 +12,7 @@ from backend.commands import applications as commands
 from backend.commands.links import AttachApplicant
 from backend.models import ApplicationMaterial
 from backend.services import applications, links, materials
+from miniprogram_api import etags
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
 
@@ -122,6 +123,7 @@ class ApplicationDetail(MethodView):
 
     @blp.permission("applications.read", errors=(404,))
     @blp.response(200, ApplicationSchema)
+    @blp.versioned("application")
     def get(self, application_id: int) -> Any:
         """An application with its missing materials (申请详情)."""
         return applications.get_application(application_id, actor=g.actor)
@@ -154,12 +156,15 @@ class Withdraw(MethodView):
 class Transitions(MethodView):
     """Moving an application through its workflow."""
 
-    @blp.permission("applications.transition", errors=(404, 409, 422))
+    @blp.permission("applications.transition", errors=(404, 409, 412, 422))
     @blp.arguments(TransitionSchema)
     @blp.response(200, ApplicationSchema)
+    @blp.versioned("application")
     def post(self, command: Any, application_id: int) -> Any:
         """Advance, return for 补正, reject, approve, or record/resolve an objection (审核流转)."""
-        return applications.VERBS[type(command)](application_id, command, actor=g.actor)
+        return applications.VERBS[type(command)](
+            application_id, command, actor=g.actor,
+            expected_versions=etags.if_match("application", application_id))
 
 
 @blp.route("/<int:application_id>/timeline")

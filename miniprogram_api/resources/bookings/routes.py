@@ -13,6 +13,7 @@ from backend.commands.bookings import (
     SetWorkerShift,
 )
 from backend.services import bookings
+from miniprogram_api import etags
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
 
@@ -62,6 +63,7 @@ class BookingDetail(MethodView):
 
     @blp.permission("bookings.read", errors=(404,))
     @blp.response(200, BookingSchema)
+    @blp.versioned("booking")
     def get(self, booking_id: int) -> Any:
         """A booking's status and, once planned, its arrival window (预约详情)."""
         return bookings.get_booking(booking_id, actor=g.actor)
@@ -71,12 +73,15 @@ class BookingDetail(MethodView):
 class BookingDecision(MethodView):
     """Township staff's decision."""
 
-    @blp.permission("bookings.decide", errors=(404, 409, 422))
+    @blp.permission("bookings.decide", errors=(404, 409, 412, 422))
     @blp.arguments(BookingDecisionSchema)
     @blp.response(200, BookingSchema)
+    @blp.versioned("booking")
     def post(self, cmd: Decision, booking_id: int) -> Any:
         """Approve, reject or propose another date (审核预约)."""
-        return bookings.DECISIONS[type(cmd)](booking_id, cmd, actor=g.actor)
+        return bookings.DECISIONS[type(cmd)](
+            booking_id, cmd, actor=g.actor,
+            expected_versions=etags.if_match("booking", booking_id))
 
 
 @blp.route("/bookings/<int:booking_id>/proposal-response")

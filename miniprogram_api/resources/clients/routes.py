@@ -10,6 +10,7 @@ from flask.views import MethodView
 from backend.commands.clients import EditClient, RegisterClient
 from backend.models import ClientCategory
 from backend.services import clients
+from miniprogram_api import etags
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
 
@@ -73,16 +74,19 @@ class ClientDetail(MethodView):
 
     @blp.permission("clients.read", errors=(404,))
     @blp.response(200, ClientSchema)
+    @blp.versioned("client")
     def get(self, client_id: int) -> Any:
         """A client's record (服务对象详情)."""
         return clients.get_client(client_id, actor=g.actor)
 
-    @blp.permission("clients.update", errors=(404, 422))
+    @blp.permission("clients.update", errors=(404, 412, 422))
     @blp.arguments(ClientUpdateSchema)
     @blp.response(200, ClientSchema)
+    @blp.versioned("client")
     def patch(self, cmd: EditClient, client_id: int) -> Any:
         """Edit a client's record; the change is audited (修改服务对象)."""
-        return clients.update_client(client_id, cmd, actor=g.actor)
+        return clients.update_client(client_id, cmd, actor=g.actor,
+                                     expected_versions=etags.if_match("client", client_id))
 
 
 @blp.route("/<int:client_id>/reveal")

@@ -1,4 +1,5 @@
-"""Operations (运行监控): queue lengths, failed jobs and retrying them, WeChat send outcomes."""
+"""Operations (运行监控): queue lengths, failed jobs and retrying them, WeChat send outcomes and
+resending one."""
 
 from __future__ import annotations
 
@@ -48,10 +49,10 @@ class FailedJobs(MethodView):
 class FailedJobRetry(MethodView):
     """One failed job, retried."""
 
-    @blp.permission("operations.manage", errors=(404, 503))
+    @blp.permission("operations.manage", errors=(404, 409, 422, 503))
     @blp.response(200, RetriedJobSchema)
     def post(self, job_id: str) -> Any:
-        """Put a failed job back on its queue (重试任务)."""
+        """Run a failed job again; a plan's job puts its plan back in the queue (重试任务)."""
         return operations.retry_failed_job(job_id, actor=g.actor)
 
 
@@ -66,3 +67,14 @@ class Deliveries(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Each subscribe message's outcome: sent, refused, failed with code (订阅消息发送记录)."""
         return messages.list_deliveries(messages.DeliveryFilter(**args), actor=g.actor)
+
+
+@blp.route("/deliveries/<int:delivery_id>/resend")
+class DeliveryResend(MethodView):
+    """One send, tried again."""
+
+    @blp.permission("deliveries.resend", errors=(404, 409))
+    @blp.response(200, DeliverySchema)
+    def post(self, delivery_id: int) -> Any:
+        """Send an unknown or failed message again once the resident has not got it (重发)."""
+        return messages.resend_delivery(delivery_id, actor=g.actor)

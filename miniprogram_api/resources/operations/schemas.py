@@ -59,6 +59,9 @@ class DeliverySchema(Schema):
     errcode = Int(allow_none=True, metadata={"description": "微信错误码（如 43101 用户拒收）"})
     error = fields.String(allow_none=True, metadata={"description": "错误说明"})
     attempts = Int(metadata={"description": "尝试次数"})
+    resendable = fields.Boolean(metadata={"description": (
+        "可否人工重发：结果未知（unknown，发送中断，微信可能已送达）或发送失败（failed）时为 true。"
+        "重发前请与居民确认未收到；站内消息已在居民的消息中心")})
     sent_at = fields.DateTime(allow_none=True, metadata={"description": "送达时间（UTC）"})
     created_at = fields.DateTime(metadata={"description": "创建时间（UTC）"})
 

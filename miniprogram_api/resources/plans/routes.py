@@ -13,6 +13,8 @@ from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
 
 from .schemas import (
+    CityDayQueryArgsSchema,
+    CityDaySchema,
     CityPlanCreateSchema,
     PlanAdjustmentsSchema,
     PlanCreateSchema,
@@ -50,12 +52,19 @@ class Plans(MethodView):
 class CityPlans(MethodView):
     """The whole city."""
 
+    @blp.permission("plans.read", errors=(422,))
+    @blp.arguments(CityDayQueryArgsSchema, location="query")
+    @blp.response(200, CityDaySchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Each township's plan for a day: queued, running, done or failed (全市排线进度)."""
+        return planning.city_day(args["date"], actor=g.actor)
+
     @blp.permission("plans.city", errors=(409, 422))
     @idempotent
     @blp.arguments(CityPlanCreateSchema)
-    @blp.response(201, PlanSchema(many=True))
+    @blp.response(202, CityDaySchema)
     def post(self, data: dict[str, Any]) -> Any:
-        """Plan every township for a day, one job each; busy ones are skipped (全市排线)."""
+        """Queue each township's day, computed after this answer; busy ones shown (全市排线)."""
         return planning.plan_city_day(data["date"], actor=g.actor)
 
 

@@ -162,3 +162,44 @@ class PlanDetailSchema(Schema):
     routes = fields.List(fields.Nested(RouteSchema), metadata={"description": "各社工路线"})
     dropped = fields.List(fields.Nested(StopSchema), metadata={"description": "未能排入的探访及原因"})
     geojson = fields.Dict(metadata={"description": "地图数据：GeoJSON FeatureCollection，站点为 Point，路段为 LineString（[经度, 纬度]）"})
+
+
+class CityDayQueryArgsSchema(Schema):
+    """Which day of the city to show."""
+
+    date = fields.Date(required=True, metadata={"description": "排线日期"})
+
+
+class CityTownshipSchema(Schema):
+    """One township's plan for the day, as the city sees it."""
+
+    township_id = Int(attribute="township.id", metadata={"description": "乡镇编号"})
+    township_name = fields.String(attribute="township.name", metadata={"description": "乡镇名称"})
+    status = fields.String(metadata={"description": f"最新版本的状态：{_STATUS_HELP}；"
+                                                    "not_planned 当日尚未排线"})
+    queued_now = fields.Boolean(metadata={"description": (
+        "本次请求是否为该乡镇排入了新版本。全市排线时为 false 且状态为 queued/running，表示该乡镇"
+        "已有版本在排队或计算中，本次未重复排入（不会被静默跳过）；查询时恒为 false")})
+    plan = fields.Nested(PlanSchema, allow_none=True, metadata={
+        "description": "该乡镇当日最新版本：状态、进度与失败原因（尚未排线时为空）"})
+    published_plan_id = Int(allow_none=True, metadata={
+        "description": "当日最新已发布版本的编号（社工按此路线出行；无则为空）"})
+
+
+class CityCountsSchema(Schema):
+    """How many townships are in each status."""
+
+    queued = Int(metadata={"description": "排队中"})
+    running = Int(metadata={"description": "计算中"})
+    done = Int(metadata={"description": "已发布"})
+    failed = Int(metadata={"description": "失败（可重新排线）"})
+    not_planned = Int(metadata={"description": "尚未排线"})
+
+
+class CityDaySchema(Schema):
+    """Every township's plan for a day: none is left out unseen."""
+
+    date = fields.Date(attribute="day", metadata={"description": "排线日期"})
+    townships = fields.List(fields.Nested(CityTownshipSchema), metadata={
+        "description": "辖区内每个乡镇及其当日路线状态"})
+    counts = fields.Nested(CityCountsSchema, metadata={"description": "各状态的乡镇数"})

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from backend.commands.service_guide import EditServiceGuide
 from backend.permissions import PUBLIC
 from backend.services import service_guide
+from miniprogram_api import etags
 from miniprogram_api.extensions import Blueprint
 
 from .schemas import ServiceSchema, ServiceUpdateSchema
@@ -34,13 +35,16 @@ class ServiceDetail(MethodView):
 
     @blp.permission(PUBLIC, errors=(404,))
     @blp.response(200, ServiceSchema)
+    @blp.versioned("service", key="code")
     def get(self, code: str) -> Any:
         """Read one service's guide, no login needed (办事指南详情)."""
         return service_guide.get_service(code)
 
-    @blp.permission("services.update", errors=(404, 422))
+    @blp.permission("services.update", errors=(404, 412, 422))
     @blp.arguments(ServiceUpdateSchema)
     @blp.response(200, ServiceSchema)
+    @blp.versioned("service", key="code")
     def patch(self, cmd: EditServiceGuide, code: str) -> Any:
         """Edit a service's published guide; the change is audited (修改办事指南)."""
-        return service_guide.update_service(code, cmd, actor=g.actor)
+        return service_guide.update_service(code, cmd, actor=g.actor,
+                                            expected_versions=etags.if_match("service", code))
