@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from werkzeug.serving import run_simple
 from backend import audit, backup, demo, demo_routes, migrate, runtime
 from backend.db import db
 from fake_wechat import FakeWeChatServer
+from notifications.inline_cron import InlineCron
 
 db_cli = AppGroup("db", help="数据库结构迁移")
 audit_cli = AppGroup("audit", help="审计记录")
@@ -97,6 +99,11 @@ def demo_serve(host: str, port: int) -> None:
         fake = FakeWeChatServer(settings.wechat_appid, settings.wechat_secret,
                                 port=wechat.port or 80).start()
         click.echo(f"本地模拟微信服务：{fake.base_url}")
+    if not settings.redis_url:
+        # No RQ cron without Redis: the declared periodic jobs run on a thread of this process,
+        # so the demo's inboxes fill and its nightly work happens as in production.
+        InlineCron().run_in_thread(threading.Event())
+        click.echo("后台任务：未配置 Redis，定时任务在本进程内运行")
     with db.connection_context():
         click.echo(demo.SeedSummary(logins=demo.demo_logins()).describe_logins())
     click.echo(f"工作台（乡镇民政办、社工手机、市民政局）：http://{host}:{port}/console/"

@@ -10,6 +10,8 @@ from flask import Blueprint, Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.wrappers import Response
 
+from miniprogram_api import timestamps
+
 ASSETS_URL = "/api/docs-assets/"
 
 OPENAPI_CONFIG = {
@@ -22,7 +24,8 @@ OPENAPI_CONFIG = {
     "OPENAPI_SWAGGER_UI_URL": ASSETS_URL,
     "API_SPEC_OPTIONS": {
         "info": {"description": "市、乡镇（街道）民政服务小程序后端。所有错误返回统一信封 "
-                                "{code, status, message, errors}；时间为 UTC；金额单位为分。"},
+                                "{code, status, message, errors}；金额单位为分。"
+                                + timestamps.RULE},
         "components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",
                        "description": "登录后获得的访问令牌"}}},

@@ -21,12 +21,13 @@ from flask_smorest.pagination import Page
 from werkzeug.routing import IntegerConverter
 
 from backend.permissions import PERMISSIONS, PUBLIC, require
-from miniprogram_api import etags, validation_messages
+from miniprogram_api import etags, timestamps, validation_messages
 from miniprogram_api.errors import ERROR_DESCRIPTIONS, ErrorSchema
 
 # marshmallow copies a field class's messages into each field when the field is built, and our
 # schemas build their fields when their modules are imported, which all import this one first.
 validation_messages.install()
+timestamps.install()
 
 
 class Api(flask_smorest.Api):

@@ -38,6 +38,19 @@ SESSION_KEY_VALUE = re.compile(r"""session_key['"]?\s*[:=]""")
 RANDOM_TOKEN = re.compile(r"(?=[A-Za-z0-9_\-]*[a-z])[A-Za-z0-9_\-]{24,}")
 
 
+# A timestamp with no offset after it: the API's one rule is that every one carries its offset.
+NAIVE_TIMESTAMP = re.compile(r'"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?"')
+NAIVE_TIMESTAMPS: list[str] = []
+
+
+def _scan_timestamps(where: str, response: Response) -> None:
+    """Record a JSON answer holding a timestamp without its offset."""
+    if response.mimetype == "application/json":
+        found = NAIVE_TIMESTAMP.findall(response.get_data(as_text=True))
+        if found:
+            NAIVE_TIMESTAMPS.append(f"{where}: {found[:3]}")
+
+
 def _scan(where: str, text: str) -> None:
     """Record anything in text that looks like an unmasked ID, phone or a session_key."""
     found = pii.find_unmasked(RANDOM_TOKEN.sub("#", text))
@@ -68,6 +81,8 @@ def no_personal_data_leaks() -> Iterator[None]:
     root.removeHandler(handler)
     root.setLevel(previous_level)
     assert not LEAKS, "personal data leaked into responses or logs:\n" + "\n".join(LEAKS[:20])
+    assert not NAIVE_TIMESTAMPS, ("timestamps without their offset in API answers:\n"
+                                  + "\n".join(NAIVE_TIMESTAMPS[:20]))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -160,6 +175,8 @@ def app(
     def scan_response(response: Response) -> Response:
         if not request.path.endswith(DELIBERATE_REVEALS) and not response.direct_passthrough:
             _scan(f"response {request.method} {request.path}", response.get_data(as_text=True))
+        if not response.direct_passthrough:
+            _scan_timestamps(f"response {request.method} {request.path}", response)
         return response
 
     with db.connection_context():

@@ -66,15 +66,15 @@ def test_an_urgent_temporary_relief_is_granted_within_its_24_hours_and_verified_
     app = filed.json
     assert app["urgent"] is True and app["urgent_cause_label"] == "突发灾害"
     assert app["stage"] == "acceptance"
-    assert app["track_due_at"] == "2026-03-03T01:00:00"  # 24 hours from submission
-    assert app["stage_due_at"] == "2026-03-02T05:00:00"  # 受理 within 4 hours
+    assert app["track_due_at"] == "2026-03-03T01:00:00+00:00"  # 24 hours from submission
+    assert app["stage_due_at"] == "2026-03-02T05:00:00+00:00"  # 受理 within 4 hours
 
     no_supplement = _move(api, app["id"], "ts-a", "supplement", missing_materials=["id_card"])
     assert no_supplement.status_code == 409 and no_supplement.json["code"] == "urgent_no_supplement"
     hours.advance(2)
     accepted = _move(api, app["id"], "ts-a", "advance", comment="情况紧急，当即受理")
     assert accepted.json["stage"] == "approval"
-    assert accepted.json["stage_due_at"] == "2026-03-02T23:00:00"  # 20 hours from 受理
+    assert accepted.json["stage_due_at"] == "2026-03-02T23:00:00+00:00"  # 20 hours from 受理
 
     # 先行救助: the township grants; the city bureau does not hold this stage on the track.
     assert _move(api, app["id"], "city-admin", "approve", benefit_fen=200_000).status_code == 403
@@ -82,7 +82,7 @@ def test_an_urgent_temporary_relief_is_granted_within_its_24_hours_and_verified_
     granted = _move(api, app["id"], "ts-a", "approve", benefit_fen=200_000, comment="先行救助")
     assert granted.status_code == 200, granted.json
     assert granted.json["status"] == "in_review" and granted.json["stage"] == "verification"
-    assert granted.json["granted_at"] == "2026-03-02T06:00:00"
+    assert granted.json["granted_at"] == "2026-03-02T06:00:00+00:00"
     assert granted.json["benefit_fen"] == 200_000 and granted.json["stage_due_at"] is None
 
     timeline = api.get(f"/api/v1/applications/{app['id']}/timeline", "res-owner").json

@@ -122,11 +122,10 @@ def test_the_resident_sees_the_planned_arrival_window(api: Api, township_day: To
     detail = planned(api, "ts-a", township_day.township_id, township_day.day)
     stop = _stop(detail, f"booking:{booking_id}")
     booking = api.get(f"/api/v1/bookings/{booking_id}", "res-owner").json
-    # Stored in UTC: 8 hours behind the city's clock.
+    # Answered in UTC with its offset: the same moment the plan shows on the city's clock.
     start_utc = datetime.fromisoformat(booking["arrival_start"])
-    assert start_utc + timedelta(hours=8) == datetime.fromisoformat(
-        stop["arrival_window_start"]
-    ).replace(tzinfo=None)
+    assert start_utc.utcoffset() == timedelta(0)
+    assert start_utc == datetime.fromisoformat(stop["arrival_window_start"])
     assert datetime.fromisoformat(booking["arrival_end"]) > start_utc
     inbox = api.get("/api/v1/me/messages", "res-owner").json
     assert "visit.planned" in [m["topic"] for m in inbox]  # and is told so

@@ -5,7 +5,7 @@ files (XLSX and PNG charts) for download and for the periodic jobs.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def build_report(kind: str, period: Period) -> dict[str, Any]:
     return {"kind": kind, "kind_label": REPORT_KINDS[kind],
             "title": f"{city.name}民政{REPORT_KINDS[kind]}（{period.label}）",
             "city": {"code": city.code, "name": city.name},
-            "generated_at": utcnow().isoformat(timespec="seconds"),
+            "generated_at": utcnow().replace(tzinfo=UTC).isoformat(timespec="seconds"),
             **compliance, "ranking": ranking, "late_units": late_units(compliance["townships"]),
             "changes": _changes(ranking, previous.data if previous else None,
                                 previous_period.label)}

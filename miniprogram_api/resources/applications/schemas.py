@@ -15,6 +15,7 @@ from backend.commands.links import AttachApplicant
 from backend.models import Application, ClientContact
 from backend.models.applications import APPLICATION_STATUSES, CHANNELS, RE_REVIEW_OUTCOMES
 from backend.services import applications
+from miniprogram_api import timestamps
 from miniprogram_api.extensions import CommandSchema, Int, Schema
 
 _SERVICE_CODES = list(workflows.guide()["services"])
@@ -278,7 +279,8 @@ class ApplicationSchema(Schema):
             return None
         return {"filed_by_name": app.filed_by.name, "filed_by_role": "村（居）民政协管员",
                 "authorised_by": app.proxy_authorised_by,
-                "authorised_at": app.proxy_authorised_at.isoformat() if app.proxy_authorised_at else None,
+                "authorised_at": (timestamps.iso_with_offset(app.proxy_authorised_at)
+                                  if app.proxy_authorised_at else None),
                 "method": app.proxy_method, "doorstep": app.proxy_doorstep}
 
 
