@@ -76,6 +76,11 @@ class PortfolioParams:
     # Solutions a second times nodes on one idle core, so a count, not the clock, ends a run.
     solutions_per_second_node: int = 22000
     min_moves: int = 20
+    # Solutions a second with visits for two, relative: the constraints tying their halves
+    # are checked by propagation at each move (median 0.5 on township days of 20-40 visits
+    # with two pairs). Iterated local search is left out there: its ruins take one half
+    # without the other and some runs never reach their count.
+    pairs_speed: float = 0.5
 
 
 @dataclass(frozen=True)
