@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.models import Plan
+from backend.models import CareVisit, Client, Plan
+from tests.factories import World
 from tests.planning.conftest import TownshipDay
 
 
@@ -33,3 +34,19 @@ def test_the_plan_page_follows_scope(signed_in: Any, township_day: TownshipDay) 
     browser.post("/console/plans", {"date": township_day.day.isoformat()})
     plan = Plan.get(Plan.township == township_day.township_id)
     assert signed_in("ts-b").get(f"/console/plans/{plan.id}").status_code == 404
+
+
+def test_the_plan_page_and_sheets_say_who_goes_along(signed_in: Any, world: World,
+                                                      township_day: TownshipDay) -> None:
+    care = CareVisit.get_by_id(int(township_day.care_keys[0].split(":")[1]))
+    Client.update(two_worker_flag="safety_risk").where(Client.id == care.client_id).execute()
+    browser = signed_in("ts-a")
+    browser.get(f"/console/plans?date={township_day.day.isoformat()}")
+    sent = browser.post("/console/plans", {"date": township_day.day.isoformat()})
+    plan = Plan.get(Plan.township == township_day.township_id)
+    text = browser.get(sent.headers["Location"]).get_data(as_text=True)
+    staff = world.staff
+    for me, other in (("sw-a1", "sw-a2"), ("sw-a2", "sw-a1")):
+        assert f"与{staff[other].name}同行" in text
+        sheet = browser.get(f"/console/plans/{plan.id}/workers/{staff[me].id}/sheet")
+        assert f"与{staff[other].name}同行" in sheet.get_data(as_text=True)

@@ -116,16 +116,22 @@ def _stops_with_clients(query: pw.ModelSelect[PlanStop]) -> list[dict[str, Any]]
                                               ClientCategory.ended_on.is_null())
                 .order_by(ClientCategory.id)):
         categories.setdefault(row.client_id, []).append(row.category)
+    partners = {s.partner_worker_id for s in stops if s.partner_worker_id is not None}
+    names = {w.id: w.name for w in StaffAccount.select(StaffAccount.id, StaffAccount.name)
+             .where(StaffAccount.id.in_(partners))} if partners else {}
     day = stops[0].plan.day if stops else None
-    return [_stop_view(s, clients[s.client_id], categories.get(s.client_id, []), day)
+    return [_stop_view(s, clients[s.client_id], categories.get(s.client_id, []), day, names)
             for s in stops]
 
 
-def _stop_view(stop: PlanStop, client: Client, categories: list[str], day: date | None
-               ) -> dict[str, Any]:
+def _stop_view(stop: PlanStop, client: Client, categories: list[str], day: date | None,
+               names: dict[int, str]) -> dict[str, Any]:
+    partner = stop.partner_worker_id
     view: dict[str, Any] = {
         "visit_key": stop.visit_key, "source": stop.source, "source_id": stop.source_id,
         "worker_id": stop.worker_id, "position": stop.position, "kind": stop.kind,
+        "workers_needed": stop.workers_needed, "partner_worker_id": partner,
+        "partner_worker_name": None if partner is None else names.get(partner, ""),
         "priority": stop.priority, "fixed": stop.fixed, "drop_reason": stop.drop_reason,
         "duration_s": stop.duration_s, "travel_s": stop.travel_s, "distance_m": stop.distance_m,
         "windows": [{"start": local_moment(day, s), "end": local_moment(day, e)}
@@ -166,6 +172,7 @@ def _geojson(routes: list[dict[str, Any]], dropped: list[dict[str, Any]],
             features.append(_point(path[-1], {
                 "role": "stop", "worker_id": worker_id, "position": stop["position"],
                 "visit_key": stop["visit_key"], "kind": stop["kind"],
+                "partner_worker_id": stop["partner_worker_id"],
                 "planned_start": stop["planned_start"].strftime("%H:%M")}))
         path.append(home)
         for leg, (a, b) in enumerate(itertools.pairwise(path)):
