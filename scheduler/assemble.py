@@ -80,16 +80,7 @@ def objective(problem: Problem, routes: list[Route], dropped: list[Dropped]) -> 
     """The objective's parts recomputed from the plan, in the weights' units."""
     w = problem.weights
     travel = sum(w.travel_second * r.travel_time + w.travel_metre * r.distance for r in routes)
-    # A visit for two is with its preferred worker when either of its workers is that one.
-    served_by: dict[str, set[str]] = {}
-    for r in routes:
-        for s in r.stops:
-            served_by.setdefault(s.visit_id, set()).add(r.worker_id)
-    not_preferred = sum(
-        1
-        for vid, workers in served_by.items()
-        if problem.visit(vid).preferred_worker not in (None, *workers)
-    )
+    not_preferred = _not_preferred(problem, routes)
     work = [r.travel_time + sum(s.end - s.start for s in r.stops) for r in routes if r.stops]
     balance = w.balance * max(work) if work and len(problem.workers) > 1 else 0.0
     fixed = sum(problem.worker(r.worker_id).fixed_cost for r in routes if r.stops)
@@ -102,3 +93,24 @@ def objective(problem: Problem, routes: list[Route], dropped: list[Dropped]) -> 
         "fixed": fixed,
         "dropped": drops,
     }
+
+
+def _not_preferred(problem: Problem, routes: list[Route]) -> int:
+    """Visits served without their preferred worker: a visit for two is with that worker
+    when either of its two is."""
+    if not problem.has_pairs:
+        return sum(
+            1
+            for r in routes
+            for s in r.stops
+            if problem.visit(s.visit_id).preferred_worker not in (None, r.worker_id)
+        )
+    served_by: dict[str, set[str]] = {}
+    for r in routes:
+        for s in r.stops:
+            served_by.setdefault(s.visit_id, set()).add(r.worker_id)
+    return sum(
+        1
+        for vid, workers in served_by.items()
+        if problem.visit(vid).preferred_worker not in (None, *workers)
+    )

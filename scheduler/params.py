@@ -103,6 +103,10 @@ class BudgetParams:
     startup: float = 0.03
     # Seconds before the time limit's usable end at which the exchange pass stops.
     exchange_reserve: float = 0.03
+    # A round with visits for two costs this many rounds without (two places tried at once
+    # for each, and their halves re-timed): 1.6-3.0 on township days of 30-40 visits with
+    # two pairs, so their rounds end on the count, as others do, on an idle machine.
+    pairs_round_factor: float = 2.0
 
 
 @dataclass(frozen=True)

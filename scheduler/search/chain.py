@@ -86,6 +86,8 @@ def _run(
     moves = params.portfolio.solutions_per_second_node * speed * search / nodes
     moves = max_moves if max_moves is not None else max(params.portfolio.min_moves, int(moves))
     microseconds = budget.round_microseconds_per_visit * max(1, visits)
+    if problem.has_pairs:
+        microseconds *= budget.pairs_round_factor
     rounds = int(recreate * 1e6 / microseconds)
     ejections = 0
     if params.ejection.share:

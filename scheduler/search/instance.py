@@ -107,10 +107,8 @@ class Instance:
         self.sync: list[int | None] = [None] * len(self.ids)
         self.tolerance = {i: problem.visits[i].sync_tolerance for i in pairs}
         worker_ids = [wk.id for wk in problem.workers]
-        self.preferred = {
-            i: worker_ids.index(p) if (p := problem.visits[i].preferred_worker) else None
-            for i in pairs
-        }
+        wished = {i: problem.visits[i].preferred_worker for i in pairs}
+        self.preferred = {i: None if w is None else worker_ids.index(w) for i, w in wished.items()}
         self._synchronised: dict[tuple[int, int, bool], tuple[int, int] | None] = {}
 
     def synchronised(self, i: int, t: int, with_preferred: bool) -> tuple[int, int] | None:

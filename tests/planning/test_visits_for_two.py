@@ -101,6 +101,8 @@ def test_both_workers_visit_a_left_behind_child_together(api: Api, pair_day: Pai
     )
     names = {sw1.id: sw1.name, sw2.id: sw2.name}
     assert first["partner_worker_name"] == names[second["worker_id"]]
+    assert first["partner_planned_start"] == second["planned_start"]
+    assert second["partner_planned_start"] == first["planned_start"]
     assert first["workers_needed"] == second["workers_needed"] == 2
     gap = abs(_seconds(first["planned_start"]) - _seconds(second["planned_start"]))
     assert gap <= TOLERANCE_S
