@@ -110,6 +110,8 @@ class Visit:
             raise ValueError(f"visit {self.id} has a negative synchronisation tolerance")
         if self.needs_two and self.pinned_position is not None:
             raise ValueError(f"visit {self.id} needs two workers and cannot be pinned in place")
+        if self.partner_skills and not self.needs_two:
+            raise ValueError(f"visit {self.id} has partner skills but needs one worker")
 
     @property
     def needs_two(self) -> bool:

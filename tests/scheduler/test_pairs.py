@@ -259,9 +259,13 @@ def test_a_problem_for_two_survives_a_json_round_trip(waiting_for_w1: Problem) -
     assert again == problem
 
 
-def test_a_visit_for_two_cannot_be_pinned_in_place() -> None:
+def test_a_visit_for_two_cannot_be_pinned_in_place_nor_one_for_one_have_a_partner() -> None:
     with pytest.raises(ValueError, match="cannot be pinned in place"):
         pair("p", 1, pinned_position=0)
+    with pytest.raises(ValueError, match="partner skills but needs one worker"):
+        visit("v", 1, partner_skills=COUNSEL)
+    with pytest.raises(ValueError, match="1 or 2 only"):
+        visit("v", 1, workers_needed=3)
 
 
 @st.composite
