@@ -134,16 +134,20 @@ def search_chain(ctx: Context, runs: list[Run], finish: float) -> list[Found | N
 
 
 def _with_pairs(ctx: Context, routes: Routes | None, seed: int) -> Routes:
-    """OR-Tools' routes with each visit for two synchronised (`pairs.synchronise`), those
-    that cost more than they save left out, then every visit left out inserted where it
-    pays. OR-Tools' moves take one node in or out at a time, so they never add or drop a
-    pair: what its first plan did with a pair stays; it may find no first plan at all, or
-    serve a pair no common start keeps; and ruin and recreate may have no time to spare."""
+    """OR-Tools' routes with each visit for two synchronised (`pairs.synchronise`), every
+    visit left out put in where it fits, then those that cost more than they save left out
+    again (`pairs.leave_out_dear`).
+
+    OR-Tools' moves take one node in or out at a time, so they never add or drop a pair:
+    what its first solution did with a pair stays, and under the pairs' constraints that
+    solution may serve nothing at all. Putting everything in first finds the visits that pay
+    only together (each alone costs more than its penalty), which one-at-a-time insertion
+    never would, and ruin and recreate has nothing to work on when no visit is served.
+    """
     instance = ctx.instance
     routes = pairs.synchronise(ctx, routes or [[] for _ in instance.workers])
     if instance.pinned_positions:
         return routes
-    routes = pairs.leave_out_dear(ctx, routes)
     served = {instance.base[i] for order in routes for i in order}
     rng = random.Random(seed)
     pending = [i for i in range(instance.n) if i not in served]
@@ -151,8 +155,8 @@ def _with_pairs(ctx: Context, routes: Routes | None, seed: int) -> Routes:
     cache: dict[int, RouteBounds] = {}
     for i in pending:
         insert = pairs.insert if instance.twin[i] >= 0 else recreate.insert
-        insert(ctx, routes, i, None, cache)
-    return routes
+        insert(ctx, routes, i, None, cache, anyway=True)
+    return pairs.leave_out_dear(ctx, routes)
 
 
 def _improve(

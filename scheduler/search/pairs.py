@@ -105,22 +105,23 @@ def _common_starts(ctx: Context, visit: int, first: list[int], second: list[int]
 
 
 def leave_out_dear(ctx: Context, routes: Routes) -> Routes:
-    """The routes without each visit for two that may be dropped and costs more served than
-    left out (one at a time, dearest first, each judged on the routes the last left)."""
+    """The routes without each visit that may be dropped and costs more served than left out
+    (one at a time, dearest first, each judged on the routes the last left); a visit for two
+    leaves both its routes."""
     instance, day = ctx.instance, ctx.day
-    served = sorted({instance.base[i] for order in routes for i in order if instance.twin[i] >= 0})
+    base, mandatory = instance.base, instance.mandatory
+    served = sorted({base[i] for order in routes for i in order if not mandatory[base[i]]})
     cost = day.cost(routes)
-    while True:
+    while served:
         options = []
         for visit in served:
-            if instance.mandatory[visit]:
-                continue
-            without = [[i for i in order if instance.base[i] != visit] for order in routes]
+            without = [[i for i in order if base[i] != visit] for order in routes]
             options.append((day.cost(without), visit, without))
-        if not options or min(options)[0] >= cost:
-            return routes
+        if min(options)[0] >= cost:
+            break
         cost, visit, routes = min(options)
         served.remove(visit)
+    return routes
 
 
 def insert(
@@ -129,14 +130,15 @@ def insert(
     new: int,
     rng: random.Random | None = None,
     cache: dict[int, RouteBounds] | None = None,
+    anyway: bool = False,
 ) -> bool:
     """Put visit for two `new` (its first half's index) where its two halves add least cost,
     on two workers, synchronised; False if it fits nowhere or, when it may be dropped, if
-    every placement costs more than leaving it out. As `recreate.insert` otherwise (blink,
-    `cache` of route bounds renewed for the routes that take it)."""
+    every placement costs more than leaving it out (unless `anyway`). As `recreate.insert`
+    otherwise (blink, `cache` of route bounds renewed for the routes that take it)."""
     cache = {} if cache is None else cache
     instance, day = ctx.instance, ctx.day
-    optional = not instance.mandatory[new]
+    optional = not (instance.mandatory[new] or anyway)
     blink = ctx.params.recreate.blink
     for option in placements(ctx, routes, new, cache):
         if optional and option.added >= instance.penalty[new]:
