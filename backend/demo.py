@@ -152,6 +152,11 @@ _PROFILES: list[tuple[list[str], tuple[int, int], str | None]] = [
 ]
 
 
+# Every _FLAG_EVERY-th client from these offsets carries a two-worker flag.
+_FLAG_EVERY = 20
+_TWO_WORKER_FLAGS = {5: "safety_risk", 12: "psychological_crisis"}
+
+
 def _staff(username: str, name: str, role: str, area_code: str, **extra: Any) -> StaffAccount:
     return StaffAccount.create(username=username, password_hash=extra.pop("password_hash"),
                                name=name, role=role, area_code=area_code, **extra)
@@ -265,6 +270,9 @@ def _seed_clients(township: Township, fixture: dict[str, Any], people: _People,
         if "left_behind_child" in categories:
             data |= {"guardian_name": people.name("female"), "guardian_relation": "祖母",
                      "guardian_phone": people.phone()}
+        # A few homes are visited by two workers for a reason of their own (left-behind
+        # children are, by the city's rule): the plans then show pairs of every kind.
+        data["two_worker_flag"] = _TWO_WORKER_FLAGS.get(n % _FLAG_EVERY)
         client = clients.create_client(RegisterClient(**data), actor=SYSTEM)
         client.usual_worker = workers[n % len(workers)]
         client.save()

@@ -6,11 +6,17 @@
               "skills": ["counselling"], "max_visits": 12, "capacity": null, "fixed_cost": 0}],
  "visits": [{"id": "v1", "location": 1, "windows": [["09:00", "11:00"]], "service": 1800,
              "priority": "due", "skills": [], "preferred_worker": "w1",
-             "pinned_worker": null, "pinned_position": null, "load": 0}],
+             "pinned_worker": null, "pinned_position": null, "load": 0},
+            {"id": "v2", "location": 1, "windows": [["14:00", "16:00"]], "service": 3600,
+             "skills": ["counselling"], "workers_needed": 2, "partner_skills": [],
+             "sync_tolerance": 300}],
  "durations": [[0, 600], [600, 0]], "distances": [[0, 2500], [2500, 0]],
  "weights": {"balance": 0.2}}
 ```
-Times are seconds since midnight or "HH:MM" strings; durations are seconds. Instead of the
+Times are seconds since midnight or "HH:MM" strings; durations are seconds. A visit with
+`"workers_needed": 2` is served by two workers together (one with `skills`, the other with
+`partner_skills`, both starting within `sync_tolerance` seconds); each of their stops in the
+plan names the other as `partner_worker_id`. Instead of the
 matrices, `"points": [[lat, lon], ...]` with an optional `"travel_mode"` ("walking", "e_bike",
 "car") estimates them by straight line.
 """
@@ -19,7 +25,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.problem import Break, CostWeights, Priority, Problem, TimeWindow, Visit, Worker
+from scheduler.problem import (
+    SYNC_TOLERANCE,
+    Break,
+    CostWeights,
+    Priority,
+    Problem,
+    TimeWindow,
+    Visit,
+    Worker,
+)
 from scheduler.travel import straight_line_matrices
 
 
@@ -64,6 +79,9 @@ def visit_from_dict(d: dict[str, Any]) -> Visit:
         pinned_worker=d.get("pinned_worker"),
         pinned_position=d.get("pinned_position"),
         load=d.get("load", 0),
+        workers_needed=d.get("workers_needed", 1),
+        partner_skills=frozenset(d.get("partner_skills", ())),
+        sync_tolerance=d.get("sync_tolerance", SYNC_TOLERANCE),
     )
 
 
@@ -117,6 +135,9 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
             "pinned_worker": v.pinned_worker,
             "pinned_position": v.pinned_position,
             "load": v.load,
+            "workers_needed": v.workers_needed,
+            "partner_skills": sorted(v.partner_skills),
+            "sync_tolerance": v.sync_tolerance,
         }
         for v in problem.visits
     ]

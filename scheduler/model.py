@@ -1,11 +1,14 @@
 """The OR-Tools adapter: problem → routing model, a search configuration → its parameters,
 and a solution → routes. Node ↔ index conversion lives here and nowhere else.
 
-Node layout: visits are nodes 0..V-1 in problem order, so a route read back is already in
-visit indices; worker w starts at node V + 2w and ends at node V + 2w + 1 (own nodes even
-when offices coincide, so the layout never depends on data). Every transit is registered as
-a matrix or a unary vector, never as a Python callback: the solver then evaluates arcs in
-C++, which is what makes local search fast.
+Node layout: visits are nodes 0..V-1 in problem order and the second halves of visits for
+two follow (`rules.halves`: H nodes in all), so a route read back is already in the search's
+visit indices; worker w starts at node H + 2w and ends at node H + 2w + 1 (own nodes even
+when offices coincide, so the layout never depends on data). The two halves of a visit for
+two are served both or neither, by different workers, starting within its tolerance.
+
+Every transit is registered as a matrix or a unary vector, never as a Python callback: the
+solver then evaluates arcs in C++, which is what makes local search fast.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from ortools.util import optional_boolean_pb2
 
 from scheduler.params import SearchConfig
 from scheduler.problem import Problem
-from scheduler.rules import COST_SCALE, allowed_workers, drop_penalties
+from scheduler.rules import (
+    COST_SCALE,
+    allowed_workers,
+    drop_penalties,
+    halves,
+    partner_workers,
+    teams,
+)
 
 
 @dataclass
@@ -111,20 +121,23 @@ def _iterated_local_search(params: object) -> None:
 
 def build(problem: Problem) -> Model:
     """Build the routing model: costs, time with waiting and lunch, rules, drop penalties."""
-    n_visits, workers = len(problem.visits), problem.workers
-    starts = [n_visits + 2 * w for w in range(len(workers))]
+    nodes, workers = halves(problem), problem.workers
+    starts = [len(nodes) + 2 * w for w in range(len(workers))]
     ends = [s + 1 for s in starts]
-    manager = pywrapcp.RoutingIndexManager(n_visits + 2 * len(workers), len(workers), starts, ends)
+    manager = pywrapcp.RoutingIndexManager(
+        len(nodes) + 2 * len(workers), len(workers), starts, ends
+    )
     routing = pywrapcp.RoutingModel(manager)
-    locations = [v.location for v in problem.visits]
+    locations = [v.location for v in nodes]
     for wk in workers:
         locations += [wk.start_location, wk.end_location]
-    services = [v.service for v in problem.visits] + [0] * (2 * len(workers))
+    services = [v.service for v in nodes] + [0] * (2 * len(workers))
     _add_arc_costs(problem, routing, locations)
     time = _add_time(problem, manager, routing, locations, services)
     count = _add_counts_and_loads(problem, routing)
     _add_balance(problem, routing, locations, services)
     _add_rules_and_drops(problem, manager, routing, count)
+    _add_pairs(problem, manager, routing, time)
     return Model(problem, manager, routing, time)
 
 
@@ -132,7 +145,7 @@ def _node_matrix(
     problem: Problem, locations: list[int], matrix: list[list[int]]
 ) -> list[list[int]]:
     """A location matrix re-indexed by node (arcs into starts and out of ends cost nothing)."""
-    n_visits = len(problem.visits)
+    n_visits = len(locations) - 2 * len(problem.workers)
     starts = {n_visits + 2 * w for w in range(len(problem.workers))}
     ends = {s + 1 for s in starts}
     rows = []
@@ -178,7 +191,7 @@ def _add_time(
     horizon = max(w.shift.end for w in problem.workers)
     routing.AddDimension(routing.RegisterTransitMatrix(transit), horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
-    for i, visit in enumerate(problem.visits):
+    for i, visit in enumerate(halves(problem)):
         cumul = time.CumulVar(manager.NodeToIndex(i))
         windows = sorted(visit.windows, key=lambda tw: tw.start)
         cumul.SetRange(windows[0].start, max(tw.end for tw in windows))
@@ -208,19 +221,18 @@ def _add_counts_and_loads(
 ) -> pywrapcp.RoutingDimension | None:
     """Visit count (max visits, pinned positions) and load (capacity) dimensions, when used."""
     n_extra = 2 * len(problem.workers)
+    nodes = halves(problem)
     needs_count = any(w.max_visits is not None for w in problem.workers) or any(
         v.pinned_position is not None for v in problem.visits
     )
     if needs_count:
-        ones = routing.RegisterUnaryTransitVector([1] * len(problem.visits) + [0] * n_extra)
-        limits = [
-            len(problem.visits) if w.max_visits is None else w.max_visits for w in problem.workers
-        ]
+        ones = routing.RegisterUnaryTransitVector([1] * len(nodes) + [0] * n_extra)
+        limits = [len(nodes) if w.max_visits is None else w.max_visits for w in problem.workers]
         routing.AddDimensionWithVehicleCapacity(ones, 0, limits, True, "count")
         count = routing.GetDimensionOrDie("count")
     if problem.has_loads:
-        loads = routing.RegisterUnaryTransitVector([v.load for v in problem.visits] + [0] * n_extra)
-        total = sum(v.load for v in problem.visits)
+        loads = routing.RegisterUnaryTransitVector([v.load for v in nodes] + [0] * n_extra)
+        total = sum(v.load for v in nodes)
         caps = [total if w.capacity is None else w.capacity for w in problem.workers]
         routing.AddDimensionWithVehicleCapacity(loads, 0, caps, True, "load")
     return count if needs_count else None
@@ -253,7 +265,7 @@ def _add_rules_and_drops(
         index = manager.NodeToIndex(i)
         routing.AddDisjunction([index], penalties[visit.priority.value])
         allowed = allowed_workers(problem, visit)
-        if not allowed:
+        if not allowed or (visit.needs_two and not teams(problem, visit)):
             routing.ActiveVar(index).SetValue(0)
         elif len(allowed) < len(problem.workers):
             # -1 keeps "not served" open; the disjunction prices that choice.
@@ -264,6 +276,34 @@ def _add_rules_and_drops(
             routing.ActiveVar(index).SetValue(1)
             count.CumulVar(index).SetValue(visit.pinned_position)
     _chain_pinned_prefixes(problem, manager, routing)
+
+
+def _add_pairs(
+    problem: Problem,
+    manager: pywrapcp.RoutingIndexManager,
+    routing: pywrapcp.RoutingModel,
+    time: pywrapcp.RoutingDimension,
+) -> None:
+    """Each visit for two (node i) and its second half (node j): both served or neither, by
+    different workers, the second by one with the partner skills, starts within tolerance."""
+    pairs = [i for i, v in enumerate(problem.visits) if v.needs_two]
+    solver = routing.solver()
+    for j, i in enumerate(pairs, start=len(problem.visits)):
+        visit = problem.visits[i]
+        first, second = manager.NodeToIndex(i), manager.NodeToIndex(j)
+        routing.AddDisjunction([second], 0)  # priced by the first half's disjunction
+        partners = partner_workers(problem, visit)
+        if len(partners) < len(problem.workers):
+            routing.VehicleVar(second).SetValues(
+                [-1, *(problem.workers.index(w) for w in partners)]
+            )
+        active = routing.ActiveVar(first)
+        solver.Add(active == routing.ActiveVar(second))
+        # Unserved, both vehicles are -1: the term (1 - active) keeps that case apart.
+        solver.Add(routing.VehicleVar(first) - routing.VehicleVar(second) + 1 - active != 0)
+        gap = active * (time.CumulVar(first) - time.CumulVar(second))
+        solver.Add(gap <= visit.sync_tolerance)
+        solver.Add(gap >= -visit.sync_tolerance)
 
 
 def _chain_pinned_prefixes(

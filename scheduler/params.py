@@ -76,6 +76,11 @@ class PortfolioParams:
     # Solutions a second times nodes on one idle core, so a count, not the clock, ends a run.
     solutions_per_second_node: int = 22000
     min_moves: int = 20
+    # Solutions a second with visits for two, relative: the constraints tying their halves
+    # are checked by propagation at each move (median 0.5 on township days of 20-40 visits
+    # with two pairs). Iterated local search is left out there: its ruins take one half
+    # without the other and some runs never reach their count.
+    pairs_speed: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,10 @@ class BudgetParams:
     startup: float = 0.03
     # Seconds before the time limit's usable end at which the exchange pass stops.
     exchange_reserve: float = 0.03
+    # A round with visits for two costs this many rounds without (two places tried at once
+    # for each, and their halves re-timed): 1.6-3.0 on township days of 30-40 visits with
+    # two pairs, so their rounds end on the count, as others do, on an idle machine.
+    pairs_round_factor: float = 2.0
 
 
 @dataclass(frozen=True)

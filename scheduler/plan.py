@@ -16,16 +16,20 @@ class DropReason(StrEnum):
     NO_WORKER_HAS_SKILL = "no_worker_has_skill"
     NO_TIME_WINDOW_FITS = "no_time_window_fits"
     NO_TIME_LEFT = "no_time_left"
+    # A visit for two with nobody to go with: one worker on duty, or no second has the skill.
+    NO_PARTNER = "no_partner"
 
 
 @dataclass(frozen=True)
 class Stop:
-    """One served visit: arrival, service start and end, and the wait before the start."""
+    """One served visit: arrival, service start and end, and the wait before the start; for a
+    visit two workers serve together, the other worker (each has the visit on its route)."""
 
     visit_id: str
     arrival: int
     start: int
     end: int
+    partner_worker_id: str | None = None
 
     @property
     def waiting(self) -> int:
@@ -80,7 +84,7 @@ class Plan:
         """A few human-readable lines: per-route stops and totals, dropped visits, cost."""
         lines = []
         for r in self.routes:
-            ids = " ".join(s.visit_id for s in r.stops) or "(idle)"
+            ids = " ".join(_stop_name(s) for s in r.stops) or "(idle)"
             lines.append(
                 f"{r.worker_id}: {len(r.stops)} visits, travel {r.travel_time} s, "
                 f"{r.distance} m, {_hhmm(r.start)}-{_hhmm(r.end)}: {ids}"
@@ -114,6 +118,12 @@ class Plan:
     def route(self, worker_id: str) -> Route:
         """The route of this worker."""
         return next(r for r in self.routes if r.worker_id == worker_id)
+
+
+def _stop_name(stop: Stop) -> str:
+    if stop.partner_worker_id is None:
+        return stop.visit_id
+    return f"{stop.visit_id}(+{stop.partner_worker_id})"
 
 
 def _hhmm(t: int) -> str:

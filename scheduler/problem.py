@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# Seconds two workers serving a visit together may arrive apart, unless the visit says.
+SYNC_TOLERANCE = 300
+
 
 class Priority(StrEnum):
     """How much a visit matters; `urgent` and `overdue` are never dropped if they can be served."""
@@ -74,6 +77,12 @@ class Visit:
     `preferred_worker` is a soft wish (continuity of care). `pinned_worker` and `pinned_position`
     are hard rules; a pinned position p means "the (p+1)-th stop of its worker's route", which
     is how re-planning keeps finished and started stops at the head of a route.
+
+    A visit with `workers_needed` 2 (a minor's home, a safety risk, a crisis with a certified
+    counsellor) is served by two different workers together: both start within
+    `sync_tolerance` seconds of each other and stay the whole `service`. One of them needs
+    `skills` (and is the pinned worker, if any), the other `partner_skills`; each carries
+    `load`. Such a visit cannot be pinned to a position.
     """
 
     id: str
@@ -86,12 +95,28 @@ class Visit:
     pinned_worker: str | None = None
     pinned_position: int | None = None
     load: int = 0
+    workers_needed: int = 1
+    partner_skills: frozenset[str] = frozenset()
+    sync_tolerance: int = SYNC_TOLERANCE
 
     def __post_init__(self) -> None:
         if not self.windows:
             raise ValueError(f"visit {self.id} has no time window")
         if self.service < 0 or self.load < 0:
             raise ValueError(f"visit {self.id} has a negative service time or load")
+        if self.workers_needed not in (1, 2):
+            raise ValueError(f"visit {self.id} needs {self.workers_needed} workers: 1 or 2 only")
+        if self.sync_tolerance < 0:
+            raise ValueError(f"visit {self.id} has a negative synchronisation tolerance")
+        if self.needs_two and self.pinned_position is not None:
+            raise ValueError(f"visit {self.id} needs two workers and cannot be pinned in place")
+        if self.partner_skills and not self.needs_two:
+            raise ValueError(f"visit {self.id} has partner skills but needs one worker")
+
+    @property
+    def needs_two(self) -> bool:
+        """True when two workers serve the visit together."""
+        return self.workers_needed > 1
 
 
 @dataclass(frozen=True)
@@ -171,6 +196,11 @@ class Problem:
             if at is None:
                 raise KeyError(f"no visit {visit_id}")
         return self.visits[at]
+
+    @property
+    def has_pairs(self) -> bool:
+        """True when some visit needs two workers."""
+        return any(v.workers_needed > 1 for v in self.visits)
 
     @property
     def has_loads(self) -> bool:

@@ -51,3 +51,23 @@ def allowed_workers(problem: Problem, visit: Visit) -> list[Worker]:
         for w in problem.workers
         if visit.skills <= w.skills and visit.pinned_worker in (None, w.id)
     ]
+
+
+def partner_workers(problem: Problem, visit: Visit) -> list[Worker]:
+    """Workers who may be the second of a visit for two: its partner skills (nobody for a
+    visit one worker serves)."""
+    if not visit.needs_two:
+        return []
+    return [w for w in problem.workers if visit.partner_skills <= w.skills]
+
+
+def teams(problem: Problem, visit: Visit) -> list[tuple[Worker, Worker]]:
+    """(first, second) pairs of different workers who may serve a visit for two together."""
+    partners = partner_workers(problem, visit)
+    return [(a, b) for a in allowed_workers(problem, visit) for b in partners if a.id != b.id]
+
+
+def halves(problem: Problem) -> list[Visit]:
+    """The visits as the model and the search number them: every visit in problem order,
+    then the second half of each visit for two, in the same order."""
+    return [*problem.visits, *(v for v in problem.visits if v.needs_two)]

@@ -19,10 +19,9 @@ from scheduler.assemble import assemble
 from scheduler.params import SolveParams, preset_for
 from scheduler.plan import Plan
 from scheduler.problem import Problem
-from scheduler.search.chain import Run, search_chain, split
+from scheduler.search.chain import Found, Run, search_chain, split
 from scheduler.search.context import Context
 from scheduler.search.exchange import exchange_dropped
-from scheduler.search.instance import Routes
 
 
 class NoPlanError(RuntimeError):
@@ -71,8 +70,7 @@ def solve(
     )
     ctx = Context.of(problem, params)
     found = _search(ctx, chains, finish)
-    to_ids = ctx.instance.to_ids
-    plans = [assemble(problem, to_ids(routes)) for routes in found if routes is not None]
+    plans = [assemble(problem, f.routes, f.sync) for f in found if f is not None]
     if not plans and not any(
         v.pinned_worker or v.pinned_position is not None for v in problem.visits
     ):
@@ -88,7 +86,7 @@ def solve(
     return best
 
 
-def _search(ctx: Context, chains: list[list[Run]], finish: float) -> list[Routes | None]:
+def _search(ctx: Context, chains: list[list[Run]], finish: float) -> list[Found | None]:
     """Every process's routes, in process order: here when there is one, else in a pool."""
     if len(chains) == 1:
         return search_chain(ctx, chains[0], finish)

@@ -3,6 +3,9 @@
 Independent of OR-Tools on purpose: a modelling slip in the solver shows up here as a violation
 instead of reaching a social worker's phone as an impossible route. It reads a plan by the
 shape below (what `scheduler.plan` holds), so that `plan` depends on it and not the reverse.
+
+A visit for two is on exactly two workers' routes (or dropped), who between them hold its
+skills and partner skills, start within its tolerance of each other and name each other.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from scheduler.problem import Problem, Worker
+from scheduler.problem import Problem, Visit, Worker
 
 
 class StopLike(Protocol):
@@ -26,6 +29,8 @@ class StopLike(Protocol):
     def start(self) -> int: ...
     @property
     def end(self) -> int: ...
+    @property
+    def partner_worker_id(self) -> str | None: ...
 
 
 class RouteLike(Protocol):
@@ -71,13 +76,20 @@ def violations(problem: Problem, plan: PlanLike) -> list[str]:
         # A stop of an unknown visit is reported by `_coverage`; its rules cannot be read.
         if all(s.visit_id in known for s in route.stops):
             found += _route_violations(problem, route)
+    if problem.has_pairs:
+        found += _pair_violations(problem, plan)
     return found
 
 
 def _coverage(problem: Problem, plan: PlanLike, known: set[str]) -> list[str]:
     counts = Counter(s.visit_id for r in plan.routes for s in r.stops)
     counts.update(d.visit_id for d in plan.dropped)
-    found = [f"visit {vid} appears {n} times" for vid, n in counts.items() if n > 1]
+    pairs = {v.id for v in problem.visits if v.needs_two}
+    found = [
+        f"visit {vid} appears {n} times"
+        for vid, n in counts.items()
+        if n > (2 if vid in pairs else 1)
+    ]
     found += [f"unknown visit {vid}" for vid in counts if vid not in known]
     found += [f"visit {vid} is neither served nor dropped" for vid in known - counts.keys()]
     worker_counts = Counter(r.worker_id for r in plan.routes)
@@ -107,6 +119,8 @@ def _rule_violations(problem: Problem, route: RouteLike, worker: Worker) -> list
     wid = worker.id
     for position, stop in enumerate(route.stops):
         visit = problem.visit(stop.visit_id)
+        if visit.needs_two:
+            continue  # who may serve it is a question for both its workers: `_pair_violations`
         if not visit.skills <= worker.skills:
             found.append(
                 f"{wid} lacks skills {sorted(visit.skills - worker.skills)} for {visit.id}"
@@ -153,6 +167,71 @@ def _timing_violations(problem: Problem, route: RouteLike, worker: Worker) -> li
             f"recomputed {travel} s / {distance} m"
         )
     return found
+
+
+def _pair_violations(problem: Problem, plan: PlanLike) -> list[str]:
+    """Visits for two: served by two different workers or dropped, never half of it; the
+    two hold the skills between them, start within the tolerance and name each other."""
+    stops: dict[str, list[tuple[str, StopLike]]] = {}
+    for route in plan.routes:
+        for stop in route.stops:
+            stops.setdefault(stop.visit_id, []).append((route.worker_id, stop))
+    dropped = {d.visit_id for d in plan.dropped}
+    found = []
+    for visit in problem.visits:
+        served = stops.get(visit.id, [])
+        if not visit.needs_two or not served or len(served) > 2:
+            continue  # nothing to check, or reported by `_coverage` (served more than twice)
+        if len(served) == 1:
+            also = " and is also dropped" if visit.id in dropped else ""
+            found.append(
+                f"visit {visit.id} needs two workers but only {served[0][0]} serves it{also}"
+            )
+            continue
+        if visit.id in dropped:
+            found.append(f"visit {visit.id} is dropped but its two workers serve it")
+        found += _team_violations(problem, visit, served)
+    return found
+
+
+def _team_violations(
+    problem: Problem, visit: Visit, served: list[tuple[str, StopLike]]
+) -> list[str]:
+    (first, a), (second, b) = served
+    if first == second:
+        return [f"visit {visit.id} needs two workers but both halves are on {first}"]
+    found = []
+    skills = {wid: problem.worker(wid).skills for wid in (first, second) if _known(problem, wid)}
+    if len(skills) == 2 and not any(
+        visit.skills <= skills[lead] and visit.partner_skills <= skills[other]
+        for lead, other in ((first, second), (second, first))
+    ):
+        found.append(
+            f"{first} and {second} lack the skills for {visit.id}: one needs "
+            f"{sorted(visit.skills)}, the other {sorted(visit.partner_skills)}"
+        )
+    if visit.pinned_worker is not None and visit.pinned_worker not in (first, second):
+        found.append(
+            f"{visit.id} is pinned to {visit.pinned_worker}, served by {first} and {second}"
+        )
+    gap = abs(a.start - b.start)
+    if gap > visit.sync_tolerance:
+        found.append(
+            f"{visit.id} needs two workers together: {first} starts at {a.start} and "
+            f"{second} at {b.start}, {gap} s apart, more than its tolerance of "
+            f"{visit.sync_tolerance} s"
+        )
+    for wid, stop, other in ((first, a, second), (second, b, first)):
+        if stop.partner_worker_id != other:
+            found.append(
+                f"{wid}'s stop at {visit.id} names partner {stop.partner_worker_id}, "
+                f"but {other} serves it with {wid}"
+            )
+    return found
+
+
+def _known(problem: Problem, worker_id: str) -> bool:
+    return any(w.id == worker_id for w in problem.workers)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class RegisterClient:
     guardian_relation: str | None = None
     guardian_phone: str | None = None
     categories: tuple[CategoryEntry, ...] = ()
+    two_worker_flag: str | None = None  # care_plans.two_worker_flags(): visits need two
     notes: str = ""
 
 
@@ -53,5 +54,6 @@ class EditClient:
     guardian_relation: str | Unset | None = UNSET
     guardian_phone: str | Unset | None = UNSET
     categories: tuple[CategoryEntry, ...] | Unset = UNSET  # replaces them all
+    two_worker_flag: str | Unset | None = UNSET
     notes: str | Unset = UNSET
     reason: str | None = None  # why, for the audit trail; not a change itself

@@ -81,6 +81,9 @@ class Client(TimestampedModel, Versioned):
     guardian_phone_masked = pw.CharField(max_length=11, null=True)
     usual_worker = pw.ForeignKeyField(StaffAccount, null=True, backref="usual_clients",
                                       on_delete="SET NULL")
+    # Why every home visit needs two social workers (care_rules.json two_worker_visits
+    # client_flags: safety_risk, psychological_crisis); null: the category rule decides.
+    two_worker_flag = pw.CharField(max_length=24, null=True)
     notes = pw.TextField(default="")
 
 

@@ -46,6 +46,7 @@ DROP_REASONS = {
     "no_worker_has_skill": "无社工具备所需技能",
     "no_time_window_fits": "时间窗口无法满足",
     "no_time_left": "社工当日时间不足",
+    "no_partner": "须两名社工同行，但无可同行的社工",
 }
 
 
@@ -89,11 +90,13 @@ class Plan(TimestampedModel):
 
 
 class PlanStop(BaseModel):
-    """A visit in a plan: a worker's n-th stop with its times, or dropped with the reason."""
+    """A visit in a plan: a worker's n-th stop with its times, or dropped with the reason; a
+    visit for two workers has a stop on each one's route."""
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
         plan_id: int
         worker_id: int | None
+        partner_worker_id: int | None
         client_id: int | None
 
     plan = pw.ForeignKeyField(Plan, backref="stops", on_delete="CASCADE")
@@ -120,7 +123,11 @@ class PlanStop(BaseModel):
     distance_m = pw.IntegerField(null=True)
     fixed = pw.CharField(max_length=10, null=True)  # STOP_FIXED
     drop_reason = pw.CharField(max_length=24, null=True)  # DROP_REASONS
+    # A visit two workers make together is a stop on both routes, each naming the other.
+    workers_needed = pw.IntegerField(default=1)
+    partner_worker = pw.ForeignKeyField(StaffAccount, null=True, backref="partner_stops",
+                                        on_delete="SET NULL")
 
     class Meta:
         table_name = "plan_stop"
-        indexes = ((("plan", "visit_key"), True),)
+        indexes = ((("plan", "visit_key", "worker"), True),)

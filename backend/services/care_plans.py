@@ -63,6 +63,34 @@ def kind_skills(kind: str) -> tuple[str, ...]:
     return (skill,) if skill else ()
 
 
+@dataclass(frozen=True)
+class TwoWorkers:
+    """A client whose home visits two social workers make together, and what each needs."""
+
+    reason: str  # the category or client flag that asks for it
+    extra_skills: tuple[str, ...]  # added to the visit's own: one of the two holds them all
+    partner_skills: tuple[str, ...]  # what the other must hold
+    sync_tolerance_s: int  # how far apart the two may arrive
+
+
+def two_worker_flags() -> dict[str, dict[str, Any]]:
+    """Client flags that make every home visit one for two workers, by code: label, skills."""
+    return {flag["code"]: flag for flag in care_rules_data()["two_worker_visits"]["client_flags"]}
+
+
+def two_workers(categories: list[str], flag: str | None) -> TwoWorkers | None:
+    """Whether a client's home visits need two workers: the client carries a flag, or belongs
+    to a category the city visits in twos; None when one worker goes alone."""
+    rule = care_rules_data()["two_worker_visits"]
+    tolerance = int(rule["sync_tolerance_minutes"]) * 60
+    if flag is not None:
+        item = two_worker_flags()[flag]
+        return TwoWorkers(flag, tuple(s for s in (item["required_skill"],) if s),
+                          tuple(s for s in (item["partner_skill"],) if s), tolerance)
+    category = next((c for c in rule["categories"] if c in categories), None)
+    return None if category is None else TwoWorkers(category, (), (), tolerance)
+
+
 def rules_by_category() -> dict[str, CareRule]:
     """Every category's rule."""
     rules = {}

@@ -23,11 +23,12 @@ from backend.models import (
 )
 from backend.models.clients import CLIENT_CATEGORIES, SPECIAL_CARE_SUBTYPES
 from backend.permissions import Actor, get_scoped, require, scoped
+from backend.services import care_plans
 from backend.versions import ExpectedVersions, hold_version
 
 # Fields a township may edit directly; personal numbers go through their own normalisation.
 EDITABLE = ("name", "address", "lat", "lng", "household_code", "household_size",
-            "guardian_name", "guardian_relation", "notes")
+            "guardian_name", "guardian_relation", "two_worker_flag", "notes")
 REVEALABLE = {"id_number": "id_number_enc", "phone": "phone_enc",
               "guardian_phone": "guardian_phone_enc"}
 
@@ -77,6 +78,15 @@ def _validate_categories(categories: Sequence[CategoryEntry]) -> None:
             raise ValidationFailed("只有优抚对象有子类型", code="unexpected_subtype")
 
 
+def _validate_two_worker_flag(flag: str | None) -> None:
+    flags = care_plans.two_worker_flags()
+    if flag is not None and flag not in flags:
+        known = "、".join(f"{code}（{item['label']}）" for code, item in flags.items())
+        raise ValidationFailed(f"未知的双人探访情形: {flag}，可选 {known}",
+                               code="unknown_two_worker_flag",
+                               errors={"two_worker_flag": [flag]})
+
+
 def _replace_categories(client: Client, categories: Sequence[CategoryEntry]) -> None:
     ClientCategory.delete().where(ClientCategory.client == client).execute()
     for item in categories:
@@ -95,6 +105,7 @@ def create_client(cmd: RegisterClient, *, actor: Actor) -> Client:
     id_number = pii.normalise_id_number(cmd.id_number)
     categories = cmd.categories
     _validate_categories(categories)
+    _validate_two_worker_flag(cmd.two_worker_flag)
     if categories_need_guardian(categories) and not cmd.guardian_name:
         raise ValidationFailed("留守儿童须登记监护人", code="guardian_required")
     vault = runtime.vault()
@@ -110,7 +121,8 @@ def create_client(cmd: RegisterClient, *, actor: Actor) -> Client:
             address=cmd.address, lat=village.lat if cmd.lat is None else cmd.lat,
             lng=village.lng if cmd.lng is None else cmd.lng, household_code=cmd.household_code,
             household_size=cmd.household_size, guardian_name=cmd.guardian_name,
-            guardian_relation=cmd.guardian_relation, notes=cmd.notes)
+            guardian_relation=cmd.guardian_relation, two_worker_flag=cmd.two_worker_flag,
+            notes=cmd.notes)
         client.id_number_enc = vault.encrypt(id_number, context=_context(client.id, "id_number"))
         _set_phone(client, "phone", cmd.phone)
         _set_phone(client, "guardian_phone", cmd.guardian_phone)
@@ -119,6 +131,7 @@ def create_client(cmd: RegisterClient, *, actor: Actor) -> Client:
         audit.record(actor=actor, action="client.create", entity="client", entity_id=client.id,
                      changes={"name": [None, client.name], "village_id": [None, village.id],
                               "categories": [None, _category_codes(client)],
+                              "two_worker_flag": [None, client.two_worker_flag],
                               "id_number": [None, "set"]})
         outbox.emit("client.created", client_id=client.id)
     return client
@@ -138,6 +151,8 @@ def update_client(client_id: int, cmd: EditClient, *, actor: Actor,
     require(actor, "clients.update")
     changes = given(cmd)
     reason = changes.pop("reason")
+    if "two_worker_flag" in changes:
+        _validate_two_worker_flag(changes["two_worker_flag"])
     with db.atomic():
         client = get_scoped(Client, client_id, Client.area_code, actor)
         hold_version(client, expected_versions)

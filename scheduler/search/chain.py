@@ -10,14 +10,17 @@ idle machine, so the same input gives the same routes; the clock is the hard cap
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from scheduler import model
 from scheduler.params import SearchConfig, SolveParams
 from scheduler.problem import Problem
-from scheduler.search import ejection, ruin
+from scheduler.search import ejection, pairs, recreate, ruin
 from scheduler.search.context import Context
+from scheduler.search.cost import RouteBounds
 from scheduler.search.instance import Routes
 
 
@@ -48,8 +51,8 @@ def split(
     budget, portfolio = params.budget, params.portfolio
     nodes = len(problem.visits) + len(problem.workers)
     configs = portfolio.configs
-    if len(problem.visits) > portfolio.iterated_max_visits:
-        configs = tuple(c for c in configs if not c.iterated)
+    if len(problem.visits) > portfolio.iterated_max_visits or problem.has_pairs:
+        configs = tuple(c for c in configs if not c.iterated) or configs
     restart = any(low <= nodes <= high for low, high in budget.restart_nodes)
     whole = max(0.05, time_limit * budget.usable - budget.search_reserve - budget.startup)
     # No second run where halving the share would cost both runs their ruin and recreate.
@@ -79,9 +82,12 @@ def _run(
     part = budget.recreate_share if config.recreate_share is None else config.recreate_share
     recreate = share * part if share >= budget.min_recreate_share else 0.0
     search = share - recreate
-    moves = params.portfolio.solutions_per_second_node * config.speed * search / nodes
+    speed = config.speed * (params.portfolio.pairs_speed if problem.has_pairs else 1.0)
+    moves = params.portfolio.solutions_per_second_node * speed * search / nodes
     moves = max_moves if max_moves is not None else max(params.portfolio.min_moves, int(moves))
     microseconds = budget.round_microseconds_per_visit * max(1, visits)
+    if problem.has_pairs:
+        microseconds *= budget.pairs_round_factor
     rounds = int(recreate * 1e6 / microseconds)
     ejections = 0
     if params.ejection.share:
@@ -90,16 +96,28 @@ def _run(
     return Run(config, search, moves, recreate, rounds, index, ejections)
 
 
-def search_chain(ctx: Context, runs: list[Run], finish: float) -> list[Routes | None]:
+class Found(NamedTuple):
+    """A run's routes as visit ids per worker, and the common start window of each visit for
+    two they serve (`Instance.sync_of`): what `scheduler.assemble` makes a plan of, in any
+    process (a process's own indices of synchronised halves mean nothing in another)."""
+
+    routes: list[list[str]]
+    sync: dict[str, int]
+
+
+def search_chain(ctx: Context, runs: list[Run], finish: float) -> list[Found | None]:
     """Run configurations one after the other (restarts), each with its own budget, all
     done by `finish` (a `time.time()`: the one clock every process reads alike)."""
-    found = []
-    problem, share = ctx.instance.problem, ctx.params.ejection.share
+    found: list[Found | None] = []
+    instance = ctx.instance
+    problem, share = instance.problem, ctx.params.ejection.share
     last = time.perf_counter() + finish - time.time()
     for run in runs:
         # OR-Tools overshooting its clock eats into the recreate time, not past the share.
         deadline = min(last, time.perf_counter() + run.seconds + run.recreate_seconds)
         routes = model.search_routes(problem, run.config, run.seconds, run.moves)
+        if instance.pairs:
+            routes = _with_pairs(ctx, routes, run.seed)
         if routes is not None:
             eject_until = time.perf_counter() + share * run.recreate_seconds
             routes = _improve(ctx, routes, run, run.seed, eject_until, deadline)
@@ -109,8 +127,36 @@ def search_chain(ctx: Context, runs: list[Run], finish: float) -> list[Routes | 
             left = deadline - time.perf_counter()
             polish = deadline - ctx.params.ejection.polish_share * left
             routes = _improve(ctx, routes, run, run.seed + 1, polish, deadline)
-        found.append(routes)
+        found.append(
+            None if routes is None else Found(instance.to_ids(routes), instance.sync_of(routes))
+        )
     return found
+
+
+def _with_pairs(ctx: Context, routes: Routes | None, seed: int) -> Routes:
+    """OR-Tools' routes with each visit for two synchronised (`pairs.synchronise`), every
+    visit left out put in where it fits, then those that cost more than they save left out
+    again (`pairs.leave_out_dear`).
+
+    OR-Tools' moves take one node in or out at a time, so they never add or drop a pair:
+    what its first solution did with a pair stays, and under the pairs' constraints that
+    solution may serve nothing at all. Putting everything in first finds the visits that pay
+    only together (each alone costs more than its penalty), which one-at-a-time insertion
+    never would, and ruin and recreate has nothing to work on when no visit is served.
+    """
+    instance = ctx.instance
+    routes = pairs.synchronise(ctx, routes or [[] for _ in instance.workers])
+    if instance.pinned_positions:
+        return routes
+    served = {instance.base[i] for order in routes for i in order}
+    rng = random.Random(seed)
+    pending = [i for i in range(instance.n) if i not in served]
+    pending.sort(key=recreate.insertion_order(instance, rng))
+    cache: dict[int, RouteBounds] = {}
+    for i in pending:
+        insert = pairs.insert if instance.twin[i] >= 0 else recreate.insert
+        insert(ctx, routes, i, None, cache, anyway=True)
+    return pairs.leave_out_dear(ctx, routes)
 
 
 def _improve(

@@ -21,6 +21,7 @@ import random
 import time
 from typing import NamedTuple
 
+from scheduler.search import pairs
 from scheduler.search.context import Context
 from scheduler.search.instance import Routes
 from scheduler.search.recreate import places
@@ -32,24 +33,26 @@ def serve_left_out(
 ) -> Routes:
     """The routes with as many left-out mandatory visits served as the time allows.
 
-    Only visits that some worker could serve alone are pursued; the routes returned are the
-    state with the fewest such visits left out (ties: the first reached), every route
-    checked by the exact timing of `timing.Timer`.
+    Only visits that some worker could serve alone are pursued (visits for two stay where
+    they are); the routes returned are the state with the fewest such visits left out (ties:
+    the first reached), every route checked by the exact timing of `timing.Timer`.
     """
     instance, timer = ctx.instance, ctx.timer
     if instance.pinned_positions:
         return routes
-    current = [list(order) for order in routes]
+    current = pairs.synchronise(ctx, [list(order) for order in routes])
     served = {i for order in current for i in order}
+    # Visits for two are ruin and recreate's: one half cannot be ejected or placed alone.
     pool = [
         i
-        for i, mandatory in enumerate(instance.mandatory)
+        for i, mandatory in enumerate(instance.mandatory[: instance.n])
         if i not in served
         and mandatory
+        and instance.twin[i] < 0
         and any(timer.feasible(k, [i]) for k in instance.allowed[i])
     ]
     if not pool:
-        return routes
+        return current
     search = _Pool(ctx, current, random.Random(seed))
     best, best_left = [list(o) for o in current], len(pool)
     pool.sort(key=lambda i: -len(instance.allowed[i]))
@@ -93,7 +96,9 @@ class _Pool:
         self.instance, self.timer = ctx.instance, ctx.timer
         self.max_ejected = ctx.params.ejection.max_ejected
         self.weight = [1] * len(ctx.instance.ids)
-        self.pinned = ctx.instance.pinned
+        # Visits for two stay where they are, as pinned visits do.
+        halves = {i for order in routes for i in order if ctx.instance.twin[i] >= 0}
+        self.pinned = ctx.instance.pinned | halves if halves else ctx.instance.pinned
         # Least total weight of an ejection found so far for the visit being placed.
         self.bound: int | None = None
 

@@ -1,5 +1,6 @@
 """The exchange pass on the chosen plan: every left-out visit at every position, alone, in
-place of a served visit of lower priority, or pushing one visit to another route.
+place of a served visit of lower priority, or pushing one visit to another route; a left-out
+visit for two in its cheapest placement (`pairs`), while served ones stay where they are.
 
 Candidates are estimated on the instance (detour and penalties) and a move is kept only when
 the plan assembled from it (`scheduler.assemble`: exact times by `schedule.time_route`) is
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from scheduler.assemble import assemble
 from scheduler.plan import Plan
 from scheduler.rules import COST_SCALE
+from scheduler.search import pairs
 from scheduler.search.context import Context
 from scheduler.search.instance import Instance, Routes
 from scheduler.search.timing import Timer
@@ -40,20 +42,34 @@ def exchange_dropped(ctx: Context, plan: Plan, deadline: float) -> Plan:
 def _best_move(ctx: Context, plan: Plan, deadline: float) -> Plan | None:
     """The first verified improvement, best estimate first; ejection chains when none."""
     instance, timer = ctx.instance, ctx.timer
-    routes = instance.to_indices([[s.visit_id for s in r.stops] for r in plan.routes])
+    routes = pairs.from_plan(ctx, plan)
     dropped = [instance.index[d.visit_id] for d in plan.dropped]
+    twin = instance.twin
     for moves in (_insertions, _ejections):
         candidates: list[_Candidate] = []
         for new in dropped:
+            if twin[new] >= 0:
+                if moves is _insertions:
+                    candidates += _pair_insertion(ctx, routes, new)
+                continue
             for k in sorted(instance.allowed[new]):
                 candidates += moves(instance, timer, routes, k, new, instance.penalty[new])
             if time.perf_counter() > deadline:
                 return None
         for candidate in sorted(candidates, key=lambda c: -c.score)[: ctx.params.exchange.verified]:
-            tried = assemble(instance.problem, instance.to_ids(candidate.routes))
+            ids, sync = instance.to_ids(candidate.routes), instance.sync_of(candidate.routes)
+            tried = assemble(instance.problem, ids, sync)
             if tried.cost() < plan.cost() - 1e-6 and tried.is_feasible():
                 return tried
     return None
+
+
+def _pair_insertion(ctx: Context, routes: Routes, new: int) -> list[_Candidate]:
+    """Visit for two `new` in its cheapest placement (`pairs.cheapest`), if that pays."""
+    found = pairs.cheapest(ctx, routes, new)
+    if found is None or found[0] >= ctx.instance.penalty[new]:
+        return []
+    return [_Candidate(ctx.instance.penalty[new] - found[0], found[1])]
 
 
 def _ejections(
@@ -63,7 +79,7 @@ def _ejections(
     route: the chain that makes room on a fixed fleet."""
     found = []
     for p, moved in enumerate(routes[k]):
-        if moved in instance.pinned:
+        if moved in instance.pinned or instance.twin[moved] >= 0:
             continue
         base = routes[k][:p] + routes[k][p + 1 :]
         out = _added_travel(instance, k, base, p, moved)
@@ -99,7 +115,7 @@ def _insertions(
         (r, p)
         for r, order in enumerate(routes)
         for p, i in enumerate(order)
-        if instance.penalty[i] < gain and i not in instance.pinned
+        if instance.penalty[i] < gain and i not in instance.pinned and instance.twin[i] < 0
     ]
     for r, p in removals:
         lost = 0 if p < 0 else instance.penalty[routes[r][p]]

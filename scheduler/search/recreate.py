@@ -185,9 +185,10 @@ def insert(
     new: int,
     rng: random.Random | None = None,
     cache: dict[int, RouteBounds] | None = None,
+    anyway: bool = False,
 ) -> bool:
     """Put visit `new` where it adds least cost; False if it fits nowhere or, for a visit
-    that may be dropped, if every place costs more than leaving it out.
+    that may be dropped, if every place costs more than leaving it out (unless `anyway`).
 
     The added cost is the detour, the wish and the rise in the busiest worker's hours
     (balance), so a long optional visit that would cost more than its drop penalty stays
@@ -220,7 +221,7 @@ def insert(
                 added += balance * (longer - slack)
             options.append((added, k, p))
     options.sort()
-    optional = not instance.mandatory[new]
+    optional = not (instance.mandatory[new] or anyway)
     blink = ctx.params.recreate.blink
     for added, k, p in options:
         if optional and added >= instance.penalty[new]:

@@ -3,7 +3,8 @@
 Each round takes out a visit's neighbourhood, strings of nearby routes, a string of one
 route or a whole route (`RuinParams`), re-inserts the unserved visits most penalised first
 (`recreate`), and keeps the result as the next start by a threshold that shrinks to nothing
-over the run (`AcceptParams`); seeded, so the same input gives the same routes.
+over the run (`AcceptParams`); seeded, so the same input gives the same routes. A visit for two
+is taken out of both its routes and put back as a pair (`pairs`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import random
 import time
 
 from scheduler.params import RuinParams
-from scheduler.search import recreate
+from scheduler.search import pairs, recreate
 from scheduler.search.context import Context
 from scheduler.search.cost import RouteBounds
 from scheduler.search.instance import Instance, Routes
@@ -33,9 +34,11 @@ def ruin_and_recreate(
     whichever runs out first, so the search can cross hills early and settles late.
     """
     instance, day, params = ctx.instance, ctx.day, ctx.params
-    n = len(instance.ids)
+    n = instance.n
     if instance.pinned_positions or not n:
         return routes
+    if instance.pairs:
+        routes = pairs.synchronise(ctx, routes)
     rng = random.Random(seed)
     current = [list(order) for order in routes]
     best, best_cost = current, day.cost(current)
@@ -55,10 +58,20 @@ def ruin_and_recreate(
         served = [i for o in trial for i in o]
         if not served:
             break
-        on_route = set(served)
-        removed = _ruin(trial, near, on_route, rng, params.ruin)
-        for order in trial:
-            order[:] = [i for i in order if i not in removed]
+        if instance.pairs:
+            # Ruin picks visits, and a visit for two leaves both routes.
+            base = instance.base
+            on_route = {base[i] for i in served}
+            view = [[base[i] for i in order] for order in trial]
+            removed = _ruin(view, near, on_route, rng, params.ruin)
+            out = set(removed)
+            for order in trial:
+                order[:] = [i for i in order if base[i] not in out]
+        else:
+            on_route = set(served)
+            removed = _ruin(trial, near, on_route, rng, params.ruin)
+            for order in trial:
+                order[:] = [i for i in order if i not in removed]
         pending = [
             i
             for i in range(n)
@@ -72,9 +85,19 @@ def ruin_and_recreate(
         rng.shuffle(pending)
         pending.sort(key=recreate.insertion_order(instance, rng))
         if regret and rng.random() < regret:
+            if instance.pairs:
+                # Visits for two first: each needs two places at once, the harder to find.
+                for i in [i for i in pending if instance.twin[i] >= 0]:
+                    pairs.insert(ctx, trial, i, rng)
+                pending = [i for i in pending if instance.twin[i] < 0]
             recreate.insert_by_regret(ctx, trial, pending, rng.choice(params.recreate.regret_k))
-        else:
+        elif instance.pairs:
             cache: dict[int, RouteBounds] = {}
+            twin = instance.twin
+            for i in pending:
+                (pairs.insert if twin[i] >= 0 else recreate.insert)(ctx, trial, i, rng, cache)
+        else:
+            cache = {}
             for i in pending:
                 recreate.insert(ctx, trial, i, rng, cache)
         cost = day.cost(trial)
@@ -95,7 +118,7 @@ def _nearest(instance: Instance, i: int) -> list[int]:
     """Visit indices by travel time from visit i, i first."""
     location = instance.location
     row = instance.durations[location[i]]
-    return sorted(range(len(location)), key=lambda j: (j != i, row[location[j]]))
+    return sorted(range(instance.n), key=lambda j: (j != i, row[location[j]]))
 
 
 def _ruin(

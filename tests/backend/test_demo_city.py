@@ -48,6 +48,9 @@ def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
     categories = {c.category for c in ClientCategory.select()}
     assert categories == set(CLIENT_CATEGORIES)
     assert Client.select().count() == 12 * demo.CLIENTS_PER_TOWNSHIP
+    # A few homes every township visits in twos, besides the left-behind children.
+    flags = Counter(c.two_worker_flag for c in Client.select())
+    assert flags == {None: 12 * 45, "safety_risk": 12 * 3, "psychological_crisis": 12 * 2}
     assert all(34.0 < v.lat < 34.8 and 113.3 < v.lng < 114.2 for v in Village.select())
     due = CareVisit.select().where(CareVisit.status == "due")
     assert 0 < due.where(CareVisit.is_overdue == True).count() < due.count() / 2  # noqa: E712

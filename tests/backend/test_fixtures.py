@@ -579,3 +579,18 @@ def test_condolence_visits_precede_spring_festival_and_august_first(care: dict[s
         assert r["before"] in care["festivals"]
         assert r["kind"] == "condolence_visit" and r["category"] == "special_care"
         assert 0 < r["days_before"] <= 31
+
+
+def test_visits_for_two_name_known_categories_and_skills(care: dict[str, Any]) -> None:
+    rule = care["two_worker_visits"]
+    skills = {s["code"] for s in care["skills"]}
+    assert 0 < rule["sync_tolerance_minutes"] <= 30
+    assert set(rule["categories"]) <= CLIENT_CATEGORIES
+    flags = {f["code"]: f for f in rule["client_flags"]}
+    assert set(flags) == {"safety_risk", "psychological_crisis"}
+    for flag in flags.values():
+        assert flag["label"] and flag["note"]
+        assert {flag["required_skill"], flag["partner_skill"]} <= skills | {None}
+    # A crisis visit: a certified counsellor, and a second worker of any kind.
+    crisis = flags["psychological_crisis"]
+    assert (crisis["required_skill"], crisis["partner_skill"]) == ("counselling", None)

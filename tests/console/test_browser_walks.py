@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from backend.models import CareVisit, Client
 from tests.console.conftest import sign_in_page
 
 pytestmark = pytest.mark.browser
@@ -72,3 +73,16 @@ def test_a_clerk_plans_a_day_and_sees_both_routes_on_the_map(page: Any,
     assert page.locator(".stop-number").count() >= 10
     assert page.get_by_role("link", name="打印路线单").count() == 2
     assert page.get_by_role("heading", name="未排入的探访").is_visible()
+
+
+def test_a_clerk_sees_who_goes_along_to_a_home_visited_in_twos(page: Any, world: Any,
+                                                               township_day: Any) -> None:
+    care = CareVisit.get_by_id(int(township_day.care_keys[0].split(":")[1]))
+    Client.update(two_worker_flag="safety_risk").where(Client.id == care.client_id).execute()
+    sign_in_page(page, "ts-a")
+    page.goto(f"/console/plans?date={township_day.day.isoformat()}")
+    page.get_by_role("button", name="排线").click()
+    page.wait_for_selector("#map .stop-number", timeout=30_000)
+    for me, other in (("sw-a1", "sw-a2"), ("sw-a2", "sw-a1")):
+        route = page.get_by_role("region", name=world.staff[me].name)
+        assert route.get_by_text(f"与{world.staff[other].name}同行").is_visible()

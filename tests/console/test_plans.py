@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.models import Plan, PlanStop
+from backend.models import CareVisit, Client, Plan, PlanStop
+from tests.factories import World
 from tests.planning.conftest import TownshipDay
 
 
@@ -88,3 +89,19 @@ def test_a_past_day_cannot_be_planned_and_says_so_beside_the_date(signed_in: Any
     refused = browser.post("/console/plans", {"date": "2020-01-06"})
     assert refused.status_code == 422 and "不能为已过去的日期排线" in refused.get_data(as_text=True)
     assert Plan.select().count() == 0
+
+
+def test_the_plan_page_and_sheets_say_who_goes_along(signed_in: Any, world: World,
+                                                      township_day: TownshipDay) -> None:
+    care = CareVisit.get_by_id(int(township_day.care_keys[0].split(":")[1]))
+    Client.update(two_worker_flag="safety_risk").where(Client.id == care.client_id).execute()
+    browser = signed_in("ts-a")
+    browser.get(f"/console/plans?date={township_day.day.isoformat()}")
+    sent = browser.post("/console/plans", {"date": township_day.day.isoformat()})
+    plan = Plan.get(Plan.township == township_day.township_id)
+    text = browser.get(sent.headers["Location"]).get_data(as_text=True)
+    staff = world.staff
+    for me, other in (("sw-a1", "sw-a2"), ("sw-a2", "sw-a1")):
+        assert f"与{staff[other].name}同行" in text
+        sheet = browser.get(f"/console/plans/{plan.id}/workers/{staff[me].id}/sheet")
+        assert f"与{staff[other].name}同行" in sheet.get_data(as_text=True)

@@ -3,12 +3,18 @@ stops already held, staff's locks) and its travel matrices as a ``scheduler.Prob
 
 Re-planning keeps stops already checked in at the head of their worker's route, locked or
 moved visits with their worker, and inserts visits that arrived since (urgent bookings).
+
+A visit to a client the care rules visit in twos (a category such as left-behind children,
+or the client's flag: a safety risk, a psychological crisis) needs two workers who arrive
+together (``care_plans.two_workers``). Once one of them has checked in, the visit is held on
+that worker's route alone: the other is free to be planned again.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import peewee as pw
@@ -16,9 +22,9 @@ import peewee as pw
 import scheduler
 from backend import runtime
 from backend.errors import ValidationFailed
-from backend.models import Plan, PlanStop, Visit
+from backend.models import Client, ClientCategory, Plan, PlanStop, Visit
 from backend.permissions import SYSTEM
-from backend.services import visits
+from backend.services import care_plans, visits
 from backend.services.care_plans import LOCAL_TZ, local_today
 from backend.services.visits import VisitCandidate, WorkerDay
 from scheduler.travel import OsrmError, osrm_matrices, straight_line_matrices
@@ -71,11 +77,17 @@ def gather_day(plan: Plan) -> GatheredDay:
     earliest = _now_seconds() if plan.day == local_today() else None
     problem_visits = []
     positions = _positions(held)
+    twos = _two_workers(candidates.values())
     for key, candidate in candidates.items():
         points.append((candidate.lat, candidate.lng))
-        problem_visits.append(_problem_visit(candidate, len(points) - 1, held.get(key),
-                                             positions.get(key), plan.locks.get(key),
-                                             worker_ids, earliest))
+        visit = _problem_visit(candidate, len(points) - 1, held.get(key), positions.get(key),
+                               plan.locks.get(key), worker_ids, earliest)
+        two = twos.get(candidate.client_id) if candidate.client_id is not None else None
+        if two is not None and key not in held:
+            visit = replace(visit, workers_needed=2, skills=visit.skills | set(two.extra_skills),
+                            partner_skills=frozenset(two.partner_skills),
+                            sync_tolerance=two.sync_tolerance_s)
+        problem_visits.append(visit)
     durations, distances, travel_source = travel_matrices(points)
     problem = scheduler.Problem(
         workers=[_problem_worker(w, depot[str(w.worker_id)]) for w in workers],
@@ -103,6 +115,24 @@ def travel_matrices(points: list[tuple[float, float]]
             _log.warning("OSRM unavailable (%s), planning on straight-line estimates", exc.code)
     durations, distances = straight_line_matrices(points, mode=TRAVEL_MODE)
     return durations, distances, "straight_line_fallback" if url else "straight_line"
+
+
+def _two_workers(candidates: Iterable[VisitCandidate]) -> dict[int, care_plans.TwoWorkers]:
+    """Clients among the candidates whose home visits need two workers, by client id."""
+    ids = {c.client_id for c in candidates if c.client_id is not None} or {0}
+    flags: dict[int, str | None] = {
+        c.id: c.two_worker_flag
+        for c in Client.select(Client.id, Client.two_worker_flag).where(Client.id.in_(ids))}
+    categories: dict[int, list[str]] = {}
+    for row in (ClientCategory.select(ClientCategory.client, ClientCategory.category)
+                .where(ClientCategory.client.in_(ids), ClientCategory.ended_on.is_null())):
+        categories.setdefault(row.client_id, []).append(row.category)
+    found = {}
+    for client_id in ids:
+        two = care_plans.two_workers(categories.get(client_id, []), flags.get(client_id))
+        if two is not None:
+            found[client_id] = two
+    return found
 
 
 def _positions(held: dict[str, _Held]) -> dict[str, int]:
@@ -153,7 +183,10 @@ def _held_stops(plan: Plan, worker_ids: set[int]) -> dict[str, _Held]:
     base = plan.based_on
     if base is None:
         return {}
-    stops = {stop.visit_key: stop for stop in base.stops if stop.worker_id is not None}
+    # A visit for two has a stop on each worker's route: the one who checked in is held.
+    rows = {(stop.visit_key, stop.worker_id): stop for stop in base.stops
+            if stop.worker_id is not None}
+    stops = {key: stop for (key, _), stop in rows.items()}  # any worker's, when another came
     if not stops:
         return {}
     # Since the first version of the day existed: a check-in before it belongs to another day.
@@ -169,7 +202,7 @@ def _held_stops(plan: Plan, worker_ids: set[int]) -> dict[str, _Held]:
     for record in records:
         key = (f"booking:{record.booking_id}" if record.booking_id
                else f"care:{record.care_visit_id}")
-        stop = stops.get(key)
+        stop = rows.get((key, record.worker_id), stops.get(key))
         if stop is None or key in held or record.worker_id not in worker_ids:
             continue
         windows = [tuple(w) for w in stop.windows]

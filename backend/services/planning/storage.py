@@ -1,5 +1,8 @@
 """Storing a solved plan: its stops (and visits left out), the residents' arrival windows,
-the plan marked done, audited and published (``plan.published``, ``visit.planned``)."""
+the plan marked done, audited and published (``plan.published``, ``visit.planned``).
+
+A visit two workers make together is a stop on each route naming the other worker; what a
+resident is told comes from the one of the two who arrives first."""
 
 from __future__ import annotations
 
@@ -26,11 +29,13 @@ def _stop_rows(plan: Plan, day: GatheredDay, result: scheduler.Plan) -> list[dic
         previous = day.depot[route.worker_id]
         for position, stop in enumerate(route.stops):
             visit = day.problem.visit(stop.visit_id)
+            partner = stop.partner_worker_id
             rows.append(_row(plan, day, stop.visit_id, worker_id=int(route.worker_id),
                              position=position, arrival_s=stop.arrival, start_s=stop.start,
                              end_s=stop.end, travel_s=durations[previous][visit.location],
                              distance_m=distances[previous][visit.location],
-                             fixed=day.fixed.get(stop.visit_id)))
+                             fixed=day.fixed.get(stop.visit_id),
+                             partner_worker=None if partner is None else int(partner)))
             previous = visit.location
     for dropped in result.dropped:
         rows.append(_row(plan, day, dropped.visit_id, drop_reason=dropped.reason.value,
@@ -38,13 +43,31 @@ def _stop_rows(plan: Plan, day: GatheredDay, result: scheduler.Plan) -> list[dic
     return rows
 
 
+def _first_arrivals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row a visit, in their order: of a visit for two, the worker who starts first
+    (what the resident is told)."""
+    first: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        known = first.get(row["visit_key"])
+        if known is None or _arrival_order(row) < _arrival_order(known):
+            first[row["visit_key"]] = row
+    return [row for row in rows if first[row["visit_key"]] is row]
+
+
+def _arrival_order(row: dict[str, Any]) -> tuple[bool, int, int]:
+    start = row.get("start_s")
+    return start is None, start or 0, row.get("worker_id") or 0
+
+
 def _row(plan: Plan, day: GatheredDay, key: str, **values: Any) -> dict[str, Any]:
     c = day.candidates[key]
+    visit = day.problem.visit(key)
     return {"plan": plan.id, "visit_key": key, "source": c.source, "source_id": c.source_id,
             "client": c.client_id, "area_code": c.area_code, "kind": c.kind,
             "priority": c.priority, "lat": c.lat, "lng": c.lng,
             "windows": [list(w) for w in c.windows], "duration_s": c.duration_s,
-            "required_skills": list(c.required_skills), **values}
+            "required_skills": list(c.required_skills), "workers_needed": visit.workers_needed,
+            **values}
 
 
 def store_plan(plan_id: int, day: GatheredDay, result: scheduler.Plan) -> None:
@@ -80,7 +103,7 @@ def store_plan(plan_id: int, day: GatheredDay, result: scheduler.Plan) -> None:
 
 def _publish_arrival_windows(plan: Plan, rows: list[dict[str, Any]]) -> None:
     """Bookings carry their planned arrival window: that is what the resident sees."""
-    for row in rows:
+    for row in _first_arrivals(rows):
         if row["source"] != "booking":
             continue
         if row.get("start_s") is None:
@@ -101,9 +124,10 @@ def _emit_planned(plan: Plan, rows: list[dict[str, Any]]) -> None:
     """
     before = {}
     if plan.based_on_id:
-        before = {s.visit_key: (s.worker_id, s.start_s) for s in
-                  PlanStop.select().where(PlanStop.plan == plan.based_on_id)}
-    for row in rows:
+        earlier = [{"visit_key": s.visit_key, "worker_id": s.worker_id, "start_s": s.start_s}
+                   for s in PlanStop.select().where(PlanStop.plan == plan.based_on_id)]
+        before = {r["visit_key"]: (r["worker_id"], r["start_s"]) for r in _first_arrivals(earlier)}
+    for row in _first_arrivals(rows):
         if row.get("worker_id") is None or row["source"] != "booking":
             continue
         if before.get(row["visit_key"]) == (row["worker_id"], row["start_s"]):

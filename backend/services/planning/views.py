@@ -170,8 +170,26 @@ def _stops_with_clients(query: pw.ModelSelect[PlanStop]) -> list[dict[str, Any]]
                                               ClientCategory.ended_on.is_null())
                 .order_by(ClientCategory.id)):
         categories.setdefault(row.client_id, []).append(row.category)
+    partners = _partners(stops)
     day = stops[0].plan.day if stops else None
-    return [_stop_view(s, _person(s, clients, categories), day) for s in stops]
+    return [_stop_view(s, _person(s, clients, categories), day,
+                       partners.get((s.visit_key, s.partner_worker_id), ("", None)))
+            for s in stops]
+
+
+def _partners(stops: list[PlanStop]) -> dict[tuple[str, int | None], tuple[str, int | None]]:
+    """The other worker of each visit for two among the stops: (visit key, worker) → their
+    name and planned start."""
+    paired = [s for s in stops if s.partner_worker_id is not None]
+    if not paired:
+        return {}
+    names = {w.id: w.name for w in StaffAccount.select(StaffAccount.id, StaffAccount.name)
+             .where(StaffAccount.id.in_({s.partner_worker_id for s in paired}))}
+    rows = (PlanStop.select(PlanStop.visit_key, PlanStop.worker, PlanStop.start_s)
+            .where(PlanStop.plan == paired[0].plan_id,
+                   PlanStop.visit_key.in_({s.visit_key for s in paired})))
+    return {(row.visit_key, row.worker_id): (names[row.worker_id], row.start_s) for row in rows
+            if row.worker_id in names}
 
 
 def _person(stop: PlanStop, clients: dict[int, Client], categories: dict[int, list[str]]
@@ -187,10 +205,17 @@ def _person(stop: PlanStop, clients: dict[int, Client], categories: dict[int, li
             "categories": [], "address": application.address}
 
 
-def _stop_view(stop: PlanStop, person: dict[str, Any], day: date | None) -> dict[str, Any]:
+def _stop_view(stop: PlanStop, person: dict[str, Any], day: date | None,
+               partner: tuple[str, int | None]) -> dict[str, Any]:
+    partner_id = stop.partner_worker_id
+    partner_name, partner_start = partner
     view: dict[str, Any] = {
         "visit_key": stop.visit_key, "source": stop.source, "source_id": stop.source_id,
         "worker_id": stop.worker_id, "position": stop.position, "kind": stop.kind,
+        "workers_needed": stop.workers_needed, "partner_worker_id": partner_id,
+        "partner_worker_name": None if partner_id is None else partner_name,
+        "partner_planned_start": None if partner_id is None or day is None
+        or partner_start is None else local_moment(day, partner_start),
         "priority": stop.priority, "fixed": stop.fixed, "drop_reason": stop.drop_reason,
         "duration_s": stop.duration_s, "travel_s": stop.travel_s, "distance_m": stop.distance_m,
         "windows": [{"start": local_moment(day, s), "end": local_moment(day, e)}
@@ -230,6 +255,7 @@ def _geojson(routes: list[dict[str, Any]], dropped: list[dict[str, Any]],
             features.append(_point(path[-1], {
                 "role": "stop", "worker_id": worker_id, "position": stop["position"],
                 "visit_key": stop["visit_key"], "kind": stop["kind"],
+                "partner_worker_id": stop["partner_worker_id"],
                 "planned_start": stop["planned_start"].strftime("%H:%M")}))
         path.append(home)
         for leg, (a, b) in enumerate(itertools.pairwise(path)):

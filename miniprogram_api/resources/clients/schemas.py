@@ -34,6 +34,9 @@ class CategorySchema(CommandSchema):
         return CLIENT_CATEGORIES[category]
 
 
+TWO_WORKER_FLAG = ("须两名社工同行上门的情形（见探访规则 two_worker_visits）：safety_risk 安全风险；psychological_crisis 心理危机（一名持证心理咨询师加一名社工）。null：不标记，仍按类别规则（如留守儿童）判断")
+
+
 def _viewer() -> str:
     actor = g.get("actor")
     return "resident" if actor is None or actor.is_resident else "staff"
@@ -63,6 +66,7 @@ class ClientSchema(Schema):
                                    metadata={"description": "监护人手机号（已脱敏）"})
     categories = fields.Method("_categories", metadata={"description": "服务对象类别（可多个）"})
     usual_worker_id = Int(allow_none=True, metadata={"description": "常用社工（保持服务连续性）"})
+    two_worker_flag = fields.String(allow_none=True, metadata={"description": TWO_WORKER_FLAG})
     notes = fields.String(metadata={"description": "备注"})
     created_at = fields.DateTime(metadata={"description": "登记时间（UTC）"})
     updated_at = fields.DateTime(metadata={"description": "最近修改时间（UTC）"})
@@ -103,6 +107,8 @@ class ClientCreateSchema(CommandSchema):
     categories = fields.List(fields.Nested(CategorySchema), load_default=list,
                              validate=validate.Length(0, 8),
                              metadata={"description": "服务对象类别（可多个）"})
+    two_worker_flag = fields.String(allow_none=True, validate=validate.Length(1, 24),
+                                    metadata={"description": TWO_WORKER_FLAG})
     notes = fields.String(validate=validate.Length(0, 2000), metadata={"description": "备注"})
 
     def make_command(self, data: dict[str, Any]) -> RegisterClient:
@@ -132,6 +138,8 @@ class ClientUpdateSchema(CommandSchema):
                                    metadata={"description": "监护人手机号"})
     categories = fields.List(fields.Nested(CategorySchema), validate=validate.Length(0, 8),
                              metadata={"description": "服务对象类别（整体替换）"})
+    two_worker_flag = fields.String(allow_none=True, validate=validate.Length(1, 24),
+                                    metadata={"description": TWO_WORKER_FLAG + "；null 清除标记"})
     notes = fields.String(validate=validate.Length(0, 2000), metadata={"description": "备注"})
     reason = fields.String(validate=validate.Length(0, 500), load_only=True,
                            metadata={"description": "修改原因（写入审计记录）"})

@@ -126,6 +126,15 @@ class StopSchema(Schema):
     priority = fields.String(metadata={"description": "优先级：urgent 紧急 / overdue 逾期 / due 到期 / optional 可选"})
     fixed = fields.String(allow_none=True, metadata={"description": f"固定原因：{_FIXED_HELP}"})
     drop_reason = fields.String(allow_none=True, metadata={"description": f"未排入原因：{_DROP_HELP}"})
+    workers_needed = Int(metadata={"description": "所需社工人数：1 单人上门；2 须两名社工同行"
+                                                  "（两人到达时间相差不超过规定分钟数，一同服务）"})
+    partner_worker_id = Int(allow_none=True, metadata={
+        "description": "同行社工编号：双人探访在两名社工的路线上各有一站，各自指明对方；"
+                       "单人探访或未排入时为空"})
+    partner_worker_name = fields.String(allow_none=True, metadata={"description": "同行社工姓名"})
+    partner_planned_start = fields.DateTime(allow_none=True, metadata={
+        "description": "同行社工计划开始服务的时间（北京时间）：与本站计划开始相差不超过规定分钟数，"
+                       "先到者在门口等候，两人一同进门"})
     windows = fields.List(fields.Nested(TimeSpanSchema), metadata={"description": "可开始服务的时间窗口"})
     arrival_at = fields.DateTime(metadata={"description": "预计到达（北京时间）"})
     planned_start = fields.DateTime(metadata={"description": "计划开始服务（北京时间）"})
