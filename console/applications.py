@@ -101,7 +101,9 @@ def act(application_id: int, action: str) -> ResponseReturnValue:
     status = 422
     if not errors:
         try:
-            done = applications.VERBS[type(command)](application_id, command, actor=g.actor)
+            done = applications.VERBS[type(command)](
+                application_id, command, actor=g.actor,
+                expected_versions=_seen_version(request.form))
         except NotFound:
             raise
         except DomainError as exc:
@@ -112,6 +114,13 @@ def act(application_id: int, action: str) -> ResponseReturnValue:
             return redirect(url_for("console.application", application_id=application_id))
     return page(application_id, {"action": action, "errors": errors, "form": request.form,
                                  "objection_id": request.form.get("objection_id")}, status)
+
+
+def _seen_version(form: Form) -> list[int] | None:
+    """The version of the application the clerk's page showed: a move made from a page that
+    someone else's move has since outdated is refused, as the API's If-Match is."""
+    raw = str(form.get("version", ""))
+    return [int(raw)] if raw.isdigit() else None
 
 
 def _confirmation(action: str, application: Any, command: Any) -> str:

@@ -51,6 +51,7 @@ STATUS_OF: tuple[tuple[type[errors.DomainError], int, str], ...] = (
     (errors.PermissionDenied, 403, "无权访问"),
     (errors.NotFound, 404, "未找到"),
     (errors.Conflict, 409, "操作未完成"),
+    (errors.PreconditionFailed, 412, "内容已更新"),
     (errors.ValidationFailed, 422, "输入有误"),
     (errors.TooManyRequests, 429, "请求过于频繁"),
     (errors.UpstreamUnavailable, 503, "服务暂时不可用"),

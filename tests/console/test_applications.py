@@ -137,3 +137,19 @@ def test_materials_open_inline_for_those_who_may_read_the_application(
         assert "inline" in shown.headers["Content-Disposition"]
     assert browser.get(f"/console/applications/{application_id}/materials/999").status_code \
         == 404
+
+
+def test_a_move_made_from_a_page_someone_else_outdated_is_refused(
+    signed_in: Any, application_id: int
+) -> None:
+    seen = Application.get_by_id(application_id).version  # both clerks' pages show this
+    first = signed_in("ts-a")
+    first.get(f"/console/applications/{application_id}")
+    assert first.post(f"/console/applications/{application_id}/actions/advance",
+                      {"version": str(seen)}).status_code == 302
+    second = signed_in("ts-a")
+    second.get(f"/console/applications/{application_id}")
+    stale = second.post(f"/console/applications/{application_id}/actions/advance",
+                        {"version": str(seen)})
+    assert stale.status_code == 412 and "已被他人修改" in stale.get_data(as_text=True)
+    assert Application.get_by_id(application_id).stage == "verification"  # moved once
