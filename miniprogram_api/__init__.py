@@ -12,7 +12,7 @@ from backend import runtime
 from backend.config import load_settings
 from backend.db import db, open_database
 from backend.wechat import WeChatClient
-from miniprogram_api import cli, docs, errors, health, metrics, requests, throttle
+from miniprogram_api import cli, compression, docs, errors, health, metrics, requests, throttle
 from miniprogram_api.extensions import Api, IdConverter, PaginationDocsPlugin, id_parameter
 from miniprogram_api.resources import BLUEPRINTS
 
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     console.init_app(app, settings)
     throttle.init_app(app, settings)
+    compression.init_app(app)
     return app
 
 

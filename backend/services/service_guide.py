@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from contextvars import ContextVar
+from functools import cache
 from typing import Any
 
 from backend import audit, outbox, runtime, workflows
@@ -36,6 +39,20 @@ def _edits() -> _Edits:
     if request is not None:
         _edits_seen.set((request, edits))
     return edits
+
+
+@cache
+def _fixture_digest() -> bytes:
+    """The shipped guide's digest: it changes only with a new release."""
+    return hashlib.sha256(json.dumps(workflows.guide(), sort_keys=True).encode()).digest()
+
+
+def guide_stamp() -> str:
+    """A digest of everything the published guide is built from: the shipped fixture and the
+    city's edits as the database holds them now, so any audited edit changes it."""
+    digest = hashlib.sha256(_fixture_digest())
+    digest.update(json.dumps(sorted(_edits().items()), sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:24]
 
 
 def _merged(code: str, edit: tuple[dict[str, Any], int] | None) -> dict[str, Any]:
