@@ -53,6 +53,9 @@ class Settings:
     login_failures_before_lockout: int = 5
     login_lockout_seconds: int = 15 * 60
     max_upload_bytes: int = 10 * 1024 * 1024
+    # PostgreSQL connections one process may hold (gunicorn.conf.py sets it from its threads);
+    # past it a request waits for one instead of failing.
+    db_pool_size: int = 20
     # A social worker checks in on the visit's planned day; this many days either side also do.
     visit_checkin_tolerance_days: int = 0
     standards_file: str = ""  # a city's own dated standards (JSON); empty = the policy's defaults
@@ -100,6 +103,7 @@ _ENV_NAMES = {
     "standards_file": "STANDARDS_FILE",
     "wechat_templates": "WECHAT_TEMPLATES",
     "visit_checkin_tolerance_days": "VISIT_CHECKIN_TOLERANCE_DAYS",
+    "db_pool_size": "DB_POOL_SIZE",
 }
 
 
@@ -116,6 +120,8 @@ def load_settings(environ: Mapping[str, str] | None = None,
     if isinstance(values.get("visit_checkin_tolerance_days"), str):
         values["visit_checkin_tolerance_days"] = _non_negative_int(
             values["visit_checkin_tolerance_days"], "VISIT_CHECKIN_TOLERANCE_DAYS")
+    if isinstance(values.get("db_pool_size"), str):
+        values["db_pool_size"] = max(1, _non_negative_int(values["db_pool_size"], "DB_POOL_SIZE"))
     if isinstance(values.get("wechat_templates"), str):
         values["wechat_templates"] = _json_object(values["wechat_templates"], "WECHAT_TEMPLATES")
     known = {f.name for f in fields(Settings)}

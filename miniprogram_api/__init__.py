@@ -33,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    open_database(settings.database_url)
+    open_database(settings.database_url, pool_size=settings.db_pool_size)
     app.extensions["wechat"] = WeChatClient(settings.wechat_api_base, settings.wechat_appid,
                                             settings.wechat_secret)
     notifications.install(settings)  # the RQ relay with REDIS_URL, else jobs run inline

@@ -47,7 +47,7 @@ def guide_answer(schema: Any) -> Response:
         return _revalidated(current_app.response_class(status=304), etag)
     cached: tuple[str, bytes] | None = current_app.extensions.get(_EXTENSION)
     if cached is None or cached[0] != stamp:
-        body = current_app.json.response(schema.dump(service_guide.list_services())).get_data()
+        body = current_app.json.dumps(schema.dump(service_guide.list_services())).encode()
         cached = (stamp, body)
         current_app.extensions[_EXTENSION] = cached  # one tuple swapped whole: thread-safe
     return _revalidated(current_app.response_class(cached[1], mimetype="application/json"),
