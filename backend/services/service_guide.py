@@ -78,8 +78,11 @@ def get_service(code: str) -> dict[str, Any]:
 
 def materials_of(code: str) -> list[dict[str, Any]]:
     """The material list currently published for a service."""
-    materials: list[dict[str, Any]] = get_service(code)["materials"]
-    return materials
+    # Read for every application a page shows: copy the list alone, not the whole entry.
+    content, _ = _edits().get(code) or ({}, 0)
+    materials = content["materials"] if "materials" in content else workflows.service(code)[
+        "materials"]
+    return copy.deepcopy(materials)
 
 
 def update_service(code: str, cmd: EditServiceGuide, *, actor: Actor,
