@@ -47,6 +47,15 @@ def _fixture_digest() -> bytes:
     return hashlib.sha256(json.dumps(workflows.guide(), sort_keys=True).encode()).digest()
 
 
+# Edits this process has made (the cache of the guide's answer rechecks after each at once).
+_local_edits = 0
+
+
+def local_edits() -> int:
+    """How many guide edits this process has made since it started."""
+    return _local_edits
+
+
 def guide_stamp() -> str:
     """A digest of everything the published guide is built from: the shipped fixture and the
     city's edits as the database holds them now, so any audited edit changes it."""
@@ -99,6 +108,8 @@ def update_service(code: str, cmd: EditServiceGuide, *, actor: Actor,
         row.content, row.updated_at, row.updated_by = content, utcnow(), actor.id
         row.save()
         _edits_seen.set(None)
+        global _local_edits
+        _local_edits += 1
         after = get_service(code)
         audit.record(actor=actor, action="service_guide.update", entity="service", entity_id=code,
                      changes=audit.diff({k: before[k] for k in changes},

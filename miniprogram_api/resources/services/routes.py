@@ -31,7 +31,7 @@ class Services(MethodView):
     @blp.alt_response(304, description="If-None-Match 中的 ETag 即当前版本：指南未变，无正文")
     def get(self) -> Any:
         """Read the guide of every service, no login needed (办事指南列表)."""
-        return guide_answer(ServiceSchema(many=True))
+        return guide_answer(lambda: ServiceSchema(many=True))
 
 
 @blp.route("/<code>")
