@@ -38,7 +38,6 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from backend import runtime
 from backend.services import service_guide
 from miniprogram_api.compression import MIN_BYTES
 
@@ -48,10 +47,9 @@ _clock = time.monotonic
 
 
 def _ttl() -> float:
-    """The recheck interval; 0 in the test suite, whose one app outlives each test's data."""
-    settings = runtime.settings()
-    default = 0.0 if settings.env == "test" else STAMP_TTL_SECONDS
-    return float(settings.extra.get("guide_stamp_ttl_seconds", default))
+    """The recheck interval; 0 under test (TESTING), where one app outlives each test's data."""
+    default = 0.0 if current_app.testing else STAMP_TTL_SECONDS
+    return float(current_app.config.get("GUIDE_STAMP_TTL_SECONDS", default))
 
 
 @dataclass(frozen=True)
