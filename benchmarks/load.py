@@ -5,9 +5,11 @@
 PostgreSQL database of its own (created if missing, emptied first unless ``--keep``), starts
 the app with the repo's ``gunicorn.conf.py`` (2 sync workers unless told otherwise), a Flask
 hello-world on the same settings and, with ``--before REV``, the app of another revision from
-a temporary git worktree on the same database; then drives each with ``wrk`` (64 connections,
-a Lua script that rotates the bearer tokens and the POST bodies) and prints a Markdown table
-of requests/s, p50 and p99 and the ratio to the hello-world measured in the same round.
+a temporary git worktree on the same database (seeded and migrated by this checkout, so REV
+must not need migrations this checkout lacks: name a commit, not a branch that moves); then
+drives each with ``wrk`` (64 connections, a Lua script that rotates the bearer tokens and the
+POST bodies) and prints a Markdown table of requests/s, p50 and p99 and the ratio to the
+hello-world measured in the same round.
 
 Every process it starts (gunicorn, a private redis-server for the outbox's queue, the
 worktree) is stopped on exit; ports are chosen free. Rate limits are switched off in the
