@@ -51,6 +51,7 @@ from backend.models.visits import (
     WorkerDayOff,
     WorkerShift,
 )
+from backend.models.week_plans import WeekPlacement, WeekPlan
 
 ALL_MODELS: list[type[BaseModel]] = [
     City, Township, Village, ServiceStation,
@@ -64,6 +65,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     TownshipProfile, NursingHome, SupervisionReport,
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
+    WeekPlan, WeekPlacement,
     Grievance, GrievancePhoto, GrievanceEscalation,
 ]
 
@@ -117,6 +119,8 @@ __all__ = [
     "VisitPhoto",
     "VisitStatus",
     "WeChatSessionKey",
+    "WeekPlacement",
+    "WeekPlan",
     "WorkerDayOff",
     "WorkerShift",
     "utcnow",
