@@ -54,7 +54,8 @@ class WeekVisit:
     """A visit to place: its window of days, time on site, who may serve it.
 
     `fixed_day` is a hard rule (a booking's promised date, staff's pin, a placement kept from
-    the previous version); `usual_worker` and `kept_workers` are soft wishes. A visit for two
+    the previous version), and so are `kept_workers` while they are on duty that day (a kept
+    placement keeps its people); `usual_worker` is a soft wish. A visit for two
     (`workers_needed` 2) needs one worker with `skills` and another with `partner_skills`.
     """
 
@@ -92,7 +93,6 @@ class WeekWeights:
         Priority.URGENT: 100_000, Priority.OVERDUE: 50_000, Priority.DUE: 20_000,
         Priority.OPTIONAL: 2_000})
     not_usual_worker: int = 30
-    not_kept_worker: int = 120
     # Per minute of a worker-day's load away from its share of the week's work.
     balance: int = 1
 
@@ -219,8 +219,9 @@ def _choices(problem: WeekProblem, model: cp_model.CpModel) -> _Choices:
     for visit in problem.visits:
         if unplaceable(problem, visit) is not None:
             continue
+        kept = _kept_on_duty(problem, visit)
         for duty in problem.duties:
-            if not visit.may_go_on(duty.day):
+            if not visit.may_go_on(duty.day) or (kept and duty.worker_id not in kept):
                 continue
             key = (visit.id, duty.worker_id, duty.day)
             if visit.skills <= duty.skills:
@@ -231,6 +232,14 @@ def _choices(problem: WeekProblem, model: cp_model.CpModel) -> _Choices:
                     key in choices.lead or key in choices.partner):
                 choices.on_day[visit.id, duty.day] = model.new_bool_var(f"on_{visit.id}_{duty.day}")
     return choices
+
+
+def _kept_on_duty(problem: WeekProblem, visit: WeekVisit) -> frozenset[str]:
+    """The workers a kept placement holds the visit to, when they are all still on duty on
+    its day; empty (any worker) otherwise."""
+    kept = frozenset(visit.kept_workers)
+    on_duty = {d.worker_id for d in problem.duties if d.day == visit.fixed_day}
+    return kept if kept and kept <= on_duty else frozenset()
 
 
 def _link(problem: WeekProblem, model: cp_model.CpModel, choices: _Choices) -> None:
@@ -259,30 +268,27 @@ def _objective(problem: WeekProblem, model: cp_model.CpModel,
     weights = problem.weights
     visits = {v.id: v for v in problem.visits}
     capacity = sum(d.capacity_s // _MINUTE for d in problem.duties) or 1
-    # Minutes stand in for seconds, and every cost but balance is scaled by the week's capacity:
-    # balance compares capacity * load with the worker-day's share of all the work (integers).
     terms: list[cp_model.LinearExprT] = []
     for visit in problem.visits:
         placed = sum(var for _, var in choices.days_of(visit.id))
-        terms.append(capacity * weights.leave_out[visit.priority] * (1 - placed))
+        terms.append(weights.leave_out[visit.priority] * (1 - placed))
         roles = choices.roles(visit.id)
         if visit.usual_worker is not None:
             # Paid once when the visit is placed without its usual worker in either role.
             usual = sum(var for _, w, var in roles if w == visit.usual_worker)
-            terms.append(capacity * weights.not_usual_worker * (placed - usual))
-        if visit.kept_workers:
-            terms += [capacity * weights.not_kept_worker * var for _, w, var in roles
-                      if w not in visit.kept_workers]
-    loads = {}
+            terms.append(weights.not_usual_worker * (placed - usual))
+    # Each worker-day's share of the week's work, in proportion to its hours: a constant, so
+    # the deviations stay small integers (a share taken from the placed total made the
+    # products of two variables' bounds and left CP-SAT without a solution in its first 0.2 s).
+    work = sum(problem.load_minutes(v) * v.workers_needed for v in problem.visits
+               if unplaceable(problem, v) is None)
     for duty in problem.duties:
-        loads[duty] = sum(problem.load_minutes(visits[vid]) * var
-                          for vid, var in choices.serving(duty.worker_id, duty.day))
-    total = sum(loads.values())
-    bound = capacity * max((d.capacity_s // _MINUTE for d in problem.duties), default=1) * 2
-    for duty, load in loads.items():
-        gap = model.new_int_var(0, bound, f"gap_{duty.worker_id}_{duty.day}")
-        model.add(gap >= capacity * load - duty.capacity_s // _MINUTE * total)
-        model.add(gap >= duty.capacity_s // _MINUTE * total - capacity * load)
+        load = sum(problem.load_minutes(visits[vid]) * var
+                   for vid, var in choices.serving(duty.worker_id, duty.day))
+        share = min(duty.capacity_s // _MINUTE, round(work * duty.capacity_s / _MINUTE / capacity))
+        gap = model.new_int_var(0, duty.capacity_s // _MINUTE, f"gap_{duty.worker_id}_{duty.day}")
+        model.add(gap >= load - share)
+        model.add(gap >= share - load)
         terms.append(weights.balance * gap)
     objective = cp_model.LinearExpr.sum(terms)
     model.minimize(objective)

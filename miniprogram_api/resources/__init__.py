@@ -20,6 +20,7 @@ from miniprogram_api.resources.supervision.routes import blp as supervision_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
 from miniprogram_api.resources.villages.routes import blp as villages_blp
 from miniprogram_api.resources.visits.routes import blp as visits_blp
+from miniprogram_api.resources.week_plans.routes import blp as week_plans_blp
 
 BLUEPRINTS: list[Blueprint] = [
     auth_blp,
@@ -39,5 +40,6 @@ BLUEPRINTS: list[Blueprint] = [
     messages_blp,
     operations_blp,
     plans_blp,
+    week_plans_blp,
     routes_blp,
 ]

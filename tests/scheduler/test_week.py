@@ -165,3 +165,12 @@ def test_our_check_rejects_a_worker_day_over_its_hours() -> None:
                                 Placement("care:2", WEEK[0], ("w1",))],
                     unplaced=[], loads={}, optimal=True, objective=0, solve_seconds=0.0)
     assert any("min of work" in line for line in check_week(problem, week))
+
+
+def test_a_kept_placement_keeps_its_day_and_its_worker_while_they_are_on_duty() -> None:
+    kept = replace(care(1), fixed_day=WEEK[2], kept_workers=("w2",), usual_worker="w1")
+    week = placed(WeekProblem(days=WEEK, duties=duties(), visits=[kept]))
+    assert week.placement("care:1") == Placement("care:1", WEEK[2], ("w2",))
+    off = WeekProblem(days=WEEK, duties=[d for d in duties() if d.worker_id == "w1"],
+                      visits=[kept])
+    assert placed(off).placement("care:1") == Placement("care:1", WEEK[2], ("w1",))

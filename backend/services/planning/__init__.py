@@ -18,6 +18,7 @@ from backend.services.planning.job import (
     plan_job_id,
     run_plan,
 )
+from backend.services.planning.placed import iso_week
 from backend.services.planning.problem import GatheredDay, gather_day, travel_matrices
 from backend.services.planning.recovery import (
     OVERRUN_AFTER,
@@ -59,8 +60,8 @@ __all__ = [
     "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "OVERRUN_AFTER",
     "PLANNING_HORIZON_DAYS", "CityDay", "CityTownship", "GatheredDay", "adjust_plan",
     "adjustment_refusal", "arrival_window", "city_day", "fail_overrun_plans", "fail_plan_job",
-    "find_week_plan", "gather_day", "get_plan", "get_week_plan", "latest_published", "list_plans",
-    "local_moment", "my_route", "navigation_url", "pin_week", "plan_city_day", "plan_detail",
-    "plan_job_id", "plan_week", "replan_week_if_changed", "request_plan", "rerun_plan_job",
-    "run_plan", "store_plan", "travel_matrices", "week_detail", "week_monday",
+    "find_week_plan", "gather_day", "get_plan", "get_week_plan", "iso_week", "latest_published",
+    "list_plans", "local_moment", "my_route", "navigation_url", "pin_week", "plan_city_day",
+    "plan_detail", "plan_job_id", "plan_week", "replan_week_if_changed", "request_plan",
+    "rerun_plan_job", "run_plan", "store_plan", "travel_matrices", "week_detail", "week_monday",
 ]

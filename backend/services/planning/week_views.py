@@ -96,7 +96,7 @@ def _workers_on(rows: list[WeekPlacement], day: date) -> set[int]:
 def _day_plans(plan: WeekPlan) -> list[dict[str, Any]]:
     """Each day plan this version asked for, with its status now."""
     ids = {int(plan_id): day for day, plan_id in plan.day_plans.items()}
-    found = {p.id: p for p in Plan.select().where(Plan.id.in_(ids or {0}))}
+    found = {p.id: p for p in Plan.select().where(Plan.id.in_(list(ids) or [0]))}
     return [{"date": date.fromisoformat(day), "plan_id": plan_id,
              "status": found[plan_id].status}
             for plan_id, day in sorted(ids.items(), key=lambda item: item[1]) if plan_id in found]
