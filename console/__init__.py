@@ -29,6 +29,7 @@ from console import (
     registry,
     session,
     visits,
+    week,
     worker,
 )
 
@@ -55,6 +56,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
-                   city, bulletins, profiles, guide, notices):
+                   city, bulletins, profiles, guide, notices, week):
         module.register(blueprint)
     app.register_blueprint(blueprint)

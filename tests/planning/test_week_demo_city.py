@@ -4,28 +4,17 @@ visits for two get two different workers, no worker-day is overfull, and each da
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
 
-from backend import demo, runtime
+from backend import demo
 from backend.db import db
 from backend.models import CareVisit, Township
 from backend.models.week_plans import UNPLACED_REASONS
 from backend.services.planning.placed import iso_week
-from tests.planning.test_week_plans import next_monday
-
-
-@pytest.fixture
-def quick_days() -> Iterator[None]:
-    """Day routes get a short budget: the week routes five of them inline."""
-    before = runtime.settings()
-    runtime.configure(replace(before, extra={**before.extra, "planning_time_limit": 0.3}))
-    yield
-    runtime.configure(before)
+from tests.planning.conftest import next_monday
 
 
 @pytest.fixture

@@ -4,86 +4,17 @@ visits left out with their reason, and the nightly re-plan that changes only wha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from backend import runtime, tasks
-from backend.commands.clients import CategoryEntry, RegisterClient
-from backend.models import CareVisit, Client, WeekPlan, WorkerDayOff
-from backend.permissions import SYSTEM
-from backend.services import clients
+from backend import tasks
+from backend.models import WeekPlan, WorkerDayOff
 from backend.services.care_plans import local_today
 from backend.services.planning.placed import iso_week
 from tests.conftest import Api
-from tests.factories import id_number
-from tests.planning.conftest import approve_booking
-
-
-@pytest.fixture(autouse=True)
-def quick_days() -> Iterator[None]:
-    """Each day the week changes is routed inline: a short budget keeps five of them quick."""
-    before = runtime.settings()
-    runtime.configure(replace(before, extra={**before.extra, "planning_time_limit": 0.3,
-                                             "week_planning_time_limit": 0.5}))
-    yield
-    runtime.configure(before)
-
-
-def next_monday() -> date:
-    """The Monday of next week: every day of it lies ahead."""
-    today = local_today()
-    return today + timedelta(days=7 - today.weekday())
-
-
-@dataclass
-class Week:
-    """Township A's next week: care visits with wide and narrow windows, one booking."""
-
-    township_id: int
-    week: str
-    monday: date
-    wide: list[str]  # may go on any weekday (the window runs into the week after)
-    narrow: list[str]  # must go on Monday or Tuesday
-    booking: str
-
-    def body(self) -> dict[str, Any]:
-        """The request that plans this week."""
-        return {"township_id": self.township_id, "week": self.week}
-
-
-def _client(api: Api, n: int, category: str = "left_behind_elder") -> Client:
-    township, village = api.world.townships["a"], api.world.villages[f"a{n % 2 + 1}"]
-    guardian = {"guardian_name": "王奶奶"} if category == "left_behind_child" else {}
-    return clients.create_client(RegisterClient(
-        name=f"周安排对象{n}", id_number=id_number(200 + n), village_id=village.id,
-        address=f"{village.name}{n}号", lat=township.lat + 0.003 * (n % 5 - 2),
-        lng=township.lng + 0.004 * (n % 3 - 1), categories=(CategoryEntry(category),),
-        **guardian), actor=SYSTEM)
-
-
-def care_visit(client: Client, earliest: date, latest: date) -> str:
-    """A due care visit of the client with this window; answer its key."""
-    visit = CareVisit.create(
-        client=client, area_code=client.area_code, township=client.village.township_id,
-        rule="left_behind_elder", kind="routine_visit", due_date=latest, earliest_date=earliest,
-        latest_date=latest, duration_minutes=40, required_skills=[])
-    return f"care:{visit.id}"
-
-
-@pytest.fixture
-def week(api: Api) -> Week:
-    """Eight care visits free over two weeks, two due by Tuesday, a booking on Monday."""
-    monday = next_monday()
-    wide = [care_visit(_client(api, n), monday, monday + timedelta(days=13)) for n in range(8)]
-    narrow = [care_visit(_client(api, n), monday, monday + timedelta(days=1))
-              for n in range(8, 10)]
-    booking = approve_booking(api, "res-owner", api.world.clients["a1"].id, monday, "morning")
-    return Week(api.world.townships["a"].id, iso_week(monday), monday, wide, narrow,
-                f"booking:{booking}")
+from tests.planning.conftest import Week, care_visit, client_in_a
 
 
 def planned_week(api: Api, week: Week, who: str = "ts-a") -> dict[str, Any]:
@@ -195,7 +126,7 @@ def test_pins_on_a_version_a_newer_one_replaced_are_refused(api: Api, week: Week
 def test_a_visit_for_two_is_left_out_with_its_reason_when_one_worker_is_on_duty(
     api: Api, week: Week
 ) -> None:
-    child = care_visit(_client(api, 20, "left_behind_child"), week.monday,
+    child = care_visit(client_in_a(api, 20, "left_behind_child"), week.monday,
                        week.monday + timedelta(days=4))
     for n in range(5):
         WorkerDayOff.create(worker=api.world.staff["sw-a2"], day=week.monday + timedelta(days=n))
@@ -226,7 +157,7 @@ def test_the_nightly_job_plans_the_coming_week_and_again_only_when_something_cha
     tasks.plan_coming_week(week.township_id, today=week.monday - timedelta(days=1))
     assert WeekPlan.select().where(WeekPlan.week == week.week).count() == 1  # nothing changed
     before = {p.visit_key: p.day for p in first.placements}
-    new = care_visit(_client(api, 30), week.monday, week.monday + timedelta(days=4))
+    new = care_visit(client_in_a(api, 30), week.monday, week.monday + timedelta(days=4))
     tasks.plan_coming_week(week.township_id, today=week.monday - timedelta(days=1))
     latest = WeekPlan.select().where(WeekPlan.week == week.week).order_by(
         WeekPlan.version.desc()).first()

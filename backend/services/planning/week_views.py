@@ -73,7 +73,7 @@ def _days(plan: WeekPlan, rows: list[WeekPlacement], names: dict[int, str],
         day = plan.monday + timedelta(days=n)
         on_duty = {w.worker_id: w for w in visits.list_workers_for_day(plan.township_id, day)}
         workers = []
-        for worker_id in sorted(on_duty.keys() | _workers_on(rows, day)):
+        for worker_id in sorted(names.keys() | on_duty.keys()):
             own = [r for r in rows if r.day == day and worker_id in (r.worker_id,
                                                                      r.partner_worker_id)]
             duty = on_duty.get(worker_id)
@@ -86,11 +86,6 @@ def _days(plan: WeekPlan, rows: list[WeekPlacement], names: dict[int, str],
         days.append({"date": day, "visit_count": sum(1 for r in rows if r.day == day),
                      "workers": workers})
     return days
-
-
-def _workers_on(rows: list[WeekPlacement], day: date) -> set[int]:
-    return {w for r in rows if r.day == day for w in (r.worker_id, r.partner_worker_id)
-            if w is not None}
 
 
 def _day_plans(plan: WeekPlan) -> list[dict[str, Any]]:
