@@ -73,6 +73,9 @@ def test_reading_the_week_answers_its_latest_version(api: Api, week: Week) -> No
     assert answer.status_code == 200, answer.json
     assert answer.json["plan"]["id"] == second["plan"]["id"]
     assert answer.json["plan"]["version"] == 2
+    first = api.get(f"/api/v1/plans/week/{second['plan']['id'] - 1}", "ts-a")
+    assert (first.status_code, first.json["plan"]["version"]) == (200, 1)
+    assert api.get(f"/api/v1/plans/week/{second['plan']['id']}", "ts-b").status_code == 404
 
 
 def test_a_pinned_visit_keeps_its_day_and_the_others_keep_theirs(api: Api, week: Week) -> None:

@@ -39,6 +39,17 @@ class WeekPlans(MethodView):
         return planning.week_detail(plan)
 
 
+@blp.route("/<int:week_plan_id>")
+class WeekPlanVersion(MethodView):
+    """One version of a week."""
+
+    @blp.permission("plans.read", errors=(404,))
+    @blp.response(200, WeekDetailSchema)
+    def get(self, week_plan_id: int) -> Any:
+        """One version of a week by its id, as the week's read answers it (周安排版本)."""
+        return planning.week_detail(planning.get_week_plan(week_plan_id, actor=g.actor))
+
+
 @blp.route("/<int:week_plan_id>/pins")
 class WeekPins(MethodView):
     """Staff's pins on a week."""
