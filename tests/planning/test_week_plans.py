@@ -4,14 +4,17 @@ visits left out with their reason, and the nightly re-plan that changes only wha
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from backend import tasks
 from backend.models import WeekPlan, WorkerDayOff
+from backend.permissions import SYSTEM
+from backend.services import visits
 from backend.services.care_plans import local_today
+from backend.services.planning import placed
 from backend.services.planning.placed import iso_week
 from tests.conftest import Api
 from tests.planning.conftest import Week, care_visit, client_in_a
@@ -169,3 +172,24 @@ def test_the_nightly_job_plans_the_coming_week_and_again_only_when_something_cha
     after = {p.visit_key: p.day for p in latest.placements}
     assert after[new] is not None
     assert {k: d for k, d in after.items() if k != new} == before
+
+
+def test_a_days_plan_leaves_a_visit_to_its_later_day_and_takes_it_back_once_that_day_passed(
+    api: Api, week: Week, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    placed_on = days_of(planned_week(api, week))
+    key, day = next((k, date.fromisoformat(d)) for k, d in placed_on.items()
+                    if k.startswith("care:") and d != week.monday.isoformat())
+    candidates = {c.key: c for c in visits.list_visit_candidates(
+        week.township_id, week.monday, actor=SYSTEM)}
+    assert key in candidates and key not in placed.as_placed(week.township_id, week.monday,
+                                                              candidates)
+    on_its_day = {c.key: c for c in visits.list_visit_candidates(week.township_id, day,
+                                                                  actor=SYSTEM)}
+    chosen = placed.as_placed(week.township_id, day, on_its_day)[key]
+    assert chosen.priority != "optional" and chosen.preferred_worker_id is not None
+    # The day went by and the visit is still due: the next day's plan may route it again.
+    monkeypatch.setattr(placed, "local_today", lambda: day + timedelta(days=1))
+    later = day + timedelta(days=1)
+    assert key in placed.as_placed(week.township_id, later, {
+        c.key: c for c in visits.list_visit_candidates(week.township_id, later, actor=SYSTEM)})
