@@ -77,6 +77,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plans.city": frozenset({Role.CITY_ADMIN}),
     "plans.recover": frozenset(),  # the periodic sweep only (the system actor)
     "route.read": frozenset({Role.SOCIAL_WORKER}),
+    # Benefit payments: residents their own (by verified link), the office its scope's.
+    "payments.read": OFFICE | {Role.RESIDENT},
+    "payments.payroll": OFFICE,
+    "payments.mark_paid": OFFICE,
 }
 
 

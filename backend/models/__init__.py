@@ -30,6 +30,7 @@ from backend.models.messages import (
     MessageDelivery,
     SubscriptionCredit,
 )
+from backend.models.payments import BenefitPayment, PaymentStatus
 from backend.models.plans import Plan, PlanProgress, PlanStatus, PlanStop
 from backend.models.records import (
     AuditEntry,
@@ -65,6 +66,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
     Grievance, GrievancePhoto, GrievanceEscalation,
+    BenefitPayment,
 ]
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "BaseModel",
+    "BenefitPayment",
     "Booking",
     "BookingStatus",
     "CareVisit",
@@ -95,6 +98,7 @@ __all__ = [
     "MessageDelivery",
     "NursingHome",
     "OutboxEvent",
+    "PaymentStatus",
     "PiiAccess",
     "Plan",
     "PlanProgress",

@@ -13,6 +13,7 @@ from miniprogram_api.resources.me.routes import blp as me_blp
 from miniprogram_api.resources.messages.routes import blp as messages_blp
 from miniprogram_api.resources.notices.routes import blp as notices_blp
 from miniprogram_api.resources.operations.routes import blp as operations_blp
+from miniprogram_api.resources.payments.routes import blp as payments_blp
 from miniprogram_api.resources.plans.routes import blp as plans_blp
 from miniprogram_api.resources.routes.routes import blp as routes_blp
 from miniprogram_api.resources.services.routes import blp as services_blp
@@ -35,6 +36,7 @@ BLUEPRINTS: list[Blueprint] = [
     bookings_blp,
     visits_blp,
     case_files_blp,
+    payments_blp,
     supervision_blp,
     messages_blp,
     operations_blp,
