@@ -23,6 +23,7 @@ from console import (
     guide,
     notices,
     pages,
+    payments,
     plans,
     profiles,
     receipts,
@@ -55,6 +56,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
-                   city, bulletins, profiles, guide, notices):
+                   city, bulletins, profiles, guide, notices, payments):
         module.register(blueprint)
     app.register_blueprint(blueprint)
