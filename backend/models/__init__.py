@@ -23,6 +23,12 @@ from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel
 from backend.models.clients import Client, ClientCategory, ClientContact
 from backend.models.geography import City, ServiceStation, Township, Village
 from backend.models.grievances import Grievance, GrievanceEscalation, GrievancePhoto
+from backend.models.household_checks import (
+    CheckMember,
+    DepartmentImport,
+    DepartmentRecord,
+    HouseholdCheck,
+)
 from backend.models.links import LinkAttempt, LinkCode
 from backend.models.messages import (
     DeliveryStatus,
@@ -67,6 +73,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Plan, PlanStop,
     Grievance, GrievancePhoto, GrievanceEscalation,
     BenefitPayment,
+    CheckMember, DepartmentImport, DepartmentRecord, HouseholdCheck,
 ]
 
 __all__ = [
@@ -80,14 +87,18 @@ __all__ = [
     "BookingStatus",
     "CareVisit",
     "CareVisitStatus",
+    "CheckMember",
     "City",
     "Client",
     "ClientCategory",
     "ClientContact",
     "DeliveryStatus",
+    "DepartmentImport",
+    "DepartmentRecord",
     "Grievance",
     "GrievanceEscalation",
     "GrievancePhoto",
+    "HouseholdCheck",
     "IdempotencyRecord",
     "InboxMessage",
     "JSONField",

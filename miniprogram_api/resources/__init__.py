@@ -7,7 +7,9 @@ from miniprogram_api.resources.auth.routes import blp as auth_blp
 from miniprogram_api.resources.bookings.routes import blp as bookings_blp
 from miniprogram_api.resources.case_files.routes import blp as case_files_blp
 from miniprogram_api.resources.clients.routes import blp as clients_blp
+from miniprogram_api.resources.department_data.routes import blp as department_data_blp
 from miniprogram_api.resources.grievances.routes import blp as grievances_blp
+from miniprogram_api.resources.household_checks.routes import blp as household_checks_blp
 from miniprogram_api.resources.links.routes import blp as links_blp
 from miniprogram_api.resources.me.routes import blp as me_blp
 from miniprogram_api.resources.messages.routes import blp as messages_blp
@@ -31,6 +33,8 @@ BLUEPRINTS: list[Blueprint] = [
     links_blp,
     services_blp,
     applications_blp,
+    household_checks_blp,
+    department_data_blp,
     notices_blp,
     grievances_blp,
     bookings_blp,
