@@ -21,6 +21,7 @@ from console import (
     city,
     desk,
     guide,
+    household_checks,
     notices,
     pages,
     payments,
@@ -56,6 +57,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
-                   city, bulletins, profiles, guide, notices, payments):
+                   city, bulletins, profiles, guide, notices, payments,
+                   household_checks):
         module.register(blueprint)
     app.register_blueprint(blueprint)

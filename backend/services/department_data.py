@@ -36,6 +36,8 @@ from backend.services import tabular
 from backend.services.tabular import Column
 
 ID_HEADER, NAME_HEADER = "身份证号", "姓名"
+# A department sends the whole city's matches in one file: more rows than a hand-kept sheet.
+MAX_ROWS = 50_000
 _PERSON = (Column(ID_HEADER, "id_number", tabular.id_number, True, "18位居民身份证号"),
            Column(NAME_HEADER, "name", tabular.text, False, "用于人工核对，不参与匹配"))
 
@@ -225,12 +227,13 @@ def import_department_file(department: str, content: bytes, filename: str, *, dr
     layout = layout_of(department)
     tabular.check_size(content)
     report = DepartmentReport(department=department, dry_run=dry_run)
-    sheets = tabular.read_sheets(content, filename, (layout.label,), lambda rows: layout.label)
+    sheets = tabular.read_sheets(content, filename, (layout.label,), lambda rows: layout.label,
+                                 max_rows=MAX_ROWS)
     with db.atomic():
         members = _members_by_index(actor)
         vault, matched = runtime.vault(), []
         for number, values in tabular.parse_rows(layout.label, sheets[layout.label],
-                                                 layout.columns, report.errors):
+                                                 layout.columns, report.errors, MAX_ROWS):
             report.rows += 1
             if "id_number" not in values:
                 continue

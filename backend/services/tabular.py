@@ -149,14 +149,14 @@ def check_size(content: bytes) -> None:
 
 
 def read_sheets(content: bytes, filename: str, wanted: tuple[str, ...],
-                csv_sheet: Callable[[Rows], str]) -> dict[str, Rows]:
+                csv_sheet: Callable[[Rows], str], max_rows: int = MAX_ROWS) -> dict[str, Rows]:
     """Rows of each wanted sheet (XLSX) or of the one table (CSV, named by ``csv_sheet``)."""
     if content[:4] == b"PK\x03\x04":
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds on a damaged file
             raise UnsupportedMediaType("无法读取该 Excel 文件", code="unreadable_xlsx") from exc
-        sheets = {name: list(book[name].iter_rows(values_only=True))[:MAX_ROWS + 1]
+        sheets = {name: list(book[name].iter_rows(values_only=True))[:max_rows + 1]
                   for name in book.sheetnames if name in wanted}
         book.close()
         if not sheets:
@@ -165,7 +165,7 @@ def read_sheets(content: bytes, filename: str, wanted: tuple[str, ...],
         return sheets
     if filename.lower().endswith(".xlsx") or b"\x00" in content[:1024]:
         raise UnsupportedMediaType("请上传 .xlsx 或 .csv 文件", code="import_file_type")
-    rows = [tuple(row) for row in csv.reader(io.StringIO(decode(content)))][:MAX_ROWS + 1]
+    rows = [tuple(row) for row in csv.reader(io.StringIO(decode(content)))][:max_rows + 1]
     return {csv_sheet(rows): rows}
 
 

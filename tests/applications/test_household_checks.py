@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from backend.models import AuditEntry, DepartmentImport, DepartmentRecord, PiiAccess
-from tests.applications.conftest import STAGE_HOLDERS, Clock
+from tests.applications.conftest import Clock, advance_to_stage
 from tests.conftest import Api
 from tests.factories import id_number
 
@@ -22,14 +22,8 @@ HRSS_HEADER = "身份证号,姓名,收入类型,月收入（元）"
 def _at_verification(api: Api, filing: Filing) -> int:
     """A 低保 application of client a1's household (spouse declared ¥800/month) at 核查."""
     app_id = int(api.post("/api/v1/applications", "res-owner", json=filing(submit=True)).json["id"])
-    while True:
-        progress = api.get(f"/api/v1/applications/{app_id}/timeline", "ts-a").json
-        if progress["current_stage"] == "verification":
-            return app_id
-        moved = api.post(f"/api/v1/applications/{app_id}/transitions",
-                         STAGE_HOLDERS[progress["holder_role"]],
-                         json={"action": "advance", "comment": "同意"})
-        assert moved.status_code == 200, moved.json
+    advance_to_stage(api, app_id, "verification")
+    return app_id
 
 
 def _upload(api: Api, rows: list[str], *, dry_run: bool, who: str = "ts-a",
@@ -130,3 +124,15 @@ def test_a_result_is_recorded_only_at_the_verification_stage(
     assert moved.status_code == 200
     late = api.post(f"/api/v1/applications/{under_check}/household-check", "ts-a", json={})
     assert late.status_code == 409 and late.json["code"] == "not_in_verification"
+
+
+def test_the_documented_layouts_name_every_column_of_every_department() -> None:
+    from pathlib import Path
+
+    from backend.services.department_data import LAYOUTS
+
+    doc = (Path(__file__).resolve().parents[2] / "backend" / "fixtures" /
+           "department_data.md").read_text(encoding="utf-8")
+    for layout in LAYOUTS.values():
+        section = doc.split(f"(`{layout.code}`)", 1)[1].split("\n## ", 1)[0]
+        assert all(f"| {column.header} |" in section for column in layout.columns), layout.code

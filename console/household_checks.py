@@ -1,0 +1,124 @@
+"""The household economic check (家庭经济状况核对) of an application, and other departments'
+files: export the people to check, check a returned file (a dry run naming every bad cell and
+every row that matched no one), then import it — the same services as the API's."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from typing import BinaryIO, cast
+
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+
+from backend import runtime
+from backend.errors import DomainError, ValidationFailed
+from backend.permissions import require
+from backend.services import department_data, household_checks
+from backend.storage import read_limited
+from console import forms
+
+
+def check_page(application_id: int) -> ResponseReturnValue:
+    """The check as it stands, its sources, and the form to record it at 核查."""
+    check = household_checks.household_check(application_id, actor=g.actor)
+    return render_template("console/checks/check.html", check=check,
+                           labels=department_data.LAYOUTS)
+
+
+def record(application_id: int) -> ResponseReturnValue:
+    """Record the check's result at the verification stage (audited)."""
+    errors: forms.FormErrors = {}
+    comment = forms.text(request.form, "comment", errors, label="核查意见")
+    if errors:
+        flash(errors["comment"], "error")
+    else:
+        check = household_checks.record_check(application_id, comment, actor=g.actor)
+        flash(f"已登记核对结果：{check['finding_label']}", "info")
+    return redirect(url_for("console.household_check", application_id=application_id))
+
+
+def _data_page(errors: forms.FormErrors | None = None,
+               report: department_data.DepartmentReport | None = None, *, content: bytes = b"",
+               filename: str = "", status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "console/checks/departments.html", departments=department_data.departments(),
+        errors=errors or {}, report=report, filename=filename,
+        content=base64.b64encode(content).decode("ascii") if report and report.valid else "",
+        limit_mb=runtime.settings().max_upload_bytes // (1024 * 1024)), status
+
+
+def departments_page() -> ResponseReturnValue:
+    """Every department's layout, its export of people to check, and the upload form."""
+    require(g.actor, "department_data.import")
+    return _data_page()
+
+
+def people(department: str) -> ResponseReturnValue:
+    """The people to check for a department (ID numbers in clear, each read logged)."""
+    content, media_type, name = department_data.people_to_check(department, actor=g.actor)
+    return send_file(io.BytesIO(content), mimetype=media_type, as_attachment=True,
+                     download_name=name, max_age=0)
+
+
+def _import(department: str, content: bytes, filename: str, dry_run: bool) -> ResponseReturnValue:
+    try:
+        report = department_data.import_department_file(department, content, filename,
+                                                        dry_run=dry_run, actor=g.actor)
+    except ValidationFailed as exc:
+        rows = exc.errors.get("rows")
+        if not rows:
+            return _data_page({"file": exc.message}, status=422)
+        return _data_page(report=department_data.DepartmentReport(
+            department=department, dry_run=True, errors=rows), filename=filename, status=422)
+    except DomainError as exc:
+        return _data_page({"file": exc.message}, status=forms.status_of(exc))
+    if dry_run:
+        return _data_page(report=report, content=content, filename=filename,
+                          status=200 if report.valid else 422)
+    flash(f"已导入 {report.matched} 行（{department_data.layout_of(department).label}），"
+          f"{len(report.unmatched)} 行未匹配到正在核查的家庭成员（已存档），已记入审计", "info")
+    return redirect(url_for("console.department_data"))
+
+
+def check_file() -> ResponseReturnValue:
+    """Dry run: read every row, write nothing, list bad cells and unmatched rows."""
+    require(g.actor, "department_data.import")
+    department, upload = request.form.get("department", ""), request.files.get("file")
+    if upload is None or not upload.filename:
+        return _data_page({"file": "请选择要导入的 Excel（.xlsx）或 CSV 文件"}, status=422)
+    try:
+        content = read_limited(cast(BinaryIO, upload.stream),
+                               runtime.settings().max_upload_bytes)
+    except DomainError as exc:
+        return _data_page({"file": exc.message}, status=forms.status_of(exc))
+    return _import(department, content, upload.filename, dry_run=True)
+
+
+def confirm() -> ResponseReturnValue:
+    """Import the checked file; it is checked again, and written only if still clean."""
+    require(g.actor, "department_data.import")
+    try:
+        content = base64.b64decode(request.form.get("content", ""), validate=True)
+    except (binascii.Error, ValueError):
+        content = b""
+    if not content:
+        return _data_page({"file": "导入内容已失效，请重新选择文件检查"}, status=422)
+    return _import(request.form.get("department", ""), content,
+                   request.form.get("filename", ""), dry_run=False)
+
+
+def register(blueprint: Blueprint) -> None:
+    """The check page and its form; the departments page, its exports, check and import."""
+    blueprint.add_url_rule("/applications/<int:application_id>/household-check",
+                           "household_check", check_page)
+    blueprint.add_url_rule("/applications/<int:application_id>/household-check",
+                           "household_check_record", record, methods=["POST"])
+    blueprint.add_url_rule("/department-data", "department_data", departments_page)
+    blueprint.add_url_rule("/department-data/<department>/people.csv",
+                           "department_people", people)
+    blueprint.add_url_rule("/department-data/check", "department_check", check_file,
+                           methods=["POST"])
+    blueprint.add_url_rule("/department-data/import", "department_import", confirm,
+                           methods=["POST"])
