@@ -87,6 +87,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "department_data.export": OFFICE,
     "household_checks.read": OFFICE,
     "household_checks.record": OFFICE,
+    # Training and yearly assessment per person: the office imports and reads its staff's.
+    "training.read": OFFICE,
+    "training.import": OFFICE,
 }
 
 

@@ -46,6 +46,7 @@ from backend.models.records import (
     PiiAccess,
 )
 from backend.models.supervision import NursingHome, SupervisionReport, TownshipProfile
+from backend.models.training import AssessmentResult, TrainingRecord
 from backend.models.visits import (
     Booking,
     BookingStatus,
@@ -74,11 +75,13 @@ ALL_MODELS: list[type[BaseModel]] = [
     Grievance, GrievancePhoto, GrievanceEscalation,
     BenefitPayment,
     CheckMember, DepartmentImport, DepartmentRecord, HouseholdCheck,
+    TrainingRecord, AssessmentResult,
 ]
 
 __all__ = [
     "ALL_MODELS",
     "ApplicationStatus",
+    "AssessmentResult",
     "AuditEntry",
     "AuthSession",
     "BaseModel",
@@ -126,6 +129,7 @@ __all__ = [
     "TimestampedModel",
     "Township",
     "TownshipProfile",
+    "TrainingRecord",
     "Village",
     "Visit",
     "VisitCapacity",

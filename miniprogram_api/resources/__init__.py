@@ -21,6 +21,7 @@ from miniprogram_api.resources.routes.routes import blp as routes_blp
 from miniprogram_api.resources.services.routes import blp as services_blp
 from miniprogram_api.resources.supervision.routes import blp as supervision_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
+from miniprogram_api.resources.training.routes import blp as training_blp
 from miniprogram_api.resources.villages.routes import blp as villages_blp
 from miniprogram_api.resources.visits.routes import blp as visits_blp
 
@@ -42,6 +43,7 @@ BLUEPRINTS: list[Blueprint] = [
     case_files_blp,
     payments_blp,
     supervision_blp,
+    training_blp,
     messages_blp,
     operations_blp,
     plans_blp,
