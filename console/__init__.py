@@ -30,6 +30,7 @@ from console import (
     receipts,
     registry,
     session,
+    training,
     visits,
     worker,
 )
@@ -58,6 +59,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
                    city, bulletins, profiles, guide, notices, payments,
-                   household_checks):
+                   household_checks, training):
         module.register(blueprint)
     app.register_blueprint(blueprint)

@@ -4,20 +4,15 @@ every row that matched no one), then import it — the same services as the API'
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
-from typing import BinaryIO, cast
 
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from backend import runtime
 from backend.errors import DomainError, ValidationFailed
 from backend.permissions import require
 from backend.services import department_data, household_checks
-from backend.storage import read_limited
-from console import forms
+from console import forms, imports
 
 
 def check_page(application_id: int) -> ResponseReturnValue:
@@ -45,8 +40,8 @@ def _data_page(errors: forms.FormErrors | None = None,
     return render_template(
         "console/checks/departments.html", departments=department_data.departments(),
         errors=errors or {}, report=report, filename=filename,
-        content=base64.b64encode(content).decode("ascii") if report and report.valid else "",
-        limit_mb=runtime.settings().max_upload_bytes // (1024 * 1024)), status
+        content=imports.carried(content) if report and report.valid else "",
+        limit_mb=imports.limit_mb()), status
 
 
 def departments_page() -> ResponseReturnValue:
@@ -85,28 +80,21 @@ def _import(department: str, content: bytes, filename: str, dry_run: bool) -> Re
 def check_file() -> ResponseReturnValue:
     """Dry run: read every row, write nothing, list bad cells and unmatched rows."""
     require(g.actor, "department_data.import")
-    department, upload = request.form.get("department", ""), request.files.get("file")
-    if upload is None or not upload.filename:
-        return _data_page({"file": "请选择要导入的 Excel（.xlsx）或 CSV 文件"}, status=422)
     try:
-        content = read_limited(cast(BinaryIO, upload.stream),
-                               runtime.settings().max_upload_bytes)
+        content, filename = imports.uploaded_file()
     except DomainError as exc:
         return _data_page({"file": exc.message}, status=forms.status_of(exc))
-    return _import(department, content, upload.filename, dry_run=True)
+    return _import(request.form.get("department", ""), content, filename, dry_run=True)
 
 
 def confirm() -> ResponseReturnValue:
     """Import the checked file; it is checked again, and written only if still clean."""
     require(g.actor, "department_data.import")
     try:
-        content = base64.b64decode(request.form.get("content", ""), validate=True)
-    except (binascii.Error, ValueError):
-        content = b""
-    if not content:
-        return _data_page({"file": "导入内容已失效，请重新选择文件检查"}, status=422)
-    return _import(request.form.get("department", ""), content,
-                   request.form.get("filename", ""), dry_run=False)
+        content, filename = imports.checked_file()
+    except DomainError as exc:
+        return _data_page({"file": exc.message}, status=forms.status_of(exc))
+    return _import(request.form.get("department", ""), content, filename, dry_run=False)
 
 
 def register(blueprint: Blueprint) -> None:
