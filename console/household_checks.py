@@ -9,7 +9,6 @@ import io
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from backend.errors import DomainError, ValidationFailed
 from backend.permissions import require
 from backend.services import department_data, household_checks
 from console import forms, imports
@@ -57,22 +56,20 @@ def people(department: str) -> ResponseReturnValue:
                      download_name=name, max_age=0)
 
 
-def _import(department: str, content: bytes, filename: str, dry_run: bool) -> ResponseReturnValue:
-    try:
-        report = department_data.import_department_file(department, content, filename,
-                                                        dry_run=dry_run, actor=g.actor)
-    except ValidationFailed as exc:
-        rows = exc.errors.get("rows")
-        if not rows:
-            return _data_page({"file": exc.message}, status=422)
-        return _data_page(report=department_data.DepartmentReport(
-            department=department, dry_run=True, errors=rows), filename=filename, status=422)
-    except DomainError as exc:
-        return _data_page({"file": exc.message}, status=forms.status_of(exc))
-    if dry_run:
-        return _data_page(report=report, content=content, filename=filename,
-                          status=200 if report.valid else 422)
-    flash(f"已导入 {report.matched} 行（{department_data.layout_of(department).label}），"
+def _import(department: str) -> imports.Run:
+    def proceed(content: bytes, filename: str, dry_run: bool) -> ResponseReturnValue:
+        return imports.answer(
+            content, filename, dry_run, page=_data_page,
+            run=lambda data, name, dry: department_data.import_department_file(
+                department, data, name, dry_run=dry, actor=g.actor),
+            rejected=lambda rows: department_data.DepartmentReport(
+                department=department, dry_run=True, errors=rows),
+            finished=_imported)
+    return proceed
+
+
+def _imported(report: department_data.DepartmentReport) -> ResponseReturnValue:
+    flash(f"已导入 {report.matched} 行（{department_data.layout_of(report.department).label}），"
           f"{len(report.unmatched)} 行未匹配到正在核查的家庭成员（已存档），已记入审计", "info")
     return redirect(url_for("console.department_data"))
 
@@ -80,21 +77,13 @@ def _import(department: str, content: bytes, filename: str, dry_run: bool) -> Re
 def check_file() -> ResponseReturnValue:
     """Dry run: read every row, write nothing, list bad cells and unmatched rows."""
     require(g.actor, "department_data.import")
-    try:
-        content, filename = imports.uploaded_file()
-    except DomainError as exc:
-        return _data_page({"file": exc.message}, status=forms.status_of(exc))
-    return _import(request.form.get("department", ""), content, filename, dry_run=True)
+    return imports.check_upload(_data_page, _import(request.form.get("department", "")))
 
 
 def confirm() -> ResponseReturnValue:
     """Import the checked file; it is checked again, and written only if still clean."""
     require(g.actor, "department_data.import")
-    try:
-        content, filename = imports.checked_file()
-    except DomainError as exc:
-        return _data_page({"file": exc.message}, status=forms.status_of(exc))
-    return _import(request.form.get("department", ""), content, filename, dry_run=False)
+    return imports.confirm_checked(_data_page, _import(request.form.get("department", "")))
 
 
 def register(blueprint: Blueprint) -> None:

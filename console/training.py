@@ -9,7 +9,6 @@ import io
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from backend.errors import DomainError, ValidationFailed
 from backend.models.training import ASSESSMENT_GRADES
 from backend.permissions import require
 from backend.services import training
@@ -45,19 +44,15 @@ def template(file_format: str) -> ResponseReturnValue:
 
 
 def _import(content: bytes, filename: str, dry_run: bool) -> ResponseReturnValue:
-    try:
-        report = training.import_training(content, filename, dry_run=dry_run, actor=g.actor)
-    except ValidationFailed as exc:
-        rows = exc.errors.get("rows")
-        if not rows:
-            return _page({"file": exc.message}, status=422)
-        return _page(report=training.TrainingImportReport(dry_run=True, errors=rows),
-                     filename=filename, status=422)
-    except DomainError as exc:
-        return _page({"file": exc.message}, status=forms.status_of(exc))
-    if dry_run:
-        return _page(report=report, content=content, filename=filename,
-                     status=200 if report.valid else 422)
+    return imports.answer(
+        content, filename, dry_run, page=_page,
+        run=lambda data, name, dry: training.import_training(data, name, dry_run=dry,
+                                                             actor=g.actor),
+        rejected=lambda rows: training.TrainingImportReport(dry_run=True, errors=rows),
+        finished=_imported)
+
+
+def _imported(report: training.TrainingImportReport) -> ResponseReturnValue:
     flash(f"已导入 {report.training_records} 条培训记录、{report.assessments} 条年度考核"
           f"（{report.people} 人），已记入审计", "info")
     return redirect(url_for("console.training"))
@@ -66,21 +61,13 @@ def _import(content: bytes, filename: str, dry_run: bool) -> ResponseReturnValue
 def check() -> ResponseReturnValue:
     """Dry run: read every row, write nothing, list what is wrong where."""
     require(g.actor, "training.import")
-    try:
-        content, filename = imports.uploaded_file()
-    except DomainError as exc:
-        return _page({"file": exc.message}, status=forms.status_of(exc))
-    return _import(content, filename, dry_run=True)
+    return imports.check_upload(_page, _import)
 
 
 def confirm() -> ResponseReturnValue:
     """Import the checked file; it is checked again, and written only if still clean."""
     require(g.actor, "training.import")
-    try:
-        content, filename = imports.checked_file()
-    except DomainError as exc:
-        return _page({"file": exc.message}, status=forms.status_of(exc))
-    return _import(content, filename, dry_run=False)
+    return imports.confirm_checked(_page, _import)
 
 
 def register(blueprint: Blueprint) -> None:
