@@ -58,24 +58,12 @@ HOME_COLUMNS: tuple[Column, ...] = (
 
 
 @dataclass
-class ImportReport:
+class ImportReport(tabular.ImportOutcome):
     """What an import found and (unless a dry-run or in error) wrote."""
 
-    dry_run: bool
     profiles: int = 0
     nursing_homes: int = 0
     townships: list[str] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        """True when no row has an error."""
-        return not self.errors
-
-    @property
-    def imported(self) -> bool:
-        """True when the rows were written."""
-        return self.valid and not self.dry_run
 
 
 # --- reading the file -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -40,6 +40,24 @@ class Column:
     parse: Callable[[Any], Any]
     required: bool = False
     help: str = ""
+
+
+@dataclass
+class ImportOutcome:
+    """What an all-or-nothing import found: its bad cells; written only without any."""
+
+    dry_run: bool
+    errors: Errors = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """True when no cell has an error."""
+        return not self.errors
+
+    @property
+    def imported(self) -> bool:
+        """True when the rows were written."""
+        return self.valid and not self.dry_run
 
 
 def whole_number(minimum: int = 0, maximum: int = 10_000_000) -> Callable[[Any], int]:

@@ -13,7 +13,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -59,24 +59,12 @@ ASSESSMENT_COLUMNS: tuple[Column, ...] = (
 
 
 @dataclass
-class TrainingImportReport:
+class TrainingImportReport(tabular.ImportOutcome):
     """What a training file held and (unless a dry run or in error) wrote."""
 
-    dry_run: bool
     training_records: int = 0
     assessments: int = 0
     people: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        """True when no cell has an error."""
-        return not self.errors
-
-    @property
-    def imported(self) -> bool:
-        """True when the rows were written."""
-        return self.valid and not self.dry_run
 
 
 # --- reading the file -------------------------------------------------------------------
