@@ -134,10 +134,13 @@ def index_household(application: Application, actor: Actor) -> list[CheckMember]
     """The household's people by blind index, built once from the encrypted numbers."""
     existing = list(CheckMember.select().where(CheckMember.application == application)
                     .order_by(CheckMember.member_no))
-    if existing:
+    people = _household_people(application)
+    if len(existing) == len(people):
         return existing
+    # The household changed since it was indexed (members added or removed at 补正).
+    CheckMember.delete().where(CheckMember.application == application).execute()
     vault, members = runtime.vault(), []
-    for number, person in enumerate(_household_people(application)):
+    for number, person in enumerate(people):
         id_number = vault.decrypt(person.token, context=person.context)
         members.append(CheckMember.create(
             application=application, member_no=number, name=person.name,
@@ -286,6 +289,13 @@ def _details(layout: Layout, values: dict[str, Any]) -> dict[str, Any]:
             value = values[column.field]
             shown[column.header] = value / 100 if column.field in _FROM_YUAN else value
     return shown
+
+
+def past_imports(*, actor: Actor) -> pw.ModelSelect[DepartmentImport]:
+    """Department files imported in the actor's scope, newest first, with their unmatched rows."""
+    require(actor, "department_data.import")
+    return scoped(DepartmentImport.select(), DepartmentImport.area_code, actor).order_by(
+        DepartmentImport.created_at.desc(), DepartmentImport.id.desc())
 
 
 def departments() -> list[dict[str, Any]]:

@@ -60,6 +60,9 @@ def test_a_department_file_matched_by_id_number_changes_the_households_result(
     unmatched = DepartmentImport.get_by_id(done.json["batch_id"]).unmatched
     assert [u["row"] for u in unmatched] == [3]  # the unknown person's row is kept, masked
     assert unmatched[0]["id_masked"] == dry.json["unmatched"][0]["id_masked"]
+    (kept,) = api.get("/api/v1/department-data/imports", "ts-a").json
+    assert kept["unmatched"] == dry.json["unmatched"] and kept["matched"] == 1
+    assert api.get("/api/v1/department-data/imports", "ts-b").json == []
 
     after = api.get(f"/api/v1/applications/{under_check}/household-check", "ts-a").json
     spouse = after["members"][1]

@@ -9,10 +9,11 @@ from flask import Response, g, send_file
 from flask.views import MethodView
 
 from backend.services import department_data
-from miniprogram_api.extensions import Blueprint
+from miniprogram_api.extensions import Blueprint, PeeweePage
 
 from .schemas import (
     DepartmentFileSchema,
+    DepartmentImportRecordSchema,
     DepartmentImportReportSchema,
     DepartmentSchema,
     ImportQueryArgsSchema,
@@ -32,6 +33,18 @@ class Departments(MethodView):
     def get(self) -> Any:
         """Every department's file layout: sheet name, headers, what is required (数据格式)."""
         return department_data.departments()
+
+
+@blp.route("/imports")
+class DepartmentImports(MethodView):
+    """Department files imported before."""
+
+    @blp.permission("department_data.import")
+    @blp.response(200, DepartmentImportRecordSchema(many=True))
+    @blp.paginate(PeeweePage)
+    def get(self) -> Any:
+        """Files imported in your scope, newest first, each with its unmatched rows (导入记录)."""
+        return department_data.past_imports(actor=g.actor)
 
 
 @blp.route("/<string:department>/people")

@@ -11,8 +11,8 @@ from miniprogram_api.resources.supervision.schemas import ImportErrorSchema, Imp
 
 DEPARTMENTS = "、".join(f"{code} {layout.label}" for code, layout in LAYOUTS.items())
 
-__all__ = ["DepartmentFileSchema", "DepartmentImportReportSchema", "DepartmentSchema",
-           "ImportQueryArgsSchema"]
+__all__ = ["DepartmentFileSchema", "DepartmentImportRecordSchema",
+           "DepartmentImportReportSchema", "DepartmentSchema", "ImportQueryArgsSchema"]
 
 
 class LayoutColumnSchema(Schema):
@@ -59,3 +59,16 @@ class DepartmentImportReportSchema(Schema):
     unmatched = fields.List(fields.Nested(UnmatchedRowSchema), metadata={"description": "未匹配到任何人的行（导入时一并存档，不会被静默丢弃）"})
     errors = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "错误（按行列）；有错误时不导入任何数据"})
     batch_id = Int(allow_none=True, metadata={"description": "导入批次编号（已导入时）"})
+
+
+class DepartmentImportRecordSchema(Schema):
+    """A department file as imported, with the rows that matched no one."""
+
+    id = Int(metadata={"description": "导入批次编号"})
+    department = fields.String(metadata={"description": "部门代码"})
+    filename = fields.String(metadata={"description": "文件名"})
+    rows = Int(metadata={"description": "数据行数"})
+    matched = Int(metadata={"description": "匹配上的行数"})
+    unmatched = fields.List(fields.Nested(UnmatchedRowSchema), metadata={"description": "未匹配到任何人的行（身份证号脱敏）"})
+    imported_by_id = Int(allow_none=True, metadata={"description": "导入人编号"})
+    created_at = fields.DateTime(metadata={"description": "导入时间"})
