@@ -216,6 +216,7 @@ def grievance_photo(grievance_id: int, photo_id: int, *, actor: Actor) -> Grieva
                                        GrievancePhoto.grievance == grievance)
     if photo is None:
         raise NotFound("未找到该照片", code="photo_not_found")
+    content_checks.refuse_withdrawn("grievance_photo", photo.id)
     return photo
 
 
