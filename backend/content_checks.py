@@ -234,6 +234,11 @@ def flags_of(subject: str, subject_ids: list[int]) -> dict[int, list[ContentChec
     return found
 
 
+def latest_flags(subject: str, subject_ids: list[int]) -> dict[int, ContentCheck]:
+    """Each subject's latest flagged check (an image has one), by subject id."""
+    return {subject_id: rows[-1] for subject_id, rows in flags_of(subject, subject_ids).items()}
+
+
 def withdrawn(subject: str, subject_id: int) -> ContentCheck | None:
     """The check that withdrew an image, if WeChat found it risky."""
     return (ContentCheck.select()

@@ -7,6 +7,11 @@ import peewee as pw
 from backend.models.accounts import Resident
 from backend.models.base import Labelled, TimestampedModel
 
+# The texts checked, as staff read their names beside a flag ("" is an image).
+FIELD_LABELS = {"reason": "理由", "assets_note": "财产说明", "address": "地址",
+                "withdraw_reason": "撤回理由", "evaluation_comment": "评价内容",
+                "content": "诉求内容", "rating_comment": "评价内容", "": "图片"}
+
 
 class CheckStatus(Labelled):
     """Where a check stands; everything but ``pass`` is shown to staff."""
@@ -39,6 +44,16 @@ class ContentCheck(TimestampedModel):
     trace_id = pw.CharField(max_length=64, null=True, unique=True)
     note = pw.CharField(max_length=200, default="")  # why, in Chinese, for owner and staff
     withdrawn_at = pw.DateTimeField(null=True)
+
+    @property
+    def status_label(self) -> str:
+        """The status as staff read it."""
+        return CheckStatus(self.status).label
+
+    @property
+    def field_label(self) -> str:
+        """What was checked, as staff read it."""
+        return FIELD_LABELS.get(self.field, self.field)
 
     class Meta:
         table_name = "content_check"

@@ -16,8 +16,7 @@ from backend.models import AuditEntry, CheckStatus, ContentCheck
 from fake_wechat import FakeWeChatServer
 from fake_wechat.state import REVIEW_IMAGE_MARKER, RISKY_IMAGE_MARKER, signature
 from tests.applications.conftest import PDF, PNG
-from tests.conftest import Api
-from tests.content.conftest import MESSAGES_PATH, PUSH_TOKEN
+from tests.conftest import MESSAGES_PATH, PUSH_TOKEN, Api
 
 
 def _grievance_with_photo(api: Api, image: bytes) -> tuple[str, Any]:
