@@ -207,6 +207,12 @@ def media_file(token: str) -> tuple[Path, str]:
     return storage.path_of(item.storage_name), item.content_type
 
 
+def withdrawn_reason(subject: str, subject_id: int) -> str | None:
+    """Why an image was withdrawn, for its owner and staff; None while it is served."""
+    check = withdrawn(subject, subject_id)
+    return (check.note or "该图片已撤下") if check is not None else None
+
+
 def refuse_withdrawn(subject: str, subject_id: int) -> None:
     """Refuse to serve an image WeChat found risky, saying why (404 for everyone)."""
     check = withdrawn(subject, subject_id)

@@ -62,6 +62,9 @@ def test_a_risky_photo_is_withdrawn_when_wechats_verdict_arrives(
         assert gone.status_code == 404 and gone.json["code"] == "media_withdrawn"
         assert "违规" in gone.json["message"]
     assert wechat_pushes.state.wait_for_pushes(1)[-1]["status"] == 200
+    listed = api.get(path.rsplit("/photos", 1)[0], "res-owner").json
+    [shown] = [p for p in listed["photos"] if p["id"] == photo["id"]]
+    assert "违规" in shown["withdrawn_reason"]
     assert AuditEntry.select().where(
         AuditEntry.action == "content_check.media_verdict").count() == 1
 
