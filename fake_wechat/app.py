@@ -102,14 +102,9 @@ def stable_token() -> Response:
 
 def subscribe_send() -> Response:
     """POST /cgi-bin/message/subscribe/send: validate token and message, then record it."""
+    if (refused := _token_error("subscribe_send")) is not None:
+        return refused
     state = _state()
-    if (injected := state.take_failure("subscribe_send")) is not None:
-        return _error(injected)
-    token = request.args.get("access_token")
-    if not token:
-        return _error(41001)
-    if errcode := state.check_token(token):
-        return _error(errcode)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _error(47001)
@@ -122,14 +117,9 @@ def subscribe_send() -> Response:
 
 def get_user_phone_number() -> Response:
     """POST /wxa/business/getuserphonenumber: a phone-number button's code, once, for 5 min."""
+    if (refused := _token_error("getuserphonenumber")) is not None:
+        return refused
     state = _state()
-    if (injected := state.take_failure("getuserphonenumber")) is not None:
-        return _error(injected)
-    token = request.args.get("access_token")
-    if not token:
-        return _error(41001)
-    if errcode := state.check_token(token):
-        return _error(errcode)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("code"), str):
         return _error(47001)
