@@ -74,6 +74,7 @@ def check_media(state: FakeWeChatState, errcode_for: Any) -> Response:
     body = request.get_json(silent=True)
     if errcode := _body_error(body, need=("media_url", "media_type", "openid", "scene")):
         return errcode_for(errcode)
+    assert isinstance(body, dict)  # _body_error refused anything else
     if body.get("version") != 2 or body.get("media_type") not in (1, 2):
         return errcode_for(47001)
     trace_id = _trace_id()

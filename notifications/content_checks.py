@@ -23,7 +23,7 @@ _STALE_TOKEN = {ErrCode.INVALID_CREDENTIAL, ErrCode.ACCESS_TOKEN_EXPIRED,
 # Errcodes worth asking again later (an image's job is retried; a text is flagged at once).
 _BUSY = {ErrCode.SYSTEM_BUSY, ErrCode.API_DAILY_LIMIT, ErrCode.API_MINUTE_LIMIT}
 # Why WeChat gave no verdict, as staff read it beside the flagged content.
-_NOTES = {
+_NOTES: dict[int, str] = {
     ErrCode.SYSTEM_BUSY: "微信系统繁忙，未能识别",
     ErrCode.API_DAILY_LIMIT: "微信内容安全识别今日调用次数已满",
     ErrCode.API_MINUTE_LIMIT: "微信内容安全识别调用过于频繁",
@@ -88,12 +88,15 @@ def request_media_check(event_id: int) -> str:
 
 
 def _ask_about(check: ContentCheck) -> str:
+    resident = check.resident
+    if resident is None:  # the account is gone: WeChat checks by openid only
+        return _unchecked(check, "上传人的微信账号已不存在，微信无法识别")
     url = content_checks.media_url(check)
     if url is None:
         return _unchecked(check, "未配置对外地址（PUBLIC_BASE_URL），微信无法取图识别")
     try:
         trace_id = _with_token(lambda wechat, token: wechat.check_media_async(
-            token, media_url=url, openid=check.resident.openid, scene=check.scene))
+            token, media_url=url, openid=resident.openid, scene=check.scene))
     except (WeChatUnavailable, *context.REDIS_DOWN):
         raise CheckLater(f"media check {check.id}: WeChat unreachable") from None
     except WeChatError as exc:
