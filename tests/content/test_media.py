@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import requests
 
-from backend.models import AuditEntry, CheckStatus, ContentCheck
+from backend.models import AuditEntry, CheckStatus, ContentCheck, OutboxEvent
 from fake_wechat import FakeWeChatServer
 from fake_wechat.state import REVIEW_IMAGE_MARKER, RISKY_IMAGE_MARKER, signature
+from notifications import relay
 from tests.applications.conftest import PDF, PNG
 from tests.conftest import MESSAGES_PATH, PUSH_TOKEN, Api
 
@@ -150,3 +151,16 @@ def test_without_a_public_url_images_are_flagged_for_staff(
     [check] = ContentCheck.select()
     assert check.status == CheckStatus.UNCHECKED and "PUBLIC_BASE_URL" in check.note
     assert fake_wechat.state.media_checks == []
+
+
+def test_a_busy_wechat_leaves_the_check_waiting_for_the_outbox_sweep(
+    api: Api, wechat_pushes: FakeWeChatServer
+) -> None:
+    wechat_pushes.state.fail_next("media_check_async", -1)
+    _grievance_with_photo(api, PNG)
+    [check] = ContentCheck.select()
+    [event] = OutboxEvent.select().where(OutboxEvent.topic == "content.media_check_requested")
+    assert check.status == CheckStatus.PENDING and check.trace_id is None
+    assert event.status == "pending" and event.last_error == "CheckLater"
+    assert relay.current_relay().sweep() >= 1
+    assert _settled(check.id).status == CheckStatus.PASS

@@ -151,3 +151,10 @@ def test_an_evaluation_comment_is_checked(
     _refused(api.post(f"/api/v1/applications/{app_id}/evaluation", "res-owner",
                       json={"rating": 1, "comment": RISKY_WORD}), "evaluation_comment")
     assert ApplicationEvaluation.select().count() == 0
+
+
+def test_version_one_s_risky_errcode_is_refused_like_a_risky_result(
+    api: Api, fake_wechat: FakeWeChatServer
+) -> None:
+    fake_wechat.state.fail_next("msg_sec_check", 87014)
+    _refused(_grieve(api, "路灯坏了"), "content")
