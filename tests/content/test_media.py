@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 import requests
 
+from backend import runtime
 from backend.models import AuditEntry, CheckStatus, ContentCheck, OutboxEvent
 from fake_wechat import FakeWeChatServer
 from fake_wechat.state import REVIEW_IMAGE_MARKER, RISKY_IMAGE_MARKER, signature
@@ -108,6 +110,10 @@ def test_the_signed_media_url_serves_only_its_image_and_only_for_a_while(
     assert requests.get(url, timeout=5).content == PNG
     forged = requests.get(url[:-3] + "abc", timeout=5)
     assert forged.status_code == 404 and forged.json()["code"] == "media_link_invalid"
+    # Past its lifetime (here: any age) the link is refused; the fixture restores the settings.
+    runtime.configure(replace(runtime.settings(), media_check_url_ttl_seconds=-1))
+    expired = requests.get(url, timeout=5)
+    assert expired.status_code == 404 and expired.json()["code"] == "media_link_invalid"
 
 
 def _signed(token: str = PUSH_TOKEN, *, age: int = 0) -> dict[str, str]:
