@@ -159,6 +159,14 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("DATA_KEY 为示例值，请用 32 字节随机密钥（urlsafe base64）")
     if not settings.redis_url:
         problems.append("缺少 REDIS_URL：没有它，夜间排线、提醒与超期督办都不会运行")
+    # Without these two, residents' images are never judged by WeChat (media_check_async
+    # fetches them from PUBLIC_BASE_URL and pushes its verdict signed with the Token).
+    if len(settings.wechat_message_token) < 3 or settings.wechat_message_token.startswith("demo"):
+        problems.append("缺少 WECHAT_MESSAGE_TOKEN（小程序后台“消息推送”的 Token）："
+                        "微信的图片审核结果无法送达")
+    if not settings.public_base_url.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL 须为本服务对外的 https 地址："
+                        "否则微信无法取回待审核的图片")
     return problems
 
 
