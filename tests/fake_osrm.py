@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
+from backend import runtime
 from scheduler.travel import haversine_m
 
 Point = tuple[float, float]
@@ -111,3 +115,24 @@ class FakeOsrm:
         trace: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@contextmanager
+def planning_with_osrm_at(url: str) -> Iterator[None]:
+    """The planner configured with ``OSRM_URL=url`` while inside, as before afterwards."""
+    before = runtime.settings()
+    runtime.configure(replace(before, osrm_url=url))
+    try:
+        yield
+    finally:
+        runtime.configure(before)
+
+
+@contextmanager
+def osrm_stopped() -> Iterator[str]:
+    """The URL of an OSRM server that was started and then stopped: nothing answers there."""
+    fake = FakeOsrm().start()
+    url = fake.url
+    fake.stop()
+    with planning_with_osrm_at(url):
+        yield url
