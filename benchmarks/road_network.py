@@ -28,7 +28,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from scheduler.travel import haversine_m
+from scheduler.travel import SPEEDS_M_PER_S, haversine_m
 from tests.fake_osrm import FakeOsrm
 
 Point = tuple[float, float]  # (lat, lon) as scheduler.travel takes them
@@ -208,8 +208,6 @@ def road_matrices(network: RoadNetwork, nodes: Sequence[int], profile: str,
     """Seconds and metres between nodes: `car` drives the fastest car route (OSRM car speeds);
     `e_bike` rides the shortest road at the planner's own e-bike speed. `scale` stretches every
     length (and so time) alike, for township-sized distances on the same street pattern."""
-    from scheduler.travel import SPEEDS_M_PER_S
-
     if profile == "car":
         seconds, previous = dijkstra(network.seconds, indices=list(nodes),
                                      return_predecessors=True)
