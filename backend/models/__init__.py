@@ -21,6 +21,7 @@ from backend.models.applications import (
 )
 from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
+from backend.models.content_checks import CheckStatus, ContentCheck
 from backend.models.geography import City, ServiceStation, Township, Village
 from backend.models.grievances import Grievance, GrievanceEscalation, GrievancePhoto
 from backend.models.household_checks import (
@@ -73,6 +74,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
     Grievance, GrievancePhoto, GrievanceEscalation,
+    ContentCheck,
     BenefitPayment,
     CheckMember, DepartmentImport, DepartmentRecord, HouseholdCheck,
     TrainingRecord, AssessmentResult,
@@ -91,10 +93,12 @@ __all__ = [
     "CareVisit",
     "CareVisitStatus",
     "CheckMember",
+    "CheckStatus",
     "City",
     "Client",
     "ClientCategory",
     "ClientContact",
+    "ContentCheck",
     "DeliveryStatus",
     "DepartmentImport",
     "DepartmentRecord",

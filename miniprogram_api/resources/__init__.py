@@ -24,6 +24,7 @@ from miniprogram_api.resources.townships.routes import blp as townships_blp
 from miniprogram_api.resources.training.routes import blp as training_blp
 from miniprogram_api.resources.villages.routes import blp as villages_blp
 from miniprogram_api.resources.visits.routes import blp as visits_blp
+from miniprogram_api.resources.wechat.routes import blp as wechat_blp
 
 BLUEPRINTS: list[Blueprint] = [
     auth_blp,
@@ -48,4 +49,5 @@ BLUEPRINTS: list[Blueprint] = [
     operations_blp,
     plans_blp,
     routes_blp,
+    wechat_blp,
 ]
