@@ -56,6 +56,8 @@ class Settings:
     # A social worker checks in on the visit's planned day; this many days either side also do.
     visit_checkin_tolerance_days: int = 0
     standards_file: str = ""  # a city's own dated standards (JSON); empty = the policy's defaults
+    # The bank's payroll CSV layout (JSON, format bank_payroll/1); empty = the shipped example.
+    bank_payroll_layout: str = ""
     # WeChat subscribe-message template ids by our template key, as the mini-program registered
     # them ({"booking_approved": "aBcD…"}); an unset key uses tmpl-<key>, which the fake accepts.
     wechat_templates: dict[str, str] = field(default_factory=dict)
@@ -105,6 +107,7 @@ _ENV_NAMES = {
     "map_tile_url": "MAP_TILE_URL",
     "map_tile_attribution": "MAP_TILE_ATTRIBUTION",
     "standards_file": "STANDARDS_FILE",
+    "bank_payroll_layout": "BANK_PAYROLL_LAYOUT",
     "wechat_templates": "WECHAT_TEMPLATES",
     "visit_checkin_tolerance_days": "VISIT_CHECKIN_TOLERANCE_DAYS",
     "wechat_message_token": "WECHAT_MESSAGE_TOKEN",
