@@ -32,6 +32,7 @@ from console import (
     session,
     training,
     visits,
+    week,
     worker,
 )
 
@@ -59,6 +60,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
                    city, bulletins, profiles, guide, notices, payments,
-                   household_checks, training):
+                   household_checks, training, week):
         module.register(blueprint)
     app.register_blueprint(blueprint)

@@ -60,6 +60,7 @@ from backend.models.visits import (
     WorkerDayOff,
     WorkerShift,
 )
+from backend.models.week_plans import WeekPlacement, WeekPlan
 
 ALL_MODELS: list[type[BaseModel]] = [
     City, Township, Village, ServiceStation,
@@ -73,6 +74,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     TownshipProfile, NursingHome, SupervisionReport,
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
+    WeekPlan, WeekPlacement,
     Grievance, GrievancePhoto, GrievanceEscalation,
     ContentCheck,
     BenefitPayment,
@@ -140,6 +142,8 @@ __all__ = [
     "VisitPhoto",
     "VisitStatus",
     "WeChatSessionKey",
+    "WeekPlacement",
+    "WeekPlan",
     "WorkerDayOff",
     "WorkerShift",
     "utcnow",
