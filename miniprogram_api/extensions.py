@@ -41,6 +41,11 @@ class Api(flask_smorest.Api):
     def _register_error_handlers(self) -> None:
         """Error handlers are registered by miniprogram_api.errors instead."""
 
+    def _init_spec(self, **kwargs: Any) -> None:
+        """flask-smorest's spec, where a time of day also says its form."""
+        super()._init_spec(**kwargs)  # type: ignore[no-untyped-call]
+        self.ma_plugin.converter.add_attribute_function(time_of_day_pattern)
+
     def _register_pagination_header(self) -> None:
         """X-Pagination is JSON text, so its docs say so (``content``), not an object ``schema``
         that a reader takes for OpenAPI's ``key,value,…`` header style."""
@@ -48,6 +53,15 @@ class Api(flask_smorest.Api):
             "description": "分页信息（JSON）：total 总数、total_pages 总页数、page 当前页等",
             "content": {"application/json": {"schema": PaginationMetadataSchema}},
         }, lazy=True)
+
+
+# What a time of day (marshmallow's Time: ISO 8601, as "08:30" or "08:30:00") is sent as.
+TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def time_of_day_pattern(converter: Any, field: ma.fields.Field, **kwargs: Any) -> dict[str, str]:
+    """apispec says only "string" for a Time field; say which strings."""
+    return {"pattern": TIME_OF_DAY} if isinstance(field, ma.fields.Time) else {}
 
 
 PAGINATION_KEYS = frozenset({"page", "page_size"})
@@ -111,6 +125,22 @@ class Schema(ma.Schema):
     def _refuse_nul_characters(self, data: Any, **kwargs: Any) -> Any:
         if hasattr(data, "keys"):
             _without_nul({key: data[key] for key in data})
+        return data
+
+    @ma.pre_load
+    def _json_booleans_only(self, data: Any, **kwargs: Any) -> Any:
+        # A JSON body's boolean is true or false, as the spec says; marshmallow would also take
+        # 1, "yes" or "on". A query string (text by nature) still may: webargs hands it over as
+        # a MultiDictProxy, a body as a dict.
+        if not isinstance(data, dict):
+            return data
+        wrong = {key: [field.error_messages["invalid"]]
+                 for key, field in ((field.data_key or name, field)
+                                    for name, field in self.load_fields.items()
+                                    if isinstance(field, ma.fields.Boolean))
+                 if data.get(key) is not None and not isinstance(data[key], bool)}
+        if wrong:
+            raise ma.ValidationError(wrong)
         return data
 
     @ma.pre_load
@@ -196,7 +226,8 @@ def _refuse_empty_edit(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        if request.method == "PATCH" and request.get_json(silent=True) == {}:
+        if request.method == "PATCH" and (not request.get_data()
+                                          or request.get_json(silent=True) == {}):
             raise ValidationFailed("请至少提供一个要修改的字段", code="nothing_to_change",
                                    errors={"_schema": ["请至少提供一个要修改的字段"]})
         return view(*args, **kwargs)
