@@ -43,7 +43,7 @@ class Api(flask_smorest.Api):
 
     def _init_spec(self, **kwargs: Any) -> None:
         """flask-smorest's spec, where a time of day also says its form."""
-        super()._init_spec(**kwargs)  # type: ignore[no-untyped-call]
+        super()._init_spec(**kwargs)
         self.ma_plugin.converter.add_attribute_function(time_of_day_pattern)
 
     def _register_pagination_header(self) -> None:
