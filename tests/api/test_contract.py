@@ -86,3 +86,16 @@ def test_an_edit_that_changes_nothing_is_refused(api: Api) -> None:
         answer = api.patch(path, who, json={})
         assert answer.status_code == 422, (path, answer.json)
         assert answer.json["code"] == "nothing_to_change"
+
+
+def test_an_edit_without_a_body_is_refused(api: Api) -> None:
+    answer = api.patch(f"/api/v1/clients/{api.world.clients['a1'].id}", "ts-a")
+    assert answer.status_code == 422 and answer.json["code"] == "nothing_to_change"
+
+
+def test_a_json_boolean_is_true_or_false_but_a_query_string_spells_it(api: Api) -> None:
+    shift = api.call("PUT", f"/api/v1/social-workers/{api.world.staff['sw-a1'].id}/shifts/1",
+                     "ts-a", json={"start": "08:30", "end": "17:30", "is_working": 1})
+    assert shift.status_code == 422 and "is_working" in shift.json["errors"]
+    unread = api.get("/api/v1/me/messages", "res-owner", query_string={"unread_only": "true"})
+    assert unread.status_code == 200
