@@ -74,6 +74,10 @@ class Standards:
     # each escalation (to the township head, then the city) gives the next owner.
     grievance_reply_working_days: int = 5
     grievance_escalation_working_days: int = 3
+    # 低保标准: the monthly subsistence-allowance standard per person (fen), urban and rural;
+    # a household whose income per person lies below it qualifies on income (家庭经济状况核对).
+    subsistence_standard_urban_fen: int = 750_00
+    subsistence_standard_rural_fen: int = 550_00
     # The policy's completion dates (完成时限): a township failing a standard after its
     # deadline is named as late in the bulletin. Standards not listed have no deadline.
     deadlines: dict[str, date] = field(default_factory=lambda: {

@@ -21,14 +21,18 @@ from console import (
     city,
     desk,
     guide,
+    household_checks,
     notices,
     pages,
+    payments,
     plans,
     profiles,
     receipts,
     registry,
     session,
+    training,
     visits,
+    week,
     worker,
 )
 
@@ -55,6 +59,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
-                   city, bulletins, profiles, guide, notices):
+                   city, bulletins, profiles, guide, notices, payments,
+                   household_checks, training, week):
         module.register(blueprint)
     app.register_blueprint(blueprint)

@@ -8,20 +8,14 @@ server-side state between the two steps and is checked again in full before anyt
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
-from typing import BinaryIO, cast
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from backend import runtime
-from backend.errors import DomainError, ValidationFailed
 from backend.permissions import require
 from backend.services import profiles_import
-from backend.storage import read_limited
-from console import forms
+from console import forms, imports
 
 
 def _page(errors: forms.FormErrors | None = None,
@@ -29,8 +23,8 @@ def _page(errors: forms.FormErrors | None = None,
           *, content: bytes = b"", filename: str = "", status: int = 200) -> ResponseReturnValue:
     return render_template(
         "console/city/profiles.html", errors=errors or {}, report=report, filename=filename,
-        content=base64.b64encode(content).decode("ascii") if report and report.valid else "",
-        limit_mb=runtime.settings().max_upload_bytes // (1024 * 1024)), status
+        content=imports.carried(content) if report and report.valid else "",
+        limit_mb=imports.limit_mb()), status
 
 
 def import_page() -> ResponseReturnValue:
@@ -46,46 +40,31 @@ def template(file_format: str) -> ResponseReturnValue:
                      download_name=name, max_age=0)
 
 
+def _import(content: bytes, filename: str, dry_run: bool) -> ResponseReturnValue:
+    return imports.answer(
+        content, filename, dry_run, page=_page,
+        run=lambda data, name, dry: profiles_import.import_profiles(data, name, dry_run=dry,
+                                                                    actor=g.actor),
+        rejected=lambda rows: profiles_import.ImportReport(dry_run=True, errors=rows),
+        finished=_imported)
+
+
+def _imported(report: profiles_import.ImportReport) -> ResponseReturnValue:
+    flash(f"已导入 {report.profiles} 份乡镇概况、{report.nursing_homes} 所养老院"
+          f"（{len(report.townships)} 个乡镇），已记入审计", "info")
+    return redirect(url_for("console.city_profiles"))
+
+
 def check() -> ResponseReturnValue:
     """Dry run: read every row, write nothing, list what is wrong where."""
     require(g.actor, "supervision.profiles.import")
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _page({"file": "请选择要导入的 Excel（.xlsx）或 CSV 文件"}, status=422)
-    try:
-        content = read_limited(cast(BinaryIO, upload.stream),
-                               runtime.settings().max_upload_bytes)
-        report = profiles_import.import_profiles(content, upload.filename, dry_run=True,
-                                                 actor=g.actor)
-    except DomainError as exc:
-        return _page({"file": exc.message}, status=forms.status_of(exc))
-    return _page(report=report, content=content, filename=upload.filename,
-                 status=200 if report.valid else 422)
+    return imports.check_upload(_page, _import)
 
 
 def confirm() -> ResponseReturnValue:
     """Import the checked file; it is checked again, and written only if still clean."""
     require(g.actor, "supervision.profiles.import")
-    filename = request.form.get("filename", "")
-    try:
-        content = base64.b64decode(request.form.get("content", ""), validate=True)
-    except (binascii.Error, ValueError):
-        content = b""
-    if not content:
-        return _page({"file": "导入内容已失效，请重新选择文件检查"}, status=422)
-    try:
-        report = profiles_import.import_profiles(content, filename, dry_run=False, actor=g.actor)
-    except ValidationFailed as exc:
-        rows = exc.errors.get("rows")
-        if not rows:
-            return _page({"file": exc.message}, status=422)
-        return _page(report=profiles_import.ImportReport(dry_run=True, errors=rows),
-                     filename=filename, status=422)
-    except DomainError as exc:
-        return _page({"file": exc.message}, status=forms.status_of(exc))
-    flash(f"已导入 {report.profiles} 份乡镇概况、{report.nursing_homes} 所养老院"
-          f"（{len(report.townships)} 个乡镇），已记入审计", "info")
-    return redirect(url_for("console.city_profiles"))
+    return imports.confirm_checked(_page, _import)
 
 
 def register(blueprint: Blueprint) -> None:

@@ -21,8 +21,15 @@ from backend.models.applications import (
 )
 from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
+from backend.models.content_checks import CheckStatus, ContentCheck
 from backend.models.geography import City, ServiceStation, Township, Village
 from backend.models.grievances import Grievance, GrievanceEscalation, GrievancePhoto
+from backend.models.household_checks import (
+    CheckMember,
+    DepartmentImport,
+    DepartmentRecord,
+    HouseholdCheck,
+)
 from backend.models.links import LinkAttempt, LinkCode
 from backend.models.messages import (
     DeliveryStatus,
@@ -30,6 +37,7 @@ from backend.models.messages import (
     MessageDelivery,
     SubscriptionCredit,
 )
+from backend.models.payments import BenefitPayment, PaymentStatus
 from backend.models.plans import Plan, PlanProgress, PlanStatus, PlanStop
 from backend.models.records import (
     AuditEntry,
@@ -39,6 +47,7 @@ from backend.models.records import (
     PiiAccess,
 )
 from backend.models.supervision import NursingHome, SupervisionReport, TownshipProfile
+from backend.models.training import AssessmentResult, TrainingRecord
 from backend.models.visits import (
     Booking,
     BookingStatus,
@@ -51,6 +60,7 @@ from backend.models.visits import (
     WorkerDayOff,
     WorkerShift,
 )
+from backend.models.week_plans import WeekPlacement, WeekPlan
 
 ALL_MODELS: list[type[BaseModel]] = [
     City, Township, Village, ServiceStation,
@@ -64,27 +74,40 @@ ALL_MODELS: list[type[BaseModel]] = [
     TownshipProfile, NursingHome, SupervisionReport,
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
+    WeekPlan, WeekPlacement,
     Grievance, GrievancePhoto, GrievanceEscalation,
+    ContentCheck,
+    BenefitPayment,
+    CheckMember, DepartmentImport, DepartmentRecord, HouseholdCheck,
+    TrainingRecord, AssessmentResult,
 ]
 
 __all__ = [
     "ALL_MODELS",
     "ApplicationStatus",
+    "AssessmentResult",
     "AuditEntry",
     "AuthSession",
     "BaseModel",
+    "BenefitPayment",
     "Booking",
     "BookingStatus",
     "CareVisit",
     "CareVisitStatus",
+    "CheckMember",
+    "CheckStatus",
     "City",
     "Client",
     "ClientCategory",
     "ClientContact",
+    "ContentCheck",
     "DeliveryStatus",
+    "DepartmentImport",
+    "DepartmentRecord",
     "Grievance",
     "GrievanceEscalation",
     "GrievancePhoto",
+    "HouseholdCheck",
     "IdempotencyRecord",
     "InboxMessage",
     "JSONField",
@@ -95,6 +118,7 @@ __all__ = [
     "MessageDelivery",
     "NursingHome",
     "OutboxEvent",
+    "PaymentStatus",
     "PiiAccess",
     "Plan",
     "PlanProgress",
@@ -111,12 +135,15 @@ __all__ = [
     "TimestampedModel",
     "Township",
     "TownshipProfile",
+    "TrainingRecord",
     "Village",
     "Visit",
     "VisitCapacity",
     "VisitPhoto",
     "VisitStatus",
     "WeChatSessionKey",
+    "WeekPlacement",
+    "WeekPlan",
     "WorkerDayOff",
     "WorkerShift",
     "utcnow",

@@ -8,6 +8,9 @@ A visit to a client the care rules visit in twos (a category such as left-behind
 or the client's flag: a safety risk, a psychological crisis) needs two workers who arrive
 together (``care_plans.two_workers``). Once one of them has checked in, the visit is held on
 that worker's route alone: the other is free to be planned again.
+
+When the township's week is planned, a care visit it placed on another day still to come is
+left to that day, and one it placed here goes to the worker it chose (``placed``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 import peewee as pw
 
@@ -26,6 +30,7 @@ from backend.models import Client, ClientCategory, Plan, PlanStop, Visit
 from backend.permissions import SYSTEM
 from backend.services import care_plans, visits
 from backend.services.care_plans import LOCAL_TZ, local_today
+from backend.services.planning import placed
 from backend.services.visits import VisitCandidate, WorkerDay
 from scheduler.travel import OsrmError, osrm_matrices, straight_line_matrices
 
@@ -46,6 +51,7 @@ class GatheredDay:
     points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lng) by location
     depot: dict[str, int] = field(default_factory=dict)  # worker id -> location
     travel_source: str = "straight_line"  # models.plans.TRAVEL_SOURCES
+    travel_fallback_reason: str | None = None  # OsrmError's code when OSRM failed
 
 
 @dataclass(frozen=True)
@@ -63,8 +69,8 @@ def gather_day(plan: Plan) -> GatheredDay:
         raise ValidationFailed("当日没有在岗社工", code="no_workers_on_duty")
     worker_ids = {w.worker_id for w in workers}
     held = _held_stops(plan, worker_ids)
-    candidates = {c.key: c for c in visits.list_visit_candidates(plan.township_id, plan.day,
-                                                                 actor=SYSTEM)}
+    candidates = placed.as_placed(plan.township_id, plan.day, {
+        c.key: c for c in visits.list_visit_candidates(plan.township_id, plan.day, actor=SYSTEM)})
     for key, stop in held.items():
         candidates[key] = stop.candidate  # a done visit is no candidate any more: keep it
     points: list[tuple[float, float]] = []
@@ -77,7 +83,7 @@ def gather_day(plan: Plan) -> GatheredDay:
     earliest = _now_seconds() if plan.day == local_today() else None
     problem_visits = []
     positions = _positions(held)
-    twos = _two_workers(candidates.values())
+    twos = two_workers_by_client(candidates.values())
     for key, candidate in candidates.items():
         points.append((candidate.lat, candidate.lng))
         visit = _problem_visit(candidate, len(points) - 1, held.get(key), positions.get(key),
@@ -88,36 +94,50 @@ def gather_day(plan: Plan) -> GatheredDay:
                             partner_skills=frozenset(two.partner_skills),
                             sync_tolerance=two.sync_tolerance_s)
         problem_visits.append(visit)
-    durations, distances, travel_source = travel_matrices(points)
+    travel = travel_matrices(points)
     problem = scheduler.Problem(
         workers=[_problem_worker(w, depot[str(w.worker_id)]) for w in workers],
-        visits=problem_visits, durations=durations, distances=distances)
+        visits=problem_visits, durations=travel.durations, distances=travel.distances)
     fixed = {key: stop.reason for key, stop in held.items()}
     fixed.update({key: "locked" for key in plan.locks if key in candidates and key not in held})
     return GatheredDay(problem=problem, candidates=candidates, fixed=fixed, points=points,
-                       depot=depot, travel_source=travel_source)
+                       depot=depot, travel_source=travel.source,
+                       travel_fallback_reason=travel.fallback_reason)
 
 
-def travel_matrices(points: list[tuple[float, float]]
-                    ) -> tuple[list[list[int]], list[list[int]], str]:
+class Travel(NamedTuple):
+    """A day's travel matrices and where they came from (models.plans.TRAVEL_SOURCES)."""
+
+    durations: list[list[int]]
+    distances: list[list[int]]
+    source: str
+    fallback_reason: str | None = None  # OsrmError's code when OSRM was configured but failed
+
+
+def travel_matrices(points: list[tuple[float, float]]) -> Travel:
     """Durations, distances and their source: OSRM's road network when ``OSRM_URL`` is set,
     straight-line estimates otherwise.
 
     An OSRM server that is down or refuses the table does not stop the day's plan: it is made
-    on estimates and says so (``straight_line_fallback``), so staff know to re-plan later.
+    on estimates and says so (``straight_line_fallback`` with OSRM's error code), so staff
+    know to re-plan later.
     """
     url = runtime.settings().osrm_url
+    reason = None
     if url:
         try:
-            durations, distances = osrm_matrices(points, base_url=url)
-            return durations, distances, "osrm"
+            return Travel(*osrm_matrices(points, base_url=url), source="osrm")
         except OsrmError as exc:  # its code only: OSRM's message may quote the coordinates
             _log.warning("OSRM unavailable (%s), planning on straight-line estimates", exc.code)
+            reason = exc.code[:32]
     durations, distances = straight_line_matrices(points, mode=TRAVEL_MODE)
-    return durations, distances, "straight_line_fallback" if url else "straight_line"
+    if url:
+        return Travel(durations, distances, "straight_line_fallback", reason)
+    return Travel(durations, distances, "straight_line")
 
 
-def _two_workers(candidates: Iterable[VisitCandidate]) -> dict[int, care_plans.TwoWorkers]:
+def two_workers_by_client(candidates: Iterable[VisitCandidate]
+                          ) -> dict[int, care_plans.TwoWorkers]:
     """Clients among the candidates whose home visits need two workers, by client id."""
     ids = {c.client_id for c in candidates if c.client_id is not None} or {0}
     flags: dict[int, str | None] = {

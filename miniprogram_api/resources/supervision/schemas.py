@@ -74,10 +74,14 @@ class ComplianceSchema(Schema):
     service_figures = fields.Dict(metadata={"description": "服务指标（办件、超时环节、探访覆盖、预约审批时长、评价），每项一个对象"})
 
 
+# A month (2026-11) or an ISO week (2026-W48); empty for the current one.
+PERIOD = validate.Regexp(r"^(\d{4}-(\d{2}|W\d{2}))?$", error="统计周期格式应为 2026-11（月）或 2026-W48（周）")
+
+
 class ComplianceQueryArgsSchema(Schema):
     """Which period."""
 
-    period = fields.String(validate=validate.Length(0, 10),
+    period = fields.String(validate=PERIOD,
                            metadata={"description": "统计周期：2026-11（月）或 2026-W48（周），缺省为本月"})
 
 
@@ -101,6 +105,19 @@ class LateUnitSchema(Schema):
     standards = fields.List(fields.Dict(), metadata={"description": "逾期未完成的标准（代码、名称、时限、差距、说明）"})
 
 
+class PaymentTotalSchema(Schema):
+    """Benefit payments of the period in one township and service."""
+
+    township_code = fields.String(metadata={"description": "乡镇区划代码"})
+    township_name = fields.String(metadata={"description": "乡镇名称"})
+    service_code = fields.String(metadata={"description": "救助项目代码"})
+    service_name = fields.String(metadata={"description": "救助项目名称"})
+    payments = Int(metadata={"description": "应发或已发的月度发放条数"})
+    paid_fen = Int(metadata={"description": "已发放金额（分）"})
+    scheduled_fen = Int(metadata={"description": "待发放金额（分）"})
+    stopped = Int(metadata={"description": "已停发的条数"})
+
+
 class ReportSchema(ComplianceSchema):
     """A weekly supervision (周督导) or monthly bulletin (月通报)."""
 
@@ -113,12 +130,13 @@ class ReportSchema(ComplianceSchema):
     late_units = fields.List(fields.Nested(LateUnitSchema),
                              metadata={"description": "逾期未完成、全市点名的单位"})
     changes = fields.Dict(metadata={"description": "较上期变化（达标率、名次、新增/消除的未达标项）"})
+    benefit_payments = fields.List(fields.Nested(PaymentTotalSchema), metadata={"description": "本期救助金发放合计，按乡镇和救助项目"})
 
 
 class ReportQueryArgsSchema(Schema):
     """Which period and in what form."""
 
-    period = fields.String(validate=validate.Length(0, 10),
+    period = fields.String(validate=PERIOD,
                            metadata={"description": "周期：月报 2026-11，周报 2026-W48；缺省为本期"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx", "png"]),
                            metadata={"description": "json 数据 / xlsx 可下发的表格 / png 图表"})
@@ -129,7 +147,7 @@ class ReportQueryArgsSchema(Schema):
 class ReportGenerateSchema(Schema):
     """Generate and keep a report now."""
 
-    period = fields.String(validate=validate.Length(0, 10),
+    period = fields.String(validate=PERIOD,
                            metadata={"description": "周期，缺省为本期"})
 
 
