@@ -67,7 +67,7 @@ def _current(make_schema: Callable[[], Any]) -> _Built:
     built: _Built | None = current_app.extensions.get(_EXTENSION)
     now, edits = _clock(), service_guide.local_edits()
     if (built is not None and built.local_edits == edits
-            and now - built.checked_at < _ttl()):
+            and 0 <= now - built.checked_at < _ttl()):
         return built
     stamp = service_guide.guide_stamp()
     if built is None or built.stamp != stamp:
