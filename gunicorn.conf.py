@@ -8,6 +8,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"
+# Each worker's database pool: one connection per request thread, and two for the jobs and
+# periodic work a process may run beside them. More would only hold PostgreSQL connections
+# (workers × pool per machine) that nothing uses.
+os.environ.setdefault("DB_POOL_SIZE", str(threads + 2))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))

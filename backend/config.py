@@ -53,6 +53,9 @@ class Settings:
     login_failures_before_lockout: int = 5
     login_lockout_seconds: int = 15 * 60
     max_upload_bytes: int = 10 * 1024 * 1024
+    # PostgreSQL connections one process may hold (gunicorn.conf.py sets it from its threads);
+    # past it a request waits for one instead of failing.
+    db_pool_size: int = 20
     # A social worker checks in on the visit's planned day; this many days either side also do.
     visit_checkin_tolerance_days: int = 0
     standards_file: str = ""  # a city's own dated standards (JSON); empty = the policy's defaults
@@ -113,6 +116,7 @@ _ENV_NAMES = {
     "wechat_message_token": "WECHAT_MESSAGE_TOKEN",
     "public_base_url": "PUBLIC_BASE_URL",
     "media_check_url_ttl_seconds": "MEDIA_CHECK_URL_TTL_SECONDS",
+    "db_pool_size": "DB_POOL_SIZE",
 }
 
 
@@ -132,6 +136,8 @@ def load_settings(environ: Mapping[str, str] | None = None,
     if isinstance(values.get("media_check_url_ttl_seconds"), str):
         values["media_check_url_ttl_seconds"] = _non_negative_int(
             values["media_check_url_ttl_seconds"], "MEDIA_CHECK_URL_TTL_SECONDS")
+    if isinstance(values.get("db_pool_size"), str):
+        values["db_pool_size"] = max(1, _non_negative_int(values["db_pool_size"], "DB_POOL_SIZE"))
     if isinstance(values.get("wechat_templates"), str):
         values["wechat_templates"] = _json_object(values["wechat_templates"], "WECHAT_TEMPLATES")
     known = {f.name for f in fields(Settings)}

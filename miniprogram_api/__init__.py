@@ -12,7 +12,7 @@ from backend import runtime
 from backend.config import load_settings
 from backend.db import db, open_database
 from backend.wechat import WeChatClient
-from miniprogram_api import cli, docs, errors, health, metrics, requests, throttle
+from miniprogram_api import cli, compression, docs, errors, health, metrics, requests, throttle
 from miniprogram_api.extensions import Api, IdConverter, PaginationDocsPlugin, id_parameter
 from miniprogram_api.resources import BLUEPRINTS
 
@@ -33,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    open_database(settings.database_url)
+    open_database(settings.database_url, pool_size=settings.db_pool_size)
     app.extensions["wechat"] = WeChatClient(settings.wechat_api_base, settings.wechat_appid,
                                             settings.wechat_secret)
     notifications.install(settings)  # the RQ relay with REDIS_URL, else jobs run inline
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     console.init_app(app, settings)
     throttle.init_app(app, settings)
+    compression.init_app(app)
     return app
 
 

@@ -29,6 +29,8 @@ from typing import Any
 from flask import request
 from werkzeug.http import quote_etag
 
+from miniprogram_api.compression import CODINGS
+
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 IF_MATCH = {
     "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
@@ -55,10 +57,18 @@ def if_match(kind: str, key: object) -> frozenset[int] | None:
     prefix = tag(kind, key, 0)[:-1]
     versions = set()
     for value in header:  # strong tags only: If-Match compares strongly (RFC 9110 13.1.1)
+        value = _without_coding(value)
         digits = value[len(prefix):] if value.startswith(prefix) else ""
         if digits.isdigit() and len(digits) < 19:  # beyond any version a row can reach
             versions.add(int(digits))
     return frozenset(versions)
+
+
+def _without_coding(value: str) -> str:
+    """The tag as the record's version names it, whether the answer it came with was
+    compressed (``compression`` appends ``:gzip`` to the ETag of a gzipped answer) or not."""
+    base, colon, coding = value.rpartition(":")
+    return base if colon and coding in CODINGS else value
 
 
 def _field(result: Any, name: str) -> Any:

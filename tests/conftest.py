@@ -6,6 +6,7 @@ the schema is migrated once per run and every table is emptied before each test.
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import logging
 import os
@@ -46,12 +47,19 @@ NAIVE_TIMESTAMP = re.compile(r'"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?"')
 NAIVE_TIMESTAMPS: list[str] = []
 
 
-def _scan_timestamps(where: str, response: Response) -> None:
+def _text_of(response: Response) -> str:
+    """An answer's text, unzipped if it was gzipped before the watch saw it (the guide)."""
+    body = response.get_data()
+    if response.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return body.decode()
+
+
+def _scan_timestamps(where: str, text: str) -> None:
     """Record a JSON answer holding a timestamp without its offset."""
-    if response.mimetype == "application/json":
-        found = NAIVE_TIMESTAMP.findall(response.get_data(as_text=True))
-        if found:
-            NAIVE_TIMESTAMPS.append(f"{where}: {found[:3]}")
+    found = NAIVE_TIMESTAMP.findall(text)
+    if found:
+        NAIVE_TIMESTAMPS.append(f"{where}: {found[:3]}")
 
 
 def _scan(where: str, text: str) -> None:
@@ -202,10 +210,13 @@ def app(
 
     @application.after_request
     def scan_response(response: Response) -> Response:
-        if not request.path.endswith(DELIBERATE_REVEALS) and not response.direct_passthrough:
-            _scan(f"response {request.method} {request.path}", response.get_data(as_text=True))
-        if not response.direct_passthrough:
-            _scan_timestamps(f"response {request.method} {request.path}", response)
+        if response.direct_passthrough:
+            return response
+        text = _text_of(response)
+        if not request.path.endswith(DELIBERATE_REVEALS):
+            _scan(f"response {request.method} {request.path}", text)
+        if response.mimetype == "application/json":
+            _scan_timestamps(f"response {request.method} {request.path}", text)
         return response
 
     with db.connection_context():

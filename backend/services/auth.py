@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import peewee as pw
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -42,6 +44,10 @@ _hasher = PasswordHasher()
 # Verifying against a dummy hash when the user does not exist keeps the response time the same,
 # so timing does not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+# The account row read with this request's session (request id, session id, row), so that the
+# caller's own profile need not read it again.
+_accounts: ContextVar[tuple[str | None, int, StaffAccount | Resident | None] | None] = ContextVar(
+    "authenticated_account", default=None)
 
 
 @dataclass(frozen=True)
@@ -181,20 +187,64 @@ def authenticate(access_token: str) -> Actor:
         raise NotAuthenticated("登录已过期，请刷新或重新登录", code="token_expired") from None
     except BadSignature:
         raise NotAuthenticated("登录凭证无效", code="invalid_token") from None
-    session = AuthSession.get_or_none(AuthSession.id == data.get("sid"))
+    session = _session_with_account(data.get("sid"))
     if session is None or session.revoked_at is not None or session.expires_at < utcnow():
         raise NotAuthenticated("登录已失效，请重新登录", code="session_revoked")
     return _active_actor(session)
 
 
+def _session_with_account(session_id: Any) -> AuthSession | None:
+    """The session with its staff account or resident, in one query: every authenticated
+    request starts here, so it costs one round trip to the database, not two."""
+    if not isinstance(session_id, int):
+        return None
+    staff_of = (AuthSession.subject_kind == "staff") & (StaffAccount.id == AuthSession.subject_id)
+    resident_of = (AuthSession.subject_kind == "resident") & (
+        Resident.id == AuthSession.subject_id)
+    session: AuthSession | None = (
+        AuthSession.select(AuthSession, StaffAccount, Resident)
+        .join(StaffAccount, pw.JOIN.LEFT_OUTER, on=staff_of, attr="staff_account")
+        .switch(AuthSession)
+        .join(Resident, pw.JOIN.LEFT_OUTER, on=resident_of, attr="resident_account")
+        .where(AuthSession.id == session_id).first())
+    if session is not None:
+        _accounts.set((runtime.request_id(), session.id, _account_of(session)))
+    return session
+
+
+def _account_of(session: AuthSession) -> StaffAccount | Resident | None:
+    """The account row of a session (joined when it was read with it), None if there is none."""
+    attribute = f"{session.subject_kind}_account"
+    if attribute not in vars(session):  # read without the join (a refresh, a logout)
+        model = StaffAccount if session.subject_kind == "staff" else Resident
+        return model.get_or_none(model.id == session.subject_id)
+    account = vars(session)[attribute]
+    return account if account is not None and account.id is not None else None
+
+
+def authenticated_account(actor: Actor) -> StaffAccount | Resident:
+    """The account row of the actor this request authenticated (read with its session), or
+    read now for any other actor."""
+    seen = _accounts.get()
+    if (seen is not None and seen[0] is not None and seen[0] == runtime.request_id()
+            and seen[1] == actor.session_id and seen[2] is not None):
+        return seen[2]
+    model = StaffAccount if actor.kind == "staff" else Resident
+    account: StaffAccount | Resident = model.get_by_id(actor.id)
+    return account
+
+
 def _active_actor(session: AuthSession) -> Actor:
     """The session's actor, unless a staff account behind it was deactivated since login."""
+    account = _account_of(session)
     if session.subject_kind != "staff":
-        return actor_for(session.subject_kind, session.subject_id, session.id)
-    staff = StaffAccount.get_or_none(StaffAccount.id == session.subject_id)
-    if staff is None or not staff.is_active:
+        if account is None:
+            raise NotAuthenticated("登录已失效，请重新登录", code="session_revoked")
+        return Actor(kind="resident", id=account.id, role="resident", name=account.name or "",
+                     session_id=session.id)
+    if not isinstance(account, StaffAccount) or not account.is_active:
         raise NotAuthenticated("账号已停用，请联系管理员", code="account_inactive")
-    return _staff_actor(staff, session.id)
+    return _staff_actor(account, session.id)
 
 
 def refresh_tokens(refresh_token: str) -> TokenPair:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from contextvars import ContextVar
+from functools import cache
 from typing import Any
 
 from backend import audit, outbox, runtime, workflows
@@ -38,6 +41,29 @@ def _edits() -> _Edits:
     return edits
 
 
+@cache
+def _fixture_digest() -> bytes:
+    """The shipped guide's digest: it changes only with a new release."""
+    return hashlib.sha256(json.dumps(workflows.guide(), sort_keys=True).encode()).digest()
+
+
+# Edits this process has made (the cache of the guide's answer rechecks after each at once).
+_local_edits = 0
+
+
+def local_edits() -> int:
+    """How many guide edits this process has made since it started."""
+    return _local_edits
+
+
+def guide_stamp() -> str:
+    """A digest of everything the published guide is built from: the shipped fixture and the
+    city's edits as the database holds them now, so any audited edit changes it."""
+    digest = hashlib.sha256(_fixture_digest())
+    digest.update(json.dumps(sorted(_edits().items()), sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:24]
+
+
 def _merged(code: str, edit: tuple[dict[str, Any], int] | None) -> dict[str, Any]:
     content, version = edit or ({}, 0)
     entry = copy.deepcopy(workflows.service(code))
@@ -61,8 +87,11 @@ def get_service(code: str) -> dict[str, Any]:
 
 def materials_of(code: str) -> list[dict[str, Any]]:
     """The material list currently published for a service."""
-    materials: list[dict[str, Any]] = get_service(code)["materials"]
-    return materials
+    # Read for every application a page shows: copy the list alone, not the whole entry.
+    content, _ = _edits().get(code) or ({}, 0)
+    materials = content["materials"] if "materials" in content else workflows.service(code)[
+        "materials"]
+    return copy.deepcopy(materials)
 
 
 def update_service(code: str, cmd: EditServiceGuide, *, actor: Actor,
@@ -79,6 +108,8 @@ def update_service(code: str, cmd: EditServiceGuide, *, actor: Actor,
         row.content, row.updated_at, row.updated_by = content, utcnow(), actor.id
         row.save()
         _edits_seen.set(None)
+        global _local_edits
+        _local_edits += 1
         after = get_service(code)
         audit.record(actor=actor, action="service_guide.update", entity="service", entity_id=code,
                      changes=audit.diff({k: before[k] for k in changes},

@@ -73,6 +73,7 @@ def test_a_lost_database_answers_503_with_retry_after(
         raise pw.OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(service_guide, "list_services", down)
+    monkeypatch.setattr(service_guide, "guide_stamp", down)  # the guide's first read, cached
     answer = api.get("/api/v1/services")
     assert answer.status_code == 503 and answer.json["code"] == "database_unavailable"
     assert answer.headers["Retry-After"] == "5"

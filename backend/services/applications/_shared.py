@@ -126,10 +126,13 @@ def state(application: Application) -> dict[str, Any]:
 
 def record(application: Application, actor: Actor, action: str, before: dict[str, Any],
            *, reason: str | None = None, topic: str | None = None, **extra: Any) -> None:
-    """The audit row and the outbox event every state change writes with its step."""
+    """The audit row and the outbox event every state change writes with its step.
+
+    The row joins the application's township's chain: residents' filings (and the city
+    bureau's decisions) would otherwise queue on the few shared chains, city-wide."""
     audit.record(actor=actor, action=f"application.{action}", entity="application",
                  entity_id=application.id, changes=audit.diff(before, state(application)),
-                 reason=reason)
+                 reason=reason, area_code=application.area_code)
     outbox.emit(topic or f"application.{action}", application_id=application.id, **extra)
 
 

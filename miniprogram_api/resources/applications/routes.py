@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from backend.commands import applications as commands
 from backend.commands.links import AttachApplicant
-from backend.models import ApplicationMaterial
+from backend.models import ApplicationMaterial, StaffAccount
 from backend.services import applications, links, materials
 from miniprogram_api import etags
 from miniprogram_api.extensions import Blueprint, PeeweePage
@@ -41,9 +41,10 @@ blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications",
 
 
 class ApplicationPage(PeeweePage):
-    """A page of applications with their uploaded materials in one more query."""
+    """A page of applications with their uploaded materials and the staff who filed them
+    (the window's clerk, the 代办 coordinator), each in one more query."""
 
-    prefetch = (ApplicationMaterial,)
+    prefetch = (ApplicationMaterial, StaffAccount)
 
 
 @blp.route("")

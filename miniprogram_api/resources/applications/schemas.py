@@ -157,6 +157,10 @@ class MaterialFileSchema(Schema):
     file = Upload(required=True, metadata={"description": "JPEG、PNG 图片或 PDF；类型按内容识别，不看文件名"})
 
 
+# Built once: building a schema costs more than dumping an application's materials with it.
+_MATERIALS = ApplicationMaterialSchema(many=True)
+
+
 class ApplicationSchema(Schema):
     """An application as its applicant or staff see it; personal numbers masked."""
 
@@ -276,7 +280,7 @@ class ApplicationSchema(Schema):
         return [{"code": code, "name": names[code]} for code in codes]
 
     def _materials(self, app: Any) -> list[dict[str, Any]]:
-        return ApplicationMaterialSchema(many=True).dump(list(app.materials))
+        return _MATERIALS.dump(list(app.materials))
 
     def _proxy(self, app: Any) -> dict[str, Any] | None:
         if app.channel != "proxy" or not app.filed_by_id:

@@ -13,7 +13,11 @@ from backend.services import service_guide
 from miniprogram_api import etags
 from miniprogram_api.extensions import Blueprint
 
+from .cache import guide_answer
 from .schemas import ServiceSchema, ServiceUpdateSchema
+
+GUIDE_ETAG = {"description": "指南当前版本的弱 ETag；再次读取时放入 If-None-Match，"
+                            "未变则返回 304（指南每次修改后即变）", "schema": {"type": "string"}}
 
 blp = Blueprint("services", __name__, url_prefix="/api/v1/services", description="办事指南")
 
@@ -23,10 +27,11 @@ class Services(MethodView):
     """Every service's guide."""
 
     @blp.permission(PUBLIC)
-    @blp.response(200, ServiceSchema(many=True))
+    @blp.response(200, ServiceSchema(many=True), headers={"ETag": GUIDE_ETAG})
+    @blp.alt_response(304, description="If-None-Match 中的 ETag 即当前版本：指南未变，无正文")
     def get(self) -> Any:
         """Read the guide of every service, no login needed (办事指南列表)."""
-        return service_guide.list_services()
+        return guide_answer(lambda: ServiceSchema(many=True))
 
 
 @blp.route("/<code>")
