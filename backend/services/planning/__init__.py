@@ -13,8 +13,11 @@ retry). Callers use this package: ``planning.request_plan(...)``.
 from backend.services.planning.job import (
     DEFAULT_TIME_LIMIT_S,
     JOB_TIMEOUT_S,
+    MIN_TIME_LIMIT_S,
+    SECONDS_PER_VISIT,
     plan_job_id,
     run_plan,
+    time_limit_for,
 )
 from backend.services.planning.problem import GatheredDay, gather_day, travel_matrices
 from backend.services.planning.recovery import (
@@ -47,11 +50,11 @@ from backend.services.planning.views import (
 )
 
 __all__ = [
-    "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "OVERRUN_AFTER",
-    "PLANNING_HORIZON_DAYS", "CityDay", "CityTownship", "GatheredDay", "adjust_plan",
+    "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "MIN_TIME_LIMIT_S",
+    "OVERRUN_AFTER", "PLANNING_HORIZON_DAYS", "SECONDS_PER_VISIT", "CityDay", "CityTownship", "GatheredDay", "adjust_plan",
     "adjustment_refusal", "arrival_window", "city_day", "fail_overrun_plans", "fail_plan_job",
     "gather_day", "get_plan",
     "latest_published", "list_plans", "local_moment", "my_route", "navigation_url",
     "plan_city_day", "plan_detail", "plan_job_id", "request_plan", "rerun_plan_job",
-    "run_plan", "store_plan", "travel_matrices",
+    "run_plan", "store_plan", "time_limit_for", "travel_matrices",
 ]
