@@ -51,7 +51,8 @@ from backend.services.planning.views import (
 
 __all__ = [
     "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "MIN_TIME_LIMIT_S",
-    "OVERRUN_AFTER", "PLANNING_HORIZON_DAYS", "SECONDS_PER_VISIT", "CityDay", "CityTownship", "GatheredDay", "adjust_plan",
+    "OVERRUN_AFTER", "PLANNING_HORIZON_DAYS", "SECONDS_PER_VISIT", "CityDay", "CityTownship",
+    "GatheredDay", "adjust_plan",
     "adjustment_refusal", "arrival_window", "city_day", "fail_overrun_plans", "fail_plan_job",
     "gather_day", "get_plan",
     "latest_published", "list_plans", "local_moment", "my_route", "navigation_url",
