@@ -104,10 +104,11 @@ def _load_facts(townships: list[Township], year: int) -> _CityFacts:
     # Plain rows from two flat queries: building a model graph of village and station for each
     # of a city's 3 000 villages was most of its compliance time.
     in_townships = Village.select(Village.id).where(Village.township.in_(ids))
-    stations = {s.village: s for s in ServiceStation.select().where(
+    stations: dict[Any, Any] = {s.village: s for s in ServiceStation.select().where(
         ServiceStation.village.in_(in_townships)).namedtuples()}
-    for village in (Village.select(Village.id, Village.township, Village.code, Village.name)
-                    .where(Village.township.in_(ids)).order_by(Village.code).namedtuples()):
+    rows: Any = (Village.select(Village.id, Village.township, Village.code, Village.name)
+                 .where(Village.township.in_(ids)).order_by(Village.code).namedtuples())
+    for village in rows:
         villages[village.township].append((village, stations.get(village.id)))
     profiles = {p.township_id: p for p in TownshipProfile.select().where(
         TownshipProfile.township.in_(ids), TownshipProfile.year == year)}
