@@ -108,7 +108,11 @@ def run(rq_workers: int, database_url: str | None, redis_url: str | None,
         time.sleep(POLL_S)
     wall = time.perf_counter() - started
     for worker in workers:
-        worker.wait(timeout=60)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # busy with jobs queued before this run: not ours
+            worker.terminate()
+            worker.wait(timeout=30)
 
     lines = [
         f"City day {day.isoformat()}: {len(ids)} townships, "
