@@ -19,11 +19,10 @@ from typing import Any
 
 import peewee as pw
 
-from backend import audit, demo, migrate, pii, runtime, workflows
+from backend import audit, demo, pii, runtime, workflows
 from backend.db import db, is_postgres
 from backend.demo_profiles import seed_demo_profiles
 from backend.models import (
-    ALL_MODELS,
     Application,
     ApplicationStep,
     Booking,
@@ -144,20 +143,17 @@ def _reset_sequences(models: Iterable[type[pw.Model]]) -> None:
                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
 
 
-def seed_scaled_city(scale_name: str, *, reset: bool = False) -> ScaleSummary:
-    """Build a county or city of ``SCALES[scale_name]`` into the configured database."""
-    scale = SCALES[scale_name]
+def seed_scaled_city(scale_name: str, *, reset: bool = False,
+                     scale: Scale | None = None) -> ScaleSummary:
+    """Build a county or city of ``SCALES[scale_name]`` (or ``scale``) into the database."""
+    scale = scale or SCALES[scale_name]
     summary = ScaleSummary(scale_name)
     fixture = scaled_fixture(demo.load_fixture(), scale)
     today = care_plans.local_today()
     rng = random.Random(20261206)
     people = demo._People(fixture, rng)
     with db.connection_context():
-        if reset:
-            db.drop_tables(list(reversed(ALL_MODELS)), safe=True)
-            db.execute_sql("DROP TABLE IF EXISTS migratehistory")
-        migrate.upgrade(db.obj)
-        if City.select().exists():
+        if demo.prepare_database(reset=reset):
             summary.counts["existing"] = 1
             return summary
         parts = (("geography_and_staff", lambda: _seed_geography(fixture, people)),
