@@ -21,6 +21,7 @@ from backend.models.applications import (
 )
 from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
+from backend.models.content_checks import CheckStatus, ContentCheck
 from backend.models.geography import City, ServiceStation, Township, Village
 from backend.models.grievances import Grievance, GrievanceEscalation, GrievancePhoto
 from backend.models.links import LinkAttempt, LinkCode
@@ -65,6 +66,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
     Grievance, GrievancePhoto, GrievanceEscalation,
+    ContentCheck,
 ]
 
 __all__ = [
@@ -77,10 +79,12 @@ __all__ = [
     "BookingStatus",
     "CareVisit",
     "CareVisitStatus",
+    "CheckStatus",
     "City",
     "Client",
     "ClientCategory",
     "ClientContact",
+    "ContentCheck",
     "DeliveryStatus",
     "Grievance",
     "GrievanceEscalation",

@@ -20,6 +20,7 @@ from miniprogram_api.resources.supervision.routes import blp as supervision_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
 from miniprogram_api.resources.villages.routes import blp as villages_blp
 from miniprogram_api.resources.visits.routes import blp as visits_blp
+from miniprogram_api.resources.wechat.routes import blp as wechat_blp
 
 BLUEPRINTS: list[Blueprint] = [
     auth_blp,
@@ -40,4 +41,5 @@ BLUEPRINTS: list[Blueprint] = [
     operations_blp,
     plans_blp,
     routes_blp,
+    wechat_blp,
 ]
