@@ -118,8 +118,11 @@ def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 
 def _insert(model: type[pw.Model], rows: list[dict[str, Any]]) -> int:
+    # insert_many takes its columns from a batch's first row: give every row every key, or a
+    # column the first row lacks is silently dropped from all the others.
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     for batch in _batches(rows):
-        model.insert_many(batch).execute()
+        model.insert_many([{c: row.get(c) for c in columns} for row in batch]).execute()
     return len(rows)
 
 

@@ -27,6 +27,9 @@ def test_a_scaled_city_is_seeded_in_bulk_and_works_like_one_built_through_the_se
     assert len({t.name for t in Township.select()}) == 3
     assert Visit.select().count() > 36  # a year of visits, not only the last one
     assert Application.select().where(Application.next_re_review_on.is_null(False)).exists()
+    decided = Application.select().where(Application.status.in_(("approved", "rejected")))
+    assert all(a.decided_at for a in decided)  # every row keeps every column, decided or open
+    assert all(a.stage for a in Application.select().where(Application.status == "in_review"))
     assert Booking.select().count() == summary.counts["bookings"] > 0
     assert CareVisit.select().count() == summary.counts["care_visits_due"]
     first = Client.select().order_by(Client.id).first()
