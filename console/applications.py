@@ -153,7 +153,8 @@ def material_file(application_id: int, material_id: int) -> ResponseReturnValue:
     viewing is access-logged as a download through the API is."""
     found = materials.get_material_file(application_id, material_id, actor=g.actor)
     response = send_file(io.BytesIO(found.content), mimetype=found.content_type, max_age=0,
-                         download_name=found.download_name, as_attachment=False)
+                         conditional=False, etag=False, download_name=found.download_name,
+                         as_attachment=False)
     response.headers["Cache-Control"] = "private, no-store"  # personal papers, shared desks
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
