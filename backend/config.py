@@ -30,6 +30,9 @@ class Settings:
 
     env: str = "development"  # development | test | production
     instance_path: Path = PROJECT_ROOT / "instance"
+    # Where stored files (uploads, report files) live; a mount shared by every API machine and
+    # worker when there are several. Empty = the instance folder (one machine).
+    storage_path: str = ""
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""
@@ -84,9 +87,14 @@ class Settings:
         return not self.redis_url
 
     @property
+    def storage_root(self) -> Path:
+        """The folder of the file store: ``STORAGE_PATH``, else the instance folder."""
+        return Path(self.storage_path) if self.storage_path else self.instance_path
+
+    @property
     def uploads_path(self) -> Path:
         """Where uploaded materials and photos are stored, content-addressed."""
-        return self.instance_path / "uploads"
+        return self.storage_root / "uploads"
 
     def vault(self) -> DataVault:
         """The personal-data vault built from ``DATA_KEY``."""
@@ -96,6 +104,7 @@ class Settings:
 _ENV_NAMES = {
     "env": "APP_ENV",
     "instance_path": "INSTANCE_PATH",
+    "storage_path": "STORAGE_PATH",
     "database_url": "DATABASE_URL",
     "redis_url": "REDIS_URL",
     "secret_key": "SECRET_KEY",

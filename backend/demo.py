@@ -165,6 +165,15 @@ def _staff(username: str, name: str, role: str, area_code: str, **extra: Any) ->
                                name=name, role=role, area_code=area_code, **extra)
 
 
+def prepare_database(*, reset: bool) -> bool:
+    """Migrate the database (emptied first on ``reset``); True when it holds a city already."""
+    if reset:
+        db.drop_tables(list(reversed(ALL_MODELS)), safe=True)
+        db.execute_sql("DROP TABLE IF EXISTS migratehistory")
+    migrate.upgrade(db.obj)
+    return bool(City.select().exists())
+
+
 def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_PER_TOWNSHIP,
                    fixture: dict[str, Any] | None = None, casework: bool = True) -> SeedSummary:
     """Build the demo city into the configured database (migrating it first)."""
@@ -174,11 +183,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
     people = _People(fixture, rng)
     summary = SeedSummary()
     with db.connection_context():
-        if reset:
-            db.drop_tables(list(reversed(ALL_MODELS)), safe=True)
-            db.execute_sql("DROP TABLE IF EXISTS migratehistory")
-        migrate.upgrade(db.obj)
-        if City.select().exists():
+        if prepare_database(reset=reset):
             summary.logins = demo_logins()
             return summary
         password_hash = hash_password(DEMO_PASSWORD)

@@ -26,6 +26,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 POLL_S = 0.5
+SHOWN_TOWNSHIPS = 12  # rows of the table; a bigger city is summed up beneath it
+
+
+def _quantile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else 0.0
 
 
 def _planning_day() -> date:
@@ -67,15 +73,19 @@ def _start_workers(
     ]
 
 
-def run(rq_workers: int, database_url: str | None, redis_url: str | None) -> str:
-    """Seed, plan the city's day, answer the table."""
+def run(rq_workers: int, database_url: str | None, redis_url: str | None,
+        existing: bool = False, day: date | None = None) -> str:
+    """Seed (unless ``existing``), plan the city's day, answer the table."""
     from backend import demo
     from backend.models import Plan, PlanStop, Township
     from backend.permissions import SYSTEM
     from backend.services import planning
+    from backend.unit_of_work import unit_of_work
     from miniprogram_api import create_app
 
-    instance = Path(tempfile.mkdtemp(prefix="bench-city-"))
+    # An existing city (``flask demo seed --scale city``) is read with its own DATA_KEY.
+    instance = (Path(os.environ.get("INSTANCE_PATH", "instance")) if existing
+                else Path(tempfile.mkdtemp(prefix="bench-city-")))
     url = database_url or f"sqlite:///{instance / 'bench.db'}"
     create_app(
         {
@@ -84,10 +94,12 @@ def run(rq_workers: int, database_url: str | None, redis_url: str | None) -> str
             "redis_url": redis_url if rq_workers else "",
         }
     )
-    demo.seed_demo_city(reset=bool(database_url))
-    day = _planning_day()
+    if not existing:
+        demo.seed_demo_city(reset=bool(database_url))
+    day = day or _planning_day()
     started = time.perf_counter()
-    city = planning.plan_city_day(day, actor=SYSTEM)
+    with unit_of_work(actor=SYSTEM):  # as the nightly job: the jobs are handed on at commit
+        city = planning.plan_city_day(day, actor=SYSTEM)
     workers = _start_workers(rq_workers, instance, url, redis_url or "") if rq_workers else []
     ids = [t.plan.id for t in city.townships if t.queued_now and t.plan is not None]
     while Plan.select().where(Plan.id.in_(ids), Plan.status.in_(("queued", "running"))).exists():
@@ -96,12 +108,17 @@ def run(rq_workers: int, database_url: str | None, redis_url: str | None) -> str
         time.sleep(POLL_S)
     wall = time.perf_counter() - started
     for worker in workers:
-        worker.wait(timeout=60)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # busy with jobs queued before this run: not ours
+            worker.terminate()
+            worker.wait(timeout=30)
 
     lines = [
         f"City day {day.isoformat()}: {len(ids)} townships, "
         + (f"{rq_workers} RQ workers" if rq_workers else "jobs inline, one after another")
-        + f", {planning.DEFAULT_TIME_LIMIT_S:g} s solver budget each",
+        + f", solver budget {planning.SECONDS_PER_VISIT:g} s a visit, "
+        f"{planning.MIN_TIME_LIMIT_S:g}-{planning.DEFAULT_TIME_LIMIT_S:g} s",
         "",
         "| township | status | visits asked | served | left out | feasible | travel | "
         "solve s | job s |",
@@ -109,6 +126,7 @@ def run(rq_workers: int, database_url: str | None, redis_url: str | None) -> str
     ]
     names = {t.id: t.name for t in Township.select()}
     served = asked = 0
+    solves, jobs = [], []
     for plan in Plan.select().where(Plan.id.in_(ids)).order_by(Plan.id):
         stops = PlanStop.select().where(PlanStop.plan == plan).count()
         job = (
@@ -118,6 +136,10 @@ def run(rq_workers: int, database_url: str | None, redis_url: str | None) -> str
         )
         served += plan.visit_count
         asked += stops
+        solves.append(plan.solve_seconds or 0.0)
+        jobs.append(job or 0.0)
+        if len(ids) > SHOWN_TOWNSHIPS and len(solves) > SHOWN_TOWNSHIPS:
+            continue
         lines.append(
             f"| {names[plan.township_id]} | {plan.status} | {stops} | {plan.visit_count} | "
             f"{plan.dropped_count} | {'yes' if plan.feasible else 'NO'} | "
@@ -127,7 +149,10 @@ def run(rq_workers: int, database_url: str | None, redis_url: str | None) -> str
     lines += [
         "",
         f"Whole city: {served} of {asked} visits planned, {wall:.1f} s wall time "
-        f"from the request to the last plan done.",
+        f"from the request to the last plan done. Per township (all {len(solves)}): "
+        f"solve s median {_quantile(solves, 0.5):.2f}, p90 {_quantile(solves, 0.9):.2f}, "
+        f"max {max(solves, default=0):.2f}, sum {sum(solves):.0f}; job s median "
+        f"{_quantile(jobs, 0.5):.2f}, p90 {_quantile(jobs, 0.9):.2f}, sum {sum(jobs):.0f}.",
     ]
     return "\n".join(lines)
 
@@ -149,12 +174,17 @@ def main() -> None:
         help="this (emptied!) database instead of a temporary SQLite",
     )
     parser.add_argument("--redis-url", default=None, help="Redis for --rq-workers")
+    parser.add_argument("--existing", action="store_true",
+                        help="plan the city already in --database-url (e.g. flask demo seed "
+                             "--scale city, same INSTANCE_PATH) instead of seeding the demo")
+    parser.add_argument("--day", type=date.fromisoformat, default=None,
+                        help="the day to plan (default: the next day with workers on duty)")
     args = parser.parse_args()
     if args.rq_workers and not (
         args.redis_url and args.database_url and args.database_url.startswith("postgres")
     ):
         parser.error("--rq-workers needs --redis-url and a PostgreSQL --database-url")
-    print(run(args.rq_workers, args.database_url, args.redis_url))
+    print(run(args.rq_workers, args.database_url, args.redis_url, args.existing, args.day))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ whose command goes to the same verb as the API's (``applications.VERBS``)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -151,8 +152,9 @@ def material_file(application_id: int, material_id: int) -> ResponseReturnValue:
     """One uploaded image or PDF, shown inline, to those who may read the application; the
     viewing is access-logged as a download through the API is."""
     found = materials.get_material_file(application_id, material_id, actor=g.actor)
-    response = send_file(found.path, mimetype=found.content_type, conditional=True, max_age=0,
-                         download_name=found.download_name, as_attachment=False)
+    response = send_file(io.BytesIO(found.content), mimetype=found.content_type, max_age=0,
+                         conditional=False, etag=False, download_name=found.download_name,
+                         as_attachment=False)
     response.headers["Cache-Control"] = "private, no-store"  # personal papers, shared desks
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

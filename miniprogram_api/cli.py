@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
-from backend import audit, backup, demo, demo_routes, migrate, runtime
+from backend import audit, backup, demo, demo_routes, demo_scale, migrate, runtime
 from backend.db import db
 from fake_wechat import FakeWeChatServer
 from notifications.inline_cron import InlineCron
@@ -79,8 +79,14 @@ def audit_verify() -> None:
 
 @demo_cli.command("seed")
 @click.option("--reset", is_flag=True, help="先清空数据库再生成")
-def demo_seed(reset: bool) -> None:
-    """Build the demo city from its fixture (migrating first)."""
+@click.option("--scale", type=click.Choice(["demo", *demo_scale.SCALES]), default="demo",
+              show_default=True,
+              help="demo：12 个乡镇的演示城市；county/city：20/200 个乡镇，用于测量")
+def demo_seed(reset: bool, scale: str) -> None:
+    """Build the demo city from its fixture (migrating first), or a county or city to measure."""
+    if scale != "demo":
+        click.echo(demo_scale.seed_scaled_city(scale, reset=reset).describe())
+        return
     summary = demo.seed_demo_city(reset=reset)
     click.echo(summary.describe())
     with db.connection_context():

@@ -118,7 +118,7 @@ class Application(TimestampedModel, Versioned):
     requested_materials = JSONField(default=list)  # what 补正 asked for
     notice_ends_on = pw.DateField(null=True)
     submitted_at = pw.DateTimeField(null=True)
-    decided_at = pw.DateTimeField(null=True)
+    decided_at = pw.DateTimeField(null=True, index=True)
     decision_reason = pw.TextField(null=True)
     outcome = pw.CharField(max_length=12, null=True)  # a ReReviewOutcome, for re-reviews
     benefit_fen = pw.IntegerField(null=True)

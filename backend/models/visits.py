@@ -169,7 +169,7 @@ class Booking(TimestampedModel, Versioned):
     decision_reason = pw.TextField(null=True)
     decided_by = pw.ForeignKeyField(StaffAccount, null=True, backref="decided_bookings",
                                     on_delete="SET NULL")
-    decided_at = pw.DateTimeField(null=True)
+    decided_at = pw.DateTimeField(null=True, index=True)
     cancel_reason = pw.TextField(null=True)
     # Filled in by the planner (#5) once the day is planned: the resident sees it.
     arrival_start = pw.DateTimeField(null=True)

@@ -8,18 +8,19 @@ changes intervals, durations and requirements without touching code. The nightly
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import peewee as pw
 
 from backend import audit, outbox
 from backend.models import CareVisit, Client, ClientCategory, Village, Visit
 from backend.models.base import LOCAL_TZ, local_today
-from backend.permissions import Actor, require, scoped
+from backend.permissions import Actor, require, scoped, within_area
 from backend.unit_of_work import unit_of_work
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "care_rules.json"
@@ -128,10 +129,8 @@ def client_rule(categories: list[str], rules: dict[str, CareRule]) -> CareRule |
     return CareRule(**{**strictest.__dict__, "required_skills": skills})
 
 
-def _anchor(client: Client, since: date | None) -> date:
+def _anchor(client: Client, since: date | None, last: datetime | str | None) -> date:
     """The date the next interval counts from: the last completed visit, else enrolment."""
-    last = (Visit.select(pw.fn.MAX(Visit.check_out_at))
-            .where(Visit.client == client, Visit.status == "completed").scalar())
     if last:
         # Stored in UTC: the visit counts on the city's calendar day, not the server's.
         moment = last if isinstance(last, datetime) else datetime.fromisoformat(str(last))
@@ -152,18 +151,40 @@ def _create_care_visit(client: Client, township_id: int, rule_key: str, kind: st
     return bool(inserted)
 
 
-def _generate_for_client(client: Client, rules: dict[str, CareRule], today: date) -> int:
-    categories = list(ClientCategory.select().where(ClientCategory.client == client,
-                                                    ClientCategory.ended_on.is_null()))
+@dataclass(frozen=True)
+class _BatchFacts:
+    """What deciding a batch of clients' next visits reads, in three queries for the batch."""
+
+    categories: dict[int, list[ClientCategory]]
+    open_kinds: set[tuple[int, str]]  # (client id, visit kind) of care visits still due
+    last_visits: dict[int, Any]  # client id -> last completed visit's check-out
+
+
+def _batch_facts(client_ids: list[int]) -> _BatchFacts:
+    categories: dict[int, list[ClientCategory]] = {}
+    for category in ClientCategory.select().where(ClientCategory.client.in_(client_ids),
+                                                  ClientCategory.ended_on.is_null()):
+        categories.setdefault(category.client_id, []).append(category)
+    open_kinds = {(visit.client_id, visit.kind) for visit in CareVisit.select(
+        CareVisit.client, CareVisit.kind).where(CareVisit.client.in_(client_ids),
+                                                CareVisit.status == "due")}
+    last = (Visit.select(Visit.client, pw.fn.MAX(Visit.check_out_at))
+            .where(Visit.client.in_(client_ids), Visit.status == "completed")
+            .group_by(Visit.client).tuples())
+    return _BatchFacts(categories, open_kinds, dict(cast(Iterable[tuple[int, Any]], last)))
+
+
+def _generate_for_client(client: Client, facts: _BatchFacts, rules: dict[str, CareRule],
+                         today: date) -> int:
+    categories = facts.categories.get(client.id, [])
     created = 0
     rule = client_rule([c.category for c in categories], rules)
-    open_visit = (CareVisit.select().where(CareVisit.client == client, CareVisit.status == "due",
-                                           CareVisit.kind == (rule.visit_kind if rule else ""))
-                  .exists())
+    open_visit = rule is not None and (client.id, rule.visit_kind) in facts.open_kinds
     township_id = client.village.township_id
     if rule and not open_visit:
         since = min((c.since for c in categories if c.since), default=None)
-        due = _anchor(client, since) + timedelta(days=rule.interval_days)
+        due = _anchor(client, since, facts.last_visits.get(client.id)) + timedelta(
+            days=rule.interval_days)
         earliest = due - timedelta(days=rule.window_days)
         if today >= earliest:
             created += _create_care_visit(client, township_id, rule.category, rule.visit_kind,
@@ -191,17 +212,31 @@ def _generate_festival_visits(client: Client, township_id: int, today: date) -> 
     return created
 
 
+CLIENT_BATCH = 500  # clients read and decided per unit of work by the nightly generation
+
+
 def generate_due_care_visits(today: date, *, actor: Actor) -> int:
     """Let every client's next care visit fall due and flag the late ones; answer how many new."""
     require(actor, "care_visits.generate")
     rules = rules_by_category()
+    created, after = 0, 0
+    # A batch of clients per unit of work (their facts in three queries), never the whole
+    # city's clients in one list; a second run skips what is made (unique client/rule/due).
+    while True:
+        with unit_of_work(actor=actor):
+            batch = list(scoped(Client.select(Client, Village).join(Village), Client.area_code,
+                                actor).where(Client.id > after).order_by(Client.id)
+                         .limit(CLIENT_BATCH))
+            if not batch:
+                break
+            facts = _batch_facts([client.id for client in batch])
+            created += sum(_generate_for_client(client, facts, rules, today) for client in batch)
+        after = batch[-1].id
     with unit_of_work(actor=actor):
-        query = scoped(Client.select(Client, Village).join(Village), Client.area_code, actor)
-        created = sum(_generate_for_client(client, rules, today) for client in query)
         flagged = (CareVisit.update(is_overdue=True)
                    .where(CareVisit.status == "due", CareVisit.is_overdue == False,  # noqa: E712
                           CareVisit.latest_date < today,
-                          CareVisit.area_code.startswith(actor.area_code))
+                          within_area(CareVisit.area_code, actor.area_code))
                    .execute())
         if created or flagged:
             audit.record(actor=actor, action="care_visit.generate", entity="care_visit",

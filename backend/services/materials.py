@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
@@ -20,11 +19,6 @@ from backend.models import Application, ApplicationMaterial, PiiAccess, utcnow
 from backend.models.applications import OPEN_STATUSES
 from backend.permissions import Actor, require
 from backend.services import applications, service_guide
-
-
-def storage_path(material: ApplicationMaterial) -> Path:
-    """Where a material's bytes live."""
-    return storage.path_of(material.storage_name)
 
 
 def get_material(application_id: int, material_id: int, *,
@@ -77,9 +71,9 @@ def upload_material(application_id: int, material_code: str, stream: BinaryIO, *
 
 @dataclass(frozen=True)
 class MaterialFile:
-    """A material to send back: where its bytes are, their type, the names to save them under."""
+    """A material to send back: its bytes, their type, the names to save them under."""
 
-    path: Path
+    content: bytes
     content_type: str
     download_name: str  # the catalogue's Chinese name: 办件编号-材料名称-序号.扩展名
     ascii_name: str  # for clients that ignore filename*: 办件编号-材料代码-序号.扩展名
@@ -105,7 +99,8 @@ def get_material_file(application_id: int, material_id: int, *, actor: Actor) ->
     material = get_material(application_id, material_id, actor=actor)
     content_checks.refuse_withdrawn("application_material", material.id)
     application = material.application
-    if not storage_path(material).is_file():
+    content = storage.read_upload(material.storage_name)
+    if content is None:
         raise NotFound("未找到该材料", code="material_not_found")
     same_code = (ApplicationMaterial.select().where(
         ApplicationMaterial.application == application,
@@ -117,7 +112,7 @@ def get_material_file(application_id: int, material_id: int, *, actor: Actor) ->
                          entity_id=str(material.id), field="file", purpose="download",
                          request_id=runtime.request_id(), created_at=utcnow())
     extension = storage.IMAGES_AND_PDF[material.content_type]
-    return MaterialFile(path=storage_path(material), content_type=material.content_type,
+    return MaterialFile(content=content, content_type=material.content_type,
                         download_name=_download_name(application.reference, name, same_code,
                                                      extension),
                         ascii_name=_download_name(application.reference, material.material_code,

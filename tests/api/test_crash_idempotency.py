@@ -6,58 +6,17 @@ there is no moment at which a dead process can leave the key half-claimed.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
-from backend import runtime
-from backend.config import PROJECT_ROOT
 from backend.models import Client, IdempotencyRecord
+from tests.api.api_process import api_process
 from tests.conftest import Api
 from tests.factories import id_number
 
 NEW_ID = id_number(4242)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def _server(tmp_path: Path, when: str | None = None) -> Iterator[str]:
-    settings = runtime.settings()
-    env = {**os.environ, "APP_ENV": "test", "INSTANCE_PATH": str(tmp_path),
-           "DATABASE_URL": settings.database_url, "SECRET_KEY": settings.secret_key,
-           "DATA_KEY": settings.data_key, "WECHAT_API_BASE": settings.wechat_api_base,
-           "PYTHONPATH": str(PROJECT_ROOT)}
-    env.pop("REDIS_URL", None)
-    port = _free_port()
-    args = [sys.executable, "-m", "tests.api.crashing_server", str(port), *([when] if when else [])]
-    process = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"{base}/api/v1/services", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
 
 
 def _file_client(base: str, token: str, village_id: int) -> requests.Response:
@@ -77,11 +36,11 @@ def test_a_retry_after_the_process_died_replays_or_runs_afresh_never_twice(
     api: Api, tmp_path: Path, when: str, replayed: bool
 ) -> None:
     token, village_id = api.token("ts-a"), api.world.villages["a2"].id
-    with _server(tmp_path, when) as base, pytest.raises(requests.ConnectionError):
+    with api_process(tmp_path, when) as base, pytest.raises(requests.ConnectionError):
         _file_client(base, token, village_id)
     committed = Client.select().where(Client.name == "崩溃测试").count()
     assert committed == (1 if when == "after_commit" else 0)
-    with _server(tmp_path) as base:
+    with api_process(tmp_path) as base:
         retry = _file_client(base, token, village_id)
     assert retry.status_code == 201, retry.text
     assert (retry.headers.get("Idempotent-Replayed") == "true") is replayed

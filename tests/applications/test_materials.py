@@ -6,9 +6,8 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from backend import runtime
+from backend import runtime, storage
 from backend.models import ApplicationMaterial
-from backend.services.materials import storage_path
 from tests.applications.conftest import PDF, PNG
 from tests.conftest import Api
 
@@ -44,9 +43,8 @@ def test_materials_are_stored_once_under_an_unguessable_name(
     _upload(api, app_id, "res-owner", PNG, code="household_register")
     first, second = ApplicationMaterial.select().order_by(ApplicationMaterial.id)
     assert first.storage_name == second.storage_name  # content-addressed
-    path = storage_path(first)
-    assert path.read_bytes() == PNG
-    assert path.is_relative_to(runtime.settings().uploads_path)
+    assert storage.read_upload(first.storage_name) == PNG
+    assert storage.path_of(first.storage_name).is_relative_to(runtime.settings().uploads_path)
     assert first.sha256 not in first.storage_name  # keyed: knowing the file is not enough
 
 

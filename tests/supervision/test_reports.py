@@ -11,6 +11,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from backend import storage
 from backend.models import SupervisionReport, Township
 from backend.reports import xlsx
 from backend.services import supervision
@@ -103,17 +104,19 @@ def test_the_charts_render_as_png(client: FlaskClient, seed_city: Callable[..., 
         assert response.get_data().startswith(PNG) and len(response.get_data()) > 10_000
 
 
-def test_the_periodic_job_keeps_the_report_and_writes_its_files(
+def test_the_periodic_job_keeps_the_report_and_stores_its_files(
     seed_city: Callable[..., Any],
 ) -> None:
     seed_city(CHOSEN)
     result = supervision.generate_periodic_report("monthly", "2026-10")
     assert SupervisionReport.get_by_id(result["report_id"]).period == "2026-10"
-    files = [Path(f) for f in result["files"]]
-    assert [f.suffix for f in files] == [".xlsx", ".png", ".png"]
-    assert all(f.stat().st_size > 1000 for f in files)
-    assert files[1].read_bytes().startswith(PNG)
-    assert tuple(load_workbook(files[0]).sheetnames) == xlsx.SHEETS
+    keys = result["files"]
+    assert [Path(k).suffix for k in keys] == [".xlsx", ".png", ".png"]
+    assert all(k.startswith("reports/monthly_bulletin-2026-10/") for k in keys)
+    contents = [storage.file_store().get(k) or b"" for k in keys]
+    assert all(len(c) > 1000 for c in contents)
+    assert contents[1].startswith(PNG)
+    assert tuple(load_workbook(io.BytesIO(contents[0])).sheetnames) == xlsx.SHEETS
     again = supervision.generate_periodic_report("monthly", "2026-10")
     assert again["report_id"] == result["report_id"]  # the same period is replaced, not added
 

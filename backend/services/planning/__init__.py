@@ -15,8 +15,11 @@ retry). ``week`` places a township's week of visits on days before each day is r
 from backend.services.planning.job import (
     DEFAULT_TIME_LIMIT_S,
     JOB_TIMEOUT_S,
+    MIN_TIME_LIMIT_S,
+    SECONDS_PER_VISIT,
     plan_job_id,
     run_plan,
+    time_limit_for,
 )
 from backend.services.planning.placed import iso_week
 from backend.services.planning.problem import GatheredDay, gather_day, travel_matrices
@@ -57,11 +60,13 @@ from backend.services.planning.week import (
 from backend.services.planning.week_views import find_week_plan, get_week_plan, week_detail
 
 __all__ = [
-    "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "OVERRUN_AFTER",
-    "PLANNING_HORIZON_DAYS", "CityDay", "CityTownship", "GatheredDay", "adjust_plan",
+    "ACTIVE_STATUSES", "DEFAULT_TIME_LIMIT_S", "JOB_TIMEOUT_S", "MIN_TIME_LIMIT_S",
+    "OVERRUN_AFTER", "PLANNING_HORIZON_DAYS", "SECONDS_PER_VISIT", "CityDay", "CityTownship",
+    "GatheredDay", "adjust_plan",
     "adjustment_refusal", "arrival_window", "city_day", "fail_overrun_plans", "fail_plan_job",
     "find_week_plan", "gather_day", "get_plan", "get_week_plan", "iso_week", "latest_published",
     "list_plans", "local_moment", "my_route", "navigation_url", "pin_week", "plan_city_day",
     "plan_detail", "plan_job_id", "plan_week", "replan_week_if_changed", "request_plan",
-    "rerun_plan_job", "run_plan", "store_plan", "travel_matrices", "week_detail", "week_monday",
+    "rerun_plan_job", "run_plan", "store_plan", "time_limit_for", "travel_matrices",
+    "week_detail", "week_monday",
 ]

@@ -39,8 +39,8 @@ from backend.services.supervision.reports import (
     get_report,
     monthly_bulletin,
     report_file,
+    store_report_files,
     weekly_supervision_report,
-    write_report_files,
 )
 
 __all__ = [
@@ -49,6 +49,6 @@ __all__ = [
     "compute_compliance", "evaluation_results", "generate_periodic_report", "generate_report",
     "get_compliance", "get_report", "late_units", "monthly_bulletin", "overdue_steps",
     "parse_period", "period_containing", "processing_days", "rank", "report_file",
-    "report_kind", "standards_book", "visit_coverage", "weekly_supervision_report",
-    "write_report_files",
+    "report_kind", "standards_book", "store_report_files", "visit_coverage",
+    "weekly_supervision_report",
 ]

@@ -6,10 +6,9 @@ files (XLSX and PNG charts) for download and for the periodic jobs.
 from __future__ import annotations
 
 from datetime import UTC, date, timedelta
-from pathlib import Path
 from typing import Any
 
-from backend import audit, outbox, runtime
+from backend import audit, outbox, storage
 from backend.db import db
 from backend.errors import NotFound, ValidationFailed
 from backend.models import City, SupervisionReport, Township, utcnow
@@ -102,9 +101,9 @@ def generate_periodic_report(kind: str, period: str = "") -> dict[str, Any]:
     ``2026-11``, empty for the current one. Answers ids and file paths only.
     """
     report = generate_report(kind, period, actor=SYSTEM)
-    files = write_report_files(report.data, _reports_dir() / f"{report.kind}-{report.period}")
+    files = store_report_files(report.data, f"reports/{report.kind}-{report.period}")
     return {"report_id": report.id, "kind": report.kind, "period": report.period,
-            "files": [str(path) for path in files]}
+            "files": files}
 
 
 def weekly_supervision_report(today: date | None = None) -> dict[str, Any]:
@@ -119,21 +118,16 @@ def monthly_bulletin(today: date | None = None) -> dict[str, Any]:
     return generate_periodic_report("monthly", period_containing(day, week=False).label)
 
 
-def _reports_dir() -> Path:
-    try:
-        return runtime.settings().instance_path / "reports"
-    except RuntimeError:
-        return Path("instance") / "reports"
-
-
-def write_report_files(data: dict[str, Any], folder: Path) -> list[Path]:
-    """The report's XLSX and its charts, written into ``folder``."""
+def store_report_files(data: dict[str, Any], folder: str) -> list[str]:
+    """The report's XLSX and its charts, kept in the file store under ``folder``; their keys."""
     from backend.reports import charts, xlsx  # openpyxl and matplotlib load only when needed
 
-    folder.mkdir(parents=True, exist_ok=True)
-    workbook = folder / f"{data['kind']}-{data['period']}.xlsx"
-    workbook.write_bytes(xlsx.report_workbook(data))
-    return [workbook, *charts.write_charts(data, folder)]
+    name = f"{data['kind']}-{data['period']}"
+    files = {f"{folder}/{name}.xlsx": xlsx.report_workbook(data)}
+    files |= {f"{folder}/{name}-{chart}.png": draw(data) for chart, draw in charts.CHARTS.items()}
+    for key, content in files.items():
+        storage.put_file(key, content)
+    return list(files)
 
 
 def _visible(data: dict[str, Any], actor: Actor) -> dict[str, Any]:

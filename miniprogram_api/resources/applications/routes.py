@@ -208,7 +208,7 @@ class MaterialDownload(MethodView):
         """Download a material, as its applicant or staff in scope; access is logged (下载材料)."""
         found = materials.get_material_file(application_id, material_id, actor=g.actor)
         # Read whole (uploads are size-limited): no open file outlives a dropped connection.
-        response = send_file(io.BytesIO(found.path.read_bytes()), mimetype=found.content_type,
+        response = send_file(io.BytesIO(found.content), mimetype=found.content_type,
                              max_age=0, conditional=False, etag=False)
         response.headers["Content-Disposition"] = found.content_disposition
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import Response, g, send_file
@@ -9,6 +10,7 @@ from flask.views import MethodView
 
 from backend import storage
 from backend.commands.grievances import FileGrievance, RateGrievance, ResolveGrievance
+from backend.errors import NotFound
 from backend.models import GrievancePhoto
 from backend.services import grievances
 from miniprogram_api.extensions import Blueprint, PeeweePage
@@ -89,7 +91,10 @@ class GrievancePhotoFile(MethodView):
     def get(self, grievance_id: int, photo_id: int) -> Response:
         """The photo itself, for the resident who filed it and staff in scope (查看照片)."""
         photo = grievances.grievance_photo(grievance_id, photo_id, actor=g.actor)
-        return send_file(storage.path_of(photo.storage_name), mimetype=photo.content_type,
+        content = storage.read_upload(photo.storage_name)
+        if content is None:
+            raise NotFound("未找到该照片", code="photo_not_found")
+        return send_file(io.BytesIO(content), mimetype=photo.content_type,
                          download_name=f"grievance-{grievance_id}-{photo.id}."
                                        f"{photo.storage_name.rsplit('.', 1)[-1]}",
                          max_age=0)
