@@ -28,6 +28,7 @@ from console import (
     receipts,
     registry,
     session,
+    staff,
     visits,
     worker,
 )
@@ -55,6 +56,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
-                   city, bulletins, profiles, guide, notices):
+                   city, bulletins, profiles, guide, notices, staff):
         module.register(blueprint)
     app.register_blueprint(blueprint)
