@@ -74,6 +74,9 @@ class Standards:
     # each escalation (to the township head, then the city) gives the next owner.
     grievance_reply_working_days: int = 5
     grievance_escalation_working_days: int = 3
+    # 强化责任追究: a late application stage goes to the township's head at once, and on to the
+    # city bureau when still open this many calendar days after the head was told.
+    stage_city_escalation_days: int = 5
     # The policy's completion dates (完成时限): a township failing a standard after its
     # deadline is named as late in the bulletin. Standards not listed have no deadline.
     deadlines: dict[str, date] = field(default_factory=lambda: {

@@ -1,5 +1,6 @@
 """All tables, imported in dependency order so migrations and create_tables see every one."""
 
+from backend.models.accountability import HoldingRule, StageAssignmentRule, StageHolder
 from backend.models.accounts import (
     AuthSession,
     Resident,
@@ -65,6 +66,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
     Grievance, GrievancePhoto, GrievanceEscalation,
+    StageHolder, StageAssignmentRule,
 ]
 
 __all__ = [
@@ -85,6 +87,7 @@ __all__ = [
     "Grievance",
     "GrievanceEscalation",
     "GrievancePhoto",
+    "HoldingRule",
     "IdempotencyRecord",
     "InboxMessage",
     "JSONField",
@@ -105,6 +108,8 @@ __all__ = [
     "Role",
     "ServiceStation",
     "StaffAccount",
+    "StageAssignmentRule",
+    "StageHolder",
     "StepEscalation",
     "SubscriptionCredit",
     "SupervisionReport",

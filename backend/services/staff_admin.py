@@ -23,7 +23,7 @@ from backend.errors import Conflict, NotFound, PermissionDenied, ValidationFaile
 from backend.models import AuthSession, StaffAccount, Township, Village, utcnow
 from backend.models.accounts import STAFF_ROLES, Role
 from backend.permissions import Actor, get_scoped, require, scoped
-from backend.services import auth
+from backend.services import auth, stage_holders
 
 # What a township's office may create and manage in its own township.
 TOWNSHIP_MANAGED_ROLES = frozenset({Role.COORDINATOR, Role.SOCIAL_WORKER})
@@ -250,6 +250,8 @@ def _set_active(staff: StaffAccount, active: bool, actor: Actor) -> None:
     if not active:
         staff.is_head = False
         end_sessions(staff.id)
+        staff.save()  # before its stages are handed on, so they do not come back to it
+        stage_holders.release_held_stages(staff.id)
 
 
 def end_sessions(staff_id: int, *, keep_session_id: int | None = None) -> int:
@@ -336,9 +338,11 @@ def set_township_head(township_id: int, staff_id: int, *, actor: Actor) -> Staff
     return StaffAccount.get_by_id(staff.id)
 
 
-def township_head(township_id: int) -> StaffAccount | None:
+def township_head_of(township_code: str) -> StaffAccount | None:
     """The township office's active head, if one is appointed."""
     return (StaffAccount.select()
-            .where(StaffAccount.township == township_id, StaffAccount.is_head == True,  # noqa: E712
+            .where(StaffAccount.role == Role.TOWNSHIP_STAFF,
+                   StaffAccount.area_code == township_code,
+                   StaffAccount.is_head == True,  # noqa: E712
                    StaffAccount.is_active == True)  # noqa: E712
             .order_by(StaffAccount.id).first())

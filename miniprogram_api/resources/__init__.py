@@ -2,6 +2,7 @@
 
 from flask_smorest import Blueprint
 
+from miniprogram_api.resources.accountability.routes import blp as accountability_blp
 from miniprogram_api.resources.applications.routes import blp as applications_blp
 from miniprogram_api.resources.auth.routes import blp as auth_blp
 from miniprogram_api.resources.bookings.routes import blp as bookings_blp
@@ -32,6 +33,7 @@ BLUEPRINTS: list[Blueprint] = [
     links_blp,
     services_blp,
     applications_blp,
+    accountability_blp,
     notices_blp,
     grievances_blp,
     bookings_blp,
