@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from backend.config import Settings
 from console import (
+    accountability,
     applications,
     bookings,
     bulletins,
@@ -56,6 +57,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
-                   city, bulletins, profiles, guide, notices, staff):
+                   city, bulletins, profiles, guide, notices, staff,
+                   accountability):
         module.register(blueprint)
     app.register_blueprint(blueprint)
