@@ -86,6 +86,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Who holds an application's open stage (强化责任追究): reassigned by the office.
     "stage_holders.read": OFFICE,
     "stage_holders.assign": OFFICE,
+    # Village service stations' 五有 and their coordinators' allowances (issue 23).
+    "stations.read": OFFICE,
+    "stations.manage": OFFICE,
+    "allowances.read": OFFICE,
+    "allowances.manage": OFFICE,
 }
 # What an account still carrying a one-time password may do: change it, see who it is, leave.
 WHILE_PASSWORD_MUST_CHANGE = frozenset({"auth.change_password", "me.read", "auth.logout"})

@@ -39,6 +39,7 @@ from backend.models.records import (
     OutboxEvent,
     PiiAccess,
 )
+from backend.models.stations import AllowancePayment
 from backend.models.supervision import NursingHome, SupervisionReport, TownshipProfile
 from backend.models.visits import (
     Booking,
@@ -66,11 +67,12 @@ ALL_MODELS: list[type[BaseModel]] = [
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
     Grievance, GrievancePhoto, GrievanceEscalation,
-    StageHolder, StageAssignmentRule,
+    StageHolder, StageAssignmentRule, AllowancePayment,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "AllowancePayment",
     "ApplicationStatus",
     "AuditEntry",
     "AuthSession",

@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -79,7 +79,8 @@ def _days(value: Any) -> float:
     return float(days)
 
 
-def _yes_no(value: Any) -> bool:
+def yes_no(value: Any) -> bool:
+    """A 是/否 cell (also 有/无, yes/no, 1/0)."""
     key = str(value).strip().lower()
     if key not in _YES:
         raise ValueError("应填“是”或“否”")
@@ -95,7 +96,8 @@ def _township_code(value: Any) -> str:
     return code
 
 
-def _text(value: Any) -> str:
+def text_cell(value: Any) -> str:
+    """A text cell of 1 to 100 characters."""
     text = str(value).strip()
     if not 1 <= len(text) <= 100:
         raise ValueError("应为1到100个字")
@@ -113,15 +115,15 @@ PROFILE_COLUMNS: tuple[Column, ...] = (
     Column("本年度工作经费（元）", "funds_this_year_fen", _yuan_to_fen, True),
     Column("上年度工作经费（元）", "funds_last_year_fen", _yuan_to_fen, True),
     Column("人均培训天数", "training_days_per_person", _days, True),
-    Column("年度考核（是/否）", "assessment_done", _yes_no, True),
+    Column("年度考核（是/否）", "assessment_done", yes_no, True),
     Column("协管员补贴已发放（元）", "coordinator_allowance_paid_fen", _yuan_to_fen),
 )
 HOME_COLUMNS: tuple[Column, ...] = (
     Column("乡镇代码", "township_code", _township_code, True, "9位区划代码"),
-    Column("养老院名称", "name", _text, True),
+    Column("养老院名称", "name", text_cell, True),
     Column("床位数", "beds", _int(0, 100_000), True),
-    Column("提供医疗服务（是/否）", "medical_care", _yes_no, True),
-    Column("乡镇敬老院（是/否）", "township_run", _yes_no, True),
+    Column("提供医疗服务（是/否）", "medical_care", yes_no, True),
+    Column("乡镇敬老院（是/否）", "township_run", yes_no, True),
 )
 
 
@@ -162,12 +164,17 @@ def _sheets(content: bytes, filename: str) -> dict[str, list[tuple[Any, ...]]]:
             raise ValidationFailed(f"工作簿中没有“{PROFILE_SHEET}”或“{HOMES_SHEET}”工作表",
                                    code="import_no_sheet")
         return sheets
+    rows = csv_rows(content, filename)
+    is_homes = bool(rows) and HOME_COLUMNS[1].header in [str(c).strip() for c in rows[0]]
+    return {HOMES_SHEET if is_homes else PROFILE_SHEET: rows}
+
+
+def csv_rows(content: bytes, filename: str) -> list[tuple[Any, ...]]:
+    """A CSV upload's rows (one more than the limit at most); a workbook sent as CSV is refused."""
     if filename.lower().endswith(".xlsx") or b"\x00" in content[:1024]:
         raise UnsupportedMediaType("请上传 .xlsx 或 .csv 文件", code="import_file_type")
     text = _decode(content)
-    rows = [tuple(row) for row in csv.reader(io.StringIO(text))][:MAX_ROWS + 1]
-    is_homes = bool(rows) and HOME_COLUMNS[1].header in [str(c).strip() for c in rows[0]]
-    return {HOMES_SHEET if is_homes else PROFILE_SHEET: rows}
+    return [tuple(row) for row in csv.reader(io.StringIO(text))][:MAX_ROWS + 1]
 
 
 def _decode(content: bytes) -> str:
@@ -189,9 +196,17 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _parse_sheet(sheet: str, rows: list[tuple[Any, ...]], columns: tuple[Column, ...],
-                 report: ImportReport) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Each data row as {field: value}; errors go to the report with sheet, row and column."""
+class ErrorReport(Protocol):
+    """Any import's report: where each row's problems are listed."""
+
+    errors: list[dict[str, Any]]
+
+
+def parse_rows(sheet: str, rows: list[tuple[Any, ...]], columns: tuple[Column, ...],
+               report: ErrorReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each data row as {field: value}; errors go to the report with sheet, row and column.
+
+    Other imports (service stations) read their tables through this too."""
     def error(row: int, column: str, message: str) -> None:
         report.errors.append({"sheet": sheet, "row": row, "column": column, "message": message})
 
@@ -244,7 +259,7 @@ def read_rows(content: bytes, filename: str, *, actor: Actor, report: ImportRepo
             return False
         return code is not None
 
-    for number, values in _parse_sheet(PROFILE_SHEET, sheets.get(PROFILE_SHEET, []),
+    for number, values in parse_rows(PROFILE_SHEET, sheets.get(PROFILE_SHEET, []),
                                        PROFILE_COLUMNS, report) if PROFILE_SHEET in sheets else ():
         if check_township(PROFILE_SHEET, number, values) and "year" in values:
             key = (values["township_code"], values["year"])
@@ -252,7 +267,7 @@ def read_rows(content: bytes, filename: str, *, actor: Actor, report: ImportRepo
                 report.errors.append({"sheet": PROFILE_SHEET, "row": number,
                                       "column": "乡镇代码", "message": "同一乡镇同一年度重复"})
             profiles[key] = values
-    for number, values in _parse_sheet(HOMES_SHEET, sheets.get(HOMES_SHEET, []),
+    for number, values in parse_rows(HOMES_SHEET, sheets.get(HOMES_SHEET, []),
                                        HOME_COLUMNS, report) if HOMES_SHEET in sheets else ():
         if check_township(HOMES_SHEET, number, values) and "name" in values:
             listed = homes.setdefault(values["township_code"], [])

@@ -18,6 +18,7 @@ from miniprogram_api.resources.plans.routes import blp as plans_blp
 from miniprogram_api.resources.routes.routes import blp as routes_blp
 from miniprogram_api.resources.services.routes import blp as services_blp
 from miniprogram_api.resources.staff.routes import blp as staff_blp
+from miniprogram_api.resources.stations.routes import blp as stations_blp
 from miniprogram_api.resources.supervision.routes import blp as supervision_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
 from miniprogram_api.resources.villages.routes import blp as villages_blp
@@ -28,6 +29,7 @@ BLUEPRINTS: list[Blueprint] = [
     me_blp,
     townships_blp,
     staff_blp,
+    stations_blp,
     villages_blp,
     clients_blp,
     links_blp,
