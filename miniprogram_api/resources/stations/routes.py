@@ -16,10 +16,10 @@ from .schemas import (
     AllowancePaymentCreateSchema,
     AllowancePaymentSchema,
     AllowanceQueryArgsSchema,
+    StationDetailSchema,
     StationImportFileSchema,
     StationImportQueryArgsSchema,
     StationImportReportSchema,
-    StationDetailSchema,
     StationUpdateSchema,
 )
 
