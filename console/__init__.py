@@ -30,6 +30,7 @@ from console import (
     registry,
     session,
     staff,
+    stations,
     visits,
     worker,
 )
@@ -58,6 +59,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
                    city, bulletins, profiles, guide, notices, staff,
-                   accountability):
+                   accountability, stations):
         module.register(blueprint)
     app.register_blueprint(blueprint)

@@ -2,26 +2,20 @@
 that writes nothing) and its errors listed by sheet, row and column; only a clean file offers
 the button that imports it. The same service as the API's import, in two steps.
 
-The checked file rides back with the confirmation as a hidden field, so the import needs no
-server-side state between the two steps and is checked again in full before anything is written.
+The two steps (and the file carried between them) are ``console.imports``'.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
-from typing import BinaryIO, cast
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from backend import runtime
 from backend.errors import DomainError, ValidationFailed
 from backend.permissions import require
 from backend.services import profiles_import
-from backend.storage import read_limited
-from console import forms
+from console import forms, imports
 
 
 def _page(errors: forms.FormErrors | None = None,
@@ -29,8 +23,8 @@ def _page(errors: forms.FormErrors | None = None,
           *, content: bytes = b"", filename: str = "", status: int = 200) -> ResponseReturnValue:
     return render_template(
         "console/city/profiles.html", errors=errors or {}, report=report, filename=filename,
-        content=base64.b64encode(content).decode("ascii") if report and report.valid else "",
-        limit_mb=runtime.settings().max_upload_bytes // (1024 * 1024)), status
+        content=imports.carried(content) if report and report.valid else "",
+        limit_mb=imports.limit_mb()), status
 
 
 def import_page() -> ResponseReturnValue:
@@ -49,30 +43,25 @@ def template(file_format: str) -> ResponseReturnValue:
 def check() -> ResponseReturnValue:
     """Dry run: read every row, write nothing, list what is wrong where."""
     require(g.actor, "supervision.profiles.import")
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _page({"file": "请选择要导入的 Excel（.xlsx）或 CSV 文件"}, status=422)
     try:
-        content = read_limited(cast(BinaryIO, upload.stream),
-                               runtime.settings().max_upload_bytes)
-        report = profiles_import.import_profiles(content, upload.filename, dry_run=True,
+        upload = imports.uploaded_file()
+        if upload is None:
+            return _page({"file": imports.NO_FILE}, status=422)
+        content, filename = upload
+        report = profiles_import.import_profiles(content, filename, dry_run=True,
                                                  actor=g.actor)
     except DomainError as exc:
         return _page({"file": exc.message}, status=forms.status_of(exc))
-    return _page(report=report, content=content, filename=upload.filename,
+    return _page(report=report, content=content, filename=filename,
                  status=200 if report.valid else 422)
 
 
 def confirm() -> ResponseReturnValue:
     """Import the checked file; it is checked again, and written only if still clean."""
     require(g.actor, "supervision.profiles.import")
-    filename = request.form.get("filename", "")
-    try:
-        content = base64.b64decode(request.form.get("content", ""), validate=True)
-    except (binascii.Error, ValueError):
-        content = b""
+    content, filename = imports.confirmed_file()
     if not content:
-        return _page({"file": "导入内容已失效，请重新选择文件检查"}, status=422)
+        return _page({"file": imports.EXPIRED}, status=422)
     try:
         report = profiles_import.import_profiles(content, filename, dry_run=False, actor=g.actor)
     except ValidationFailed as exc:
