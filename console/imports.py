@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import BinaryIO, cast
+from collections.abc import Callable
+from typing import Any, BinaryIO, Protocol, TypeVar, cast
 
 from flask import request
+from flask.typing import ResponseReturnValue
 
 from backend import runtime
+from backend.errors import DomainError, ValidationFailed
 from backend.storage import read_limited
+from console import forms
 
 NO_FILE = "请选择要导入的 Excel（.xlsx）或 CSV 文件"
 EXPIRED = "导入内容已失效，请重新选择文件检查"
@@ -44,3 +48,51 @@ def confirmed_file() -> tuple[bytes, str]:
 def limit_mb() -> int:
     """The upload limit in MB, for the form's label."""
     return runtime.settings().max_upload_bytes // (1024 * 1024)
+
+
+class Report(Protocol):
+    """What an import answers: valid or not, and the bad cells."""
+
+    errors: list[dict[str, Any]]
+
+    @property
+    def valid(self) -> bool:
+        """True when no row has an error."""
+        ...
+
+
+R = TypeVar("R", bound=Report)
+Importer = Callable[[bytes, str, bool], R]  # (content, filename, dry_run) → report
+Page = Callable[..., ResponseReturnValue]  # (errors, report, *, content, filename, status)
+
+
+def check_step(run: Importer[R], page: Page) -> ResponseReturnValue:
+    """Dry run: read every row, write nothing, list what is wrong where."""
+    try:
+        upload = uploaded_file()
+        if upload is None:
+            return page({"file": NO_FILE}, status=422)
+        content, filename = upload
+        report = run(content, filename, True)
+    except DomainError as exc:
+        return page({"file": exc.message}, status=forms.status_of(exc))
+    return page(report=report, content=content, filename=filename,
+                status=200 if report.valid else 422)
+
+
+def confirm_step(run: Importer[R], page: Page, rejected: Callable[[list[dict[str, Any]]], R],
+                 done: Callable[[R], ResponseReturnValue]) -> ResponseReturnValue:
+    """Import the checked file; it is checked again, and written only if still clean."""
+    content, filename = confirmed_file()
+    if not content:
+        return page({"file": EXPIRED}, status=422)
+    try:
+        report = run(content, filename, False)
+    except ValidationFailed as exc:
+        rows = exc.errors.get("rows")
+        if not rows:
+            return page({"file": exc.message}, status=422)
+        return page(report=rejected(rows), filename=filename, status=422)
+    except DomainError as exc:
+        return page({"file": exc.message}, status=forms.status_of(exc))
+    return done(report)

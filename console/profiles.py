@@ -12,7 +12,6 @@ import io
 from flask import Blueprint, flash, g, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from backend.errors import DomainError, ValidationFailed
 from backend.permissions import require
 from backend.services import profiles_import
 from console import forms, imports
@@ -40,41 +39,28 @@ def template(file_format: str) -> ResponseReturnValue:
                      download_name=name, max_age=0)
 
 
+def _run(content: bytes, filename: str, dry_run: bool) -> profiles_import.ImportReport:
+    return profiles_import.import_profiles(content, filename, dry_run=dry_run, actor=g.actor)
+
+
 def check() -> ResponseReturnValue:
     """Dry run: read every row, write nothing, list what is wrong where."""
     require(g.actor, "supervision.profiles.import")
-    try:
-        upload = imports.uploaded_file()
-        if upload is None:
-            return _page({"file": imports.NO_FILE}, status=422)
-        content, filename = upload
-        report = profiles_import.import_profiles(content, filename, dry_run=True,
-                                                 actor=g.actor)
-    except DomainError as exc:
-        return _page({"file": exc.message}, status=forms.status_of(exc))
-    return _page(report=report, content=content, filename=filename,
-                 status=200 if report.valid else 422)
+    return imports.check_step(_run, _page)
+
+
+def _imported(report: profiles_import.ImportReport) -> ResponseReturnValue:
+    flash(f"已导入 {report.profiles} 份乡镇概况、{report.nursing_homes} 所养老院"
+          f"（{len(report.townships)} 个乡镇），已记入审计", "info")
+    return redirect(url_for("console.city_profiles"))
 
 
 def confirm() -> ResponseReturnValue:
     """Import the checked file; it is checked again, and written only if still clean."""
     require(g.actor, "supervision.profiles.import")
-    content, filename = imports.confirmed_file()
-    if not content:
-        return _page({"file": imports.EXPIRED}, status=422)
-    try:
-        report = profiles_import.import_profiles(content, filename, dry_run=False, actor=g.actor)
-    except ValidationFailed as exc:
-        rows = exc.errors.get("rows")
-        if not rows:
-            return _page({"file": exc.message}, status=422)
-        return _page(report=profiles_import.ImportReport(dry_run=True, errors=rows),
-                     filename=filename, status=422)
-    except DomainError as exc:
-        return _page({"file": exc.message}, status=forms.status_of(exc))
-    flash(f"已导入 {report.profiles} 份乡镇概况、{report.nursing_homes} 所养老院"
-          f"（{len(report.townships)} 个乡镇），已记入审计", "info")
-    return redirect(url_for("console.city_profiles"))
+    return imports.confirm_step(
+        _run, _page, lambda rows: profiles_import.ImportReport(dry_run=True, errors=rows),
+        _imported)
 
 
 def register(blueprint: Blueprint) -> None:

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from backend import standards
 from backend.commands.stations import RecordAllowancePayment, UpdateStation
-from backend.errors import DomainError, ValidationFailed
+from backend.errors import DomainError
 from backend.models import StaffAccount, Village
 from backend.models.accounts import Role
 from backend.models.base import local_today
@@ -61,39 +61,27 @@ def save_station(village_id: int) -> ResponseReturnValue:
     return redirect(url_for("console.stations"))
 
 
+def _run(content: bytes, filename: str, dry_run: bool) -> stations.StationImportReport:
+    return stations.import_stations(content, filename, dry_run=dry_run, actor=g.actor)
+
+
 def check() -> ResponseReturnValue:
     """Dry run of a station file: every row read, nothing written, each bad cell named."""
     require(g.actor, "stations.manage")
-    try:
-        upload = imports.uploaded_file()
-        if upload is None:
-            return _page({"file": imports.NO_FILE}, status=422)
-        content, filename = upload
-        report = stations.import_stations(content, filename, dry_run=True, actor=g.actor)
-    except DomainError as exc:
-        return _page({"file": exc.message}, status=forms.status_of(exc))
-    return _page(report=report, content=content, filename=filename,
-                 status=200 if report.valid else 422)
+    return imports.check_step(_run, _page)
+
+
+def _imported(report: stations.StationImportReport) -> ResponseReturnValue:
+    flash(f"已导入 {report.stations} 个服务站的“五有”情况，已记入审计", "info")
+    return redirect(url_for("console.stations"))
 
 
 def confirm() -> ResponseReturnValue:
     """Import the checked file (checked again first)."""
     require(g.actor, "stations.manage")
-    content, filename = imports.confirmed_file()
-    if not content:
-        return _page({"file": imports.EXPIRED}, status=422)
-    try:
-        report = stations.import_stations(content, filename, dry_run=False, actor=g.actor)
-    except ValidationFailed as exc:
-        rows = exc.errors.get("rows")
-        if not rows:
-            return _page({"file": exc.message}, status=422)
-        return _page(report=stations.StationImportReport(dry_run=True, errors=rows),
-                     filename=filename, status=422)
-    except DomainError as exc:
-        return _page({"file": exc.message}, status=forms.status_of(exc))
-    flash(f"已导入 {report.stations} 个服务站的“五有”情况，已记入审计", "info")
-    return redirect(url_for("console.stations"))
+    return imports.confirm_step(
+        _run, _page, lambda rows: stations.StationImportReport(dry_run=True, errors=rows),
+        _imported)
 
 
 def pay_allowance() -> ResponseReturnValue:

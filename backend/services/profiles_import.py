@@ -280,26 +280,35 @@ def read_rows(content: bytes, filename: str, *, actor: Actor, report: ImportRepo
 
 # --- importing ----------------------------------------------------------------------------
 
+def check_size(content: bytes) -> None:
+    """Refuse an upload over the configured limit (413)."""
+    limit = runtime.settings().max_upload_bytes
+    if len(content) > limit:
+        raise PayloadTooLarge(f"文件超过 {limit // 1024 // 1024} MB", code="import_too_large")
+
+
+def should_write(report: ErrorReport, *, found_rows: bool, dry_run: bool) -> bool:
+    """Whether a checked file is to be written: not on a dry run, never with one error (then
+    the import is refused whole, 422 import_rejected, naming every bad cell)."""
+    if not found_rows and not report.errors:
+        report.errors.append({"sheet": "", "row": 2, "column": "", "message": "文件中没有数据行"})
+    if report.errors and not dry_run:
+        raise ValidationFailed("导入文件有误，未导入任何数据", code="import_rejected",
+                               errors={"rows": report.errors})
+    return not dry_run
+
+
 def import_profiles(content: bytes, filename: str, *, dry_run: bool, actor: Actor
                     ) -> ImportReport:
     """Check a profile file; unless a dry-run, write it when (and only when) every row is valid."""
     require(actor, "supervision.profiles.import")
-    limit = runtime.settings().max_upload_bytes
-    if len(content) > limit:
-        raise PayloadTooLarge(f"文件超过 {limit // 1024 // 1024} MB", code="import_too_large")
+    check_size(content)
     report = ImportReport(dry_run=dry_run)
     profiles, homes = read_rows(content, filename, actor=actor, report=report)
     report.profiles = len(profiles)
     report.nursing_homes = sum(len(listed) for listed in homes.values())
     report.townships = sorted({code for code, _ in profiles} | set(homes))
-    if not profiles and not homes and not report.errors:
-        report.errors.append({"sheet": "", "row": 2, "column": "", "message": "文件中没有数据行"})
-    if not report.valid:
-        if dry_run:
-            return report
-        raise ValidationFailed("导入文件有误，未导入任何数据", code="import_rejected",
-                               errors={"rows": report.errors})
-    if dry_run:
+    if not should_write(report, found_rows=bool(profiles or homes), dry_run=dry_run):
         return report
     with db.atomic():
         townships = {t.code: t for t in Township.select().where(

@@ -17,16 +17,10 @@ from typing import Any
 import peewee as pw
 from openpyxl import load_workbook
 
-from backend import audit, outbox, runtime, standards
+from backend import audit, outbox, standards
 from backend.commands.stations import RecordAllowancePayment, UpdateStation
 from backend.db import db
-from backend.errors import (
-    Conflict,
-    NotFound,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
+from backend.errors import Conflict, NotFound, UnsupportedMediaType, ValidationFailed
 from backend.models import AllowancePayment, ServiceStation, StaffAccount, Village
 from backend.models.accounts import Role
 from backend.models.base import local_today
@@ -140,9 +134,7 @@ def import_stations(content: bytes, filename: str, *, dry_run: bool,
                     actor: Actor) -> StationImportReport:
     """Check a station file; unless a dry run, write it when (and only when) every row is valid."""
     require(actor, "stations.manage")
-    limit = runtime.settings().max_upload_bytes
-    if len(content) > limit:
-        raise PayloadTooLarge(f"文件超过 {limit // 1024 // 1024} MB", code="import_too_large")
+    profiles_import.check_size(content)
     report = StationImportReport(dry_run=dry_run)
     in_scope = {v.code: v for v in scoped(Village.select(), Village.code, actor)}
     found: dict[str, dict[str, Any]] = {}
@@ -160,15 +152,7 @@ def import_stations(content: bytes, filename: str, *, dry_run: bool,
                                   "message": "同一村（社区）重复"})
         found[code] = values
     report.stations, report.villages = len(found), sorted(found)
-    if not found and not report.errors:
-        report.errors.append({"sheet": STATION_SHEET, "row": 2, "column": "",
-                              "message": "文件中没有数据行"})
-    if not report.valid:
-        if dry_run:
-            return report
-        raise ValidationFailed("导入文件有误，未导入任何数据", code="import_rejected",
-                               errors={"rows": report.errors})
-    if not dry_run:
+    if profiles_import.should_write(report, found_rows=bool(found), dry_run=dry_run):
         with db.atomic():
             for code, values in sorted(found.items()):
                 _apply(in_scope[code], values, actor, "station.imported")

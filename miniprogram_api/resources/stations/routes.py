@@ -11,6 +11,7 @@ from backend.commands.stations import RecordAllowancePayment, UpdateStation
 from backend.services import stations
 from miniprogram_api.extensions import Blueprint, PeeweePage
 from miniprogram_api.idempotency import idempotent
+from miniprogram_api.resources.supervision.schemas import ImportQueryArgsSchema
 
 from .schemas import (
     AllowancePaymentCreateSchema,
@@ -18,7 +19,6 @@ from .schemas import (
     AllowanceQueryArgsSchema,
     StationDetailSchema,
     StationImportFileSchema,
-    StationImportQueryArgsSchema,
     StationImportReportSchema,
     StationUpdateSchema,
 )
@@ -44,7 +44,7 @@ class StationImport(MethodView):
     """Stations from a spreadsheet."""
 
     @blp.permission("stations.manage", errors=(413, 415, 422))
-    @blp.arguments(StationImportQueryArgsSchema, location="query")
+    @blp.arguments(ImportQueryArgsSchema, location="query")
     @blp.arguments(StationImportFileSchema, location="files")
     @blp.response(200, StationImportReportSchema)
     def post(self, args: dict[str, Any], files: dict[str, Any]) -> Any:

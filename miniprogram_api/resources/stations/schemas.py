@@ -7,6 +7,8 @@ from marshmallow import fields, validate
 
 from backend.commands.stations import RecordAllowancePayment, UpdateStation
 from miniprogram_api.extensions import CommandSchema, Int, QueryInt, Schema
+from miniprogram_api.resources.supervision.schemas import ImportErrorSchema
+from miniprogram_api.resources.townships.schemas import StationSchema
 
 
 class StationUpdateSchema(CommandSchema):
@@ -23,38 +25,16 @@ class StationUpdateSchema(CommandSchema):
     has_ledger = fields.Boolean(metadata={"description": "有台帐"})
 
 
-class StationDetailSchema(Schema):
-    """A village's service station and its five elements (五有)."""
+class StationDetailSchema(StationSchema):
+    """A village's service station and its five elements (五有), with its village."""
 
     village_id = Int(metadata={"description": "村（社区）编号"})
-    sign = fields.String(metadata={"description": "站牌名称"})
-    place = fields.String(metadata={"description": "办公场所"})
-    has_person = fields.Boolean(metadata={"description": "有专人"})
-    has_sign = fields.Boolean(metadata={"description": "有牌子"})
-    has_place = fields.Boolean(metadata={"description": "有场所"})
-    has_rules = fields.Boolean(metadata={"description": "有制度"})
-    has_ledger = fields.Boolean(metadata={"description": "有台帐"})
-
-
-class StationImportQueryArgsSchema(Schema):
-    """Dry run or import."""
-
-    dry_run = fields.Boolean(load_default=True, metadata={"description": "true（默认）只检查不导入；false 全部无误时导入"})
 
 
 class StationImportFileSchema(Schema):
     """The uploaded file (multipart/form-data)."""
 
     file = Upload(required=True, metadata={"description": "XLSX（工作表“服务站”或第一张表）或 CSV；列：村（社区）代码、站牌名称、办公场所、有专人（是/否）、有牌子、有场所、有制度、有台帐"})
-
-
-class StationImportErrorSchema(Schema):
-    """One problem in the file."""
-
-    sheet = fields.String(metadata={"description": "工作表"})
-    row = Int(metadata={"description": "行号（与表格软件显示一致）"})
-    column = fields.String(metadata={"description": "列"})
-    message = fields.String(metadata={"description": "问题"})
 
 
 class StationImportReportSchema(Schema):
@@ -65,7 +45,7 @@ class StationImportReportSchema(Schema):
     imported = fields.Boolean(metadata={"description": "是否已导入"})
     stations = Int(metadata={"description": "服务站行数"})
     villages = fields.List(fields.String(), metadata={"description": "涉及的村（社区）代码"})
-    errors = fields.List(fields.Nested(StationImportErrorSchema), metadata={"description": "每个有误的单元格"})
+    errors = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "每个有误的单元格（工作表、行、列）"})
 
 
 class AllowancePaymentCreateSchema(CommandSchema):
