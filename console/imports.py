@@ -8,13 +8,14 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from typing import Any, BinaryIO, Protocol, TypeVar, cast
+from typing import Any, BinaryIO, TypeVar, cast
 
 from flask import request
 from flask.typing import ResponseReturnValue
 
 from backend import runtime
 from backend.errors import DomainError, ValidationFailed
+from backend.services import profiles_import
 from backend.storage import read_limited
 from console import forms
 
@@ -50,18 +51,7 @@ def limit_mb() -> int:
     return runtime.settings().max_upload_bytes // (1024 * 1024)
 
 
-class Report(Protocol):
-    """What an import answers: valid or not, and the bad cells."""
-
-    errors: list[dict[str, Any]]
-
-    @property
-    def valid(self) -> bool:
-        """True when no row has an error."""
-        ...
-
-
-R = TypeVar("R", bound=Report)
+R = TypeVar("R", bound=profiles_import.CheckedFile)
 Importer = Callable[[bytes, str, bool], R]  # (content, filename, dry_run) → report
 Page = Callable[..., ResponseReturnValue]  # (errors, report, *, content, filename, status)
 

@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -128,13 +128,10 @@ HOME_COLUMNS: tuple[Column, ...] = (
 
 
 @dataclass
-class ImportReport:
-    """What an import found and (unless a dry-run or in error) wrote."""
+class CheckedFile:
+    """What any import found in its file and (unless a dry-run or in error) wrote."""
 
     dry_run: bool
-    profiles: int = 0
-    nursing_homes: int = 0
-    townships: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -146,6 +143,15 @@ class ImportReport:
     def imported(self) -> bool:
         """True when the rows were written."""
         return self.valid and not self.dry_run
+
+
+@dataclass
+class ImportReport(CheckedFile):
+    """The profile import's report: profiles and nursing homes, by township."""
+
+    profiles: int = 0
+    nursing_homes: int = 0
+    townships: list[str] = field(default_factory=list)
 
 
 # --- reading the file -------------------------------------------------------------------
@@ -196,14 +202,8 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-class ErrorReport(Protocol):
-    """Any import's report: where each row's problems are listed."""
-
-    errors: list[dict[str, Any]]
-
-
 def parse_rows(sheet: str, rows: list[tuple[Any, ...]], columns: tuple[Column, ...],
-               report: ErrorReport) -> Iterator[tuple[int, dict[str, Any]]]:
+               report: CheckedFile) -> Iterator[tuple[int, dict[str, Any]]]:
     """Each data row as {field: value}; errors go to the report with sheet, row and column.
 
     Other imports (service stations) read their tables through this too."""
@@ -287,7 +287,7 @@ def check_size(content: bytes) -> None:
         raise PayloadTooLarge(f"文件超过 {limit // 1024 // 1024} MB", code="import_too_large")
 
 
-def should_write(report: ErrorReport, *, found_rows: bool, dry_run: bool) -> bool:
+def should_write(report: CheckedFile, *, found_rows: bool, dry_run: bool) -> bool:
     """Whether a checked file is to be written: not on a dry run, never with one error (then
     the import is refused whole, 422 import_rejected, naming every bad cell)."""
     if not found_rows and not report.errors:

@@ -97,23 +97,11 @@ def update_station(village_id: int, cmd: UpdateStation, *, actor: Actor) -> Serv
 
 
 @dataclass
-class StationImportReport:
-    """What a station import found and (unless a dry run or in error) wrote."""
+class StationImportReport(profiles_import.CheckedFile):
+    """The station import's report: how many stations, in which villages."""
 
-    dry_run: bool
     stations: int = 0
     villages: list[str] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        """True when no row has an error."""
-        return not self.errors
-
-    @property
-    def imported(self) -> bool:
-        """True when the rows were written."""
-        return self.valid and not self.dry_run
 
 
 def _rows(content: bytes, filename: str) -> list[tuple[Any, ...]]:
