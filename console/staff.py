@@ -4,17 +4,19 @@ where someone signed in with a one-time password chooses their own."""
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from backend.commands.bookings import SetWorkerShift
 from backend.commands.staff import ChangePassword, CreateStaff, UpdateStaff
-from backend.errors import DomainError, NotFound, PermissionDenied
-from backend.models import Township, Village
+from backend.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from backend.models import Township, Village, WorkerDayOff
 from backend.models.accounts import STAFF_ROLES
 from backend.permissions import require, scoped
-from backend.services import staff_admin
+from backend.services import bookings, staff_admin
 from console import forms
 from console.forms import FormErrors
 
@@ -119,8 +121,11 @@ def account(staff_id: int) -> ResponseReturnValue:
             else:
                 flash(f"已保存“{name}”的账号信息（已记入审计）", "info")
                 return redirect(url_for("console.staff_account", staff_id=staff_id))
+    shifts = {shift.weekday: shift for shift in staff.shifts}
+    days_off = list(staff.days_off.order_by(WorkerDayOff.day.desc()).limit(10))
     return render_template("console/staff/account.html", staff=staff, errors=errors,
-                           labels=LABELS, form=request.form, **_choices()), \
+                           labels=LABELS, form=request.form, shifts=shifts, weekdays=WEEKDAYS,
+                           days_off=days_off, **_choices()), \
         status if errors else 200
 
 
@@ -150,6 +155,59 @@ def make_head(staff_id: int) -> ResponseReturnValue:
     staff_admin.set_township_head(staff.township_id, staff.id, actor=g.actor)
     flash(f"已设“{staff.name}”为乡镇民政办负责人，超期督办将发给其本人", "info")
     return redirect(url_for("console.staff_account", staff_id=staff_id))
+
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def _clock(form: Any, name: str, errors: FormErrors) -> time | None:
+    raw = str(form.get(name, "")).strip()
+    if not raw:
+        return None
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        errors[name] = "时间格式应为 08:30"
+        return None
+
+
+def set_shift(staff_id: int, weekday: int) -> ResponseReturnValue:
+    """A social worker's hours on one weekday (the planner and booking capacity follow)."""
+    errors: FormErrors = {}
+    form = request.form
+    start, end = _clock(form, "start", errors), _clock(form, "end", errors)
+    lunch = (_clock(form, "lunch_start", errors), _clock(form, "lunch_end", errors))
+    if (start is None or end is None) and not errors:
+        errors["start"] = "请填写上班和下班时间"
+    if not errors and start is not None and end is not None:
+        try:
+            bookings.set_worker_shift(staff_id, weekday, SetWorkerShift(
+                start=start, end=end, lunch_start=lunch[0], lunch_end=lunch[1],
+                is_working=form.get("is_working") == "1"), actor=g.actor)
+        except ValidationFailed as exc:
+            errors["start"] = exc.message
+    if errors:
+        flash(f"{WEEKDAYS[weekday % 7]}班次未保存：{'；'.join(errors.values())}", "error")
+    else:
+        flash(f"已保存{WEEKDAYS[weekday]}班次（已记入审计）", "info")
+    return redirect(url_for("console.staff_account", staff_id=staff_id) + "#shifts")
+
+
+def add_day_off(staff_id: int) -> ResponseReturnValue:
+    """A day a social worker is away: that day offers fewer places from now on."""
+    errors: FormErrors = {}
+    day = forms.day(request.form, "day", errors)
+    reason = forms.text(request.form, "reason", errors, label="原因", limit=100)
+    if day is None:
+        errors.setdefault("day", "请填写日期")
+    else:
+        try:
+            bookings.add_worker_day_off(staff_id, day, reason, actor=g.actor)
+        except (ValidationFailed, Conflict) as exc:
+            errors["day"] = exc.message
+    flash(f"休息日未登记：{errors['day']}" if errors else "已登记休息日（已记入审计）",
+          "error" if errors else "info")
+    return redirect(url_for("console.staff_account", staff_id=staff_id) + "#shifts")
 
 
 def password() -> ResponseReturnValue:
@@ -185,5 +243,9 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/staff/<int:staff_id>/password-reset", "staff_reset", reset,
                            methods=["POST"])
     blueprint.add_url_rule("/staff/<int:staff_id>/head", "staff_head", make_head,
+                           methods=["POST"])
+    blueprint.add_url_rule("/staff/<int:staff_id>/shifts/<int:weekday>", "staff_shift",
+                           set_shift, methods=["POST"])
+    blueprint.add_url_rule("/staff/<int:staff_id>/days-off", "staff_day_off", add_day_off,
                            methods=["POST"])
     blueprint.add_url_rule("/password", "password", password, methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from backend.models import StaffAccount
+from backend.models import StaffAccount, WorkerDayOff, WorkerShift
 from tests.console.conftest import Browser
 from tests.factories import World
 
@@ -79,3 +79,26 @@ def test_deactivating_in_the_console_ends_that_persons_session(
 def test_the_staff_list_shows_only_the_township_s_own_people(signed_in: Any) -> None:
     page = signed_in("ts-a").get("/console/staff?active=all").get_data(as_text=True)
     assert "测试sw-a1" in page and "测试sw-b1" not in page and "测试city-admin" not in page
+
+
+def test_a_township_sets_its_social_worker_s_shift_and_day_off(signed_in: Any,
+                                                               world: World) -> None:
+    browser = signed_in("ts-a")
+    worker = world.staff["sw-a1"]
+    page = browser.get(f"/console/staff/{worker.id}").get_data(as_text=True)
+    assert "班次与休息日" in page and "（默认）" in page
+    saved = browser.post(f"/console/staff/{worker.id}/shifts/5",
+                         {"start": "09:00", "end": "12:00", "is_working": "1"})
+    assert saved.status_code == 302
+    shift = WorkerShift.get(WorkerShift.worker == worker, WorkerShift.weekday == 5)
+    assert shift.is_working and shift.start.hour == 9
+    backwards = browser.post(f"/console/staff/{worker.id}/shifts/1",
+                             {"start": "12:00", "end": "09:00", "is_working": "1"})
+    assert backwards.status_code == 302
+    page = browser.get(f"/console/staff/{worker.id}").get_data(as_text=True)
+    assert "周二班次未保存" in page
+    off = browser.post(f"/console/staff/{worker.id}/days-off", {"day": "2026-12-24",
+                                                                "reason": "培训"})
+    assert off.status_code == 302 and WorkerDayOff.get().reason == "培训"
+    assert browser.post(f"/console/staff/{world.staff['sw-b1'].id}/shifts/5",
+                        {"start": "09:00", "end": "12:00"}).status_code == 404
