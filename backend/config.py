@@ -56,9 +56,18 @@ class Settings:
     # A social worker checks in on the visit's planned day; this many days either side also do.
     visit_checkin_tolerance_days: int = 0
     standards_file: str = ""  # a city's own dated standards (JSON); empty = the policy's defaults
+    # The bank's payroll CSV layout (JSON, format bank_payroll/1); empty = the shipped example.
+    bank_payroll_layout: str = ""
     # WeChat subscribe-message template ids by our template key, as the mini-program registered
     # them ({"booking_approved": "aBcD…"}); an unset key uses tmpl-<key>, which the fake accepts.
     wechat_templates: dict[str, str] = field(default_factory=dict)
+    # The Token typed beside the message server URL (消息推送) in the mini-program's admin
+    # console; WeChat signs every push with it. Empty: pushes are refused (403).
+    wechat_message_token: str = ""
+    # Where WeChat reaches this API from outside (https://mz.example.gov.cn), to fetch the image
+    # it checks from a signed URL; empty: images cannot be sent for checking (flagged instead).
+    public_base_url: str = ""
+    media_check_url_ttl_seconds: int = 15 * 60  # how long that signed URL works
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -98,8 +107,12 @@ _ENV_NAMES = {
     "map_tile_url": "MAP_TILE_URL",
     "map_tile_attribution": "MAP_TILE_ATTRIBUTION",
     "standards_file": "STANDARDS_FILE",
+    "bank_payroll_layout": "BANK_PAYROLL_LAYOUT",
     "wechat_templates": "WECHAT_TEMPLATES",
     "visit_checkin_tolerance_days": "VISIT_CHECKIN_TOLERANCE_DAYS",
+    "wechat_message_token": "WECHAT_MESSAGE_TOKEN",
+    "public_base_url": "PUBLIC_BASE_URL",
+    "media_check_url_ttl_seconds": "MEDIA_CHECK_URL_TTL_SECONDS",
 }
 
 
@@ -116,6 +129,9 @@ def load_settings(environ: Mapping[str, str] | None = None,
     if isinstance(values.get("visit_checkin_tolerance_days"), str):
         values["visit_checkin_tolerance_days"] = _non_negative_int(
             values["visit_checkin_tolerance_days"], "VISIT_CHECKIN_TOLERANCE_DAYS")
+    if isinstance(values.get("media_check_url_ttl_seconds"), str):
+        values["media_check_url_ttl_seconds"] = _non_negative_int(
+            values["media_check_url_ttl_seconds"], "MEDIA_CHECK_URL_TTL_SECONDS")
     if isinstance(values.get("wechat_templates"), str):
         values["wechat_templates"] = _json_object(values["wechat_templates"], "WECHAT_TEMPLATES")
     known = {f.name for f in fields(Settings)}
@@ -146,6 +162,14 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("DATA_KEY 为示例值，请用 32 字节随机密钥（urlsafe base64）")
     if not settings.redis_url:
         problems.append("缺少 REDIS_URL：没有它，夜间排线、提醒与超期督办都不会运行")
+    # Without these two, residents' images are never judged by WeChat (media_check_async
+    # fetches them from PUBLIC_BASE_URL and pushes its verdict signed with the Token).
+    if len(settings.wechat_message_token) < 3 or settings.wechat_message_token.startswith("demo"):
+        problems.append("缺少 WECHAT_MESSAGE_TOKEN（小程序后台“消息推送”的 Token）："
+                        "微信的图片审核结果无法送达")
+    if not settings.public_base_url.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL 须为本服务对外的 https 地址："
+                        "否则微信无法取回待审核的图片")
     return problems
 
 

@@ -56,6 +56,8 @@ VISIT_SERVICES_DELIVERED = ["emotional_support", "support_network", "relationshi
                             "capacity_building"]
 CLIENTS_PER_TOWNSHIP = 50
 DEMO_RESIDENT_OPENIDS = ("demo-resident-1", "demo-resident-2")
+MOBILE_PREFIXES = ("38", "39", "37", "35", "36", "50", "51", "52", "58", "59", "86", "87", "88",
+                   "89")
 # Of the clients with a care rule, this share have let their last visit lapse past its grace
 # period, so supervision and the planner have overdue visits to show from the first day.
 LAPSED_SHARE = 0.06
@@ -119,8 +121,9 @@ class _People:
         return pii.make_id_number("410184", birth, f"{seq:03d}")
 
     def phone(self) -> str:
-        return "1" + self.rng.choice("3589") + "".join(self.rng.choice("0123456789")
-                                                      for _ in range(9))
+        # Allocated mobile prefixes only: libphonenumber refuses unallocated ones such as 154.
+        return "1" + self.rng.choice(MOBILE_PREFIXES) + "".join(self.rng.choice("0123456789")
+                                                                for _ in range(8))
 
     def address(self, township: dict[str, Any], village: dict[str, Any]) -> str:
         p, r = self.patterns, self.rng

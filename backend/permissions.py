@@ -91,6 +91,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stations.manage": OFFICE,
     "allowances.read": OFFICE,
     "allowances.manage": OFFICE,
+    # Benefit payments: residents their own (by verified link), the office its scope's.
+    "payments.read": OFFICE | {Role.RESIDENT},
+    "payments.payroll": OFFICE,
+    "payments.mark_paid": OFFICE,
+    # 家庭经济状况核对: other departments' files in and the people to check out (the one file
+    # holding ID numbers in clear), the check read and recorded at the verification stage.
+    "department_data.import": OFFICE,
+    "department_data.export": OFFICE,
+    "household_checks.read": OFFICE,
+    "household_checks.record": OFFICE,
+    # Training and yearly assessment per person: the office imports and reads its staff's.
+    "training.read": OFFICE,
+    "training.import": OFFICE,
 }
 # What an account still carrying a one-time password may do: change it, see who it is, leave.
 WHILE_PASSWORD_MUST_CHANGE = frozenset({"auth.change_password", "me.read", "auth.logout"})

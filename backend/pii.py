@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
+import phonenumbers
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -118,21 +119,40 @@ def make_id_number(region6: str, birth: date, seq3: str) -> str:
 # Phone numbers
 # ---------------------------------------------------------------------------------------------
 
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()]")
+# Only what people type around a number; phonenumbers would also read letters (1-800-FLOWERS).
+_PHONE_CHARACTERS = re.compile(r"[0-9+\s\-()]{3,30}")
+_PHONE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "landline",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "landline",
+}
+_PHONE_ERROR = "电话号码格式不正确，应为11位手机号或带区号的固定电话（如 0371-62345678）"
 
 
 def normalise_phone(raw: str) -> str:
-    """Return an 11-digit mainland mobile number or raise ValidationFailed(code='invalid_phone')."""
-    value = _PHONE_SEPARATORS.sub("", raw)
-    for prefix in ("+86", "0086", "86"):
-        # Only strip a bare "86" when what remains is a full number, so 86xxxxxxxxx isn't eaten.
-        if value.startswith(prefix) and len(value) - len(prefix) == 11:
-            value = value[len(prefix):]
-            break
-    if not _MOBILE.fullmatch(value):
-        raise ValidationFailed("手机号码格式不正确，应为11位中国大陆手机号", code="invalid_phone")
-    return value
+    """A mainland phone number in its stored form, or raise ValidationFailed(code='invalid_phone').
+
+    Validity (number ranges, area codes, lengths) is Google's libphonenumber metadata, region CN.
+    Stored forms: a mobile as its 11 digits (``13812345678``, what older rows and blind indexes
+    hold); a landline as trunk 0, area code, hyphen, subscriber number (``0371-62345678``), the
+    way it is written and dialled within China. Numbers abroad, service numbers (400/800) and
+    short codes are refused: a resident or client is called at a mobile or a home line.
+    """
+    if not _PHONE_CHARACTERS.fullmatch(raw.strip()):
+        raise ValidationFailed(_PHONE_ERROR, code="invalid_phone")
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValidationFailed(_PHONE_ERROR, code="invalid_phone") from None
+    kind = _PHONE_TYPES.get(phonenumbers.number_type(number))
+    if (kind is None or not phonenumbers.is_valid_number(number)
+            or phonenumbers.region_code_for_number(number) != "CN"):
+        raise ValidationFailed(_PHONE_ERROR, code="invalid_phone")
+    digits = phonenumbers.national_significant_number(number)
+    if kind == "mobile":
+        return digits
+    area = phonenumbers.length_of_geographical_area_code(number)
+    return f"0{digits[:area]}-{digits[area:]}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,7 +264,11 @@ def mask_id_number(value: str, *, viewer: Viewer) -> str:
 
 
 def mask_phone(value: str) -> str:
-    """Show the carrier prefix and the last four digits: 138****1234."""
+    """Show a mobile's carrier prefix and last four digits (138****1234), a landline's area code
+    and last four (0371-**5678: fits the 11-character masked columns)."""
+    area, hyphen, subscriber = value.partition("-")
+    if hyphen and len(subscriber) > 4:
+        return f"{area}-**{subscriber[-4:]}"
     if len(value) != 11:
         return "*" * len(value)
     return value[:3] + "****" + value[-4:]

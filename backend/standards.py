@@ -77,6 +77,10 @@ class Standards:
     # 强化责任追究: a late application stage goes to the township's head at once, and on to the
     # city bureau when still open this many calendar days after the head was told.
     stage_city_escalation_days: int = 5
+    # 低保标准: the monthly subsistence-allowance standard per person (fen), urban and rural;
+    # a household whose income per person lies below it qualifies on income (家庭经济状况核对).
+    subsistence_standard_urban_fen: int = 750_00
+    subsistence_standard_rural_fen: int = 550_00
     # The policy's completion dates (完成时限): a township failing a standard after its
     # deadline is named as late in the bulletin. Standards not listed have no deadline.
     deadlines: dict[str, date] = field(default_factory=lambda: {

@@ -1,5 +1,6 @@
-"""The one WeChat HTTP client: login codes, the stable access token, subscribe messages, and the
-phone number a user agreed to share (``getPhoneNumber``).
+"""The one WeChat HTTP client: login codes, the stable access token, subscribe messages, the
+phone number a user agreed to share (``getPhoneNumber``), and the content-security checks of
+user text (``msg_sec_check`` v2) and images (``media_check_async`` v2, answered by a push).
 
 The base URL is configuration so tests and the demo talk to ``fake_wechat`` on loopback. This
 module only speaks the protocol; token caching and retry policy live with the callers.
@@ -8,6 +9,7 @@ WeChat answers HTTP 200 even for errors, putting ``{"errcode": N, "errmsg": "...
 
 from __future__ import annotations
 
+import json as jsonlib
 from dataclasses import dataclass, field
 from enum import IntEnum
 from types import TracebackType
@@ -18,6 +20,7 @@ import requests
 __all__ = [
     "OFFICIAL_API_BASE",
     "AccessTokens",
+    "ContentVerdict",
     "ErrCode",
     "PhoneInfo",
     "WeChatClient",
@@ -46,9 +49,15 @@ class ErrCode(IntEnum):
     INVALID_PAGE = 41030
     ACCESS_TOKEN_EXPIRED = 42001
     USER_REFUSED = 43101  # the user has no remaining subscription for this template
+    EMPTY_ARGUMENT = 44002
     API_DAILY_LIMIT = 45009
     API_MINUTE_LIMIT = 45011
+    DATA_FORMAT_ERROR = 47001
     ARGUMENT_INVALID = 47003
+    INVALID_SCENE = 40129
+    APPID_OPENID_MISMATCH = 43104
+    USER_NOT_RECENT = 61010  # the openid has not opened the mini-program in the last two hours
+    RISKY_CONTENT = 87014  # msg_sec_check version 1's "risky"; version 2 answers in ``result``
 
 
 class WeChatError(Exception):
@@ -81,6 +90,26 @@ class PhoneInfo:
     pure_phone_number: str = field(repr=False)
     country_code: str
     watermark_timestamp: int
+
+
+@dataclass(frozen=True)
+class ContentVerdict:
+    """WeChat's overall verdict on a piece of content (``result`` of a v2 check or its push)."""
+
+    suggest: str  # "pass", "review" or "risky"
+    label: int  # 100 normal; 10001 ads, 20001 politics, 20002 porn, 20003 abuse, ... 21000 other
+    trace_id: str
+
+
+def verdict_from(body: dict[str, Any]) -> ContentVerdict:
+    """The verdict in a msg_sec_check answer or a wxa_media_check push (``result`` + trace_id)."""
+    result = body.get("result")
+    if not isinstance(result, dict) or result.get("suggest") not in ("pass", "review", "risky"):
+        raise WeChatUnavailable("content check answered without result.suggest")
+    label = result.get("label")
+    return ContentVerdict(suggest=str(result["suggest"]),
+                          label=label if isinstance(label, int) else 0,
+                          trace_id=str(body.get("trace_id", "")))
 
 
 class AccessTokens(Protocol):
@@ -180,11 +209,42 @@ class WeChatClient:
                          country_code=str(info.get("countryCode", "")),
                          watermark_timestamp=timestamp if isinstance(timestamp, int) else 0)
 
+    def check_text(self, access_token: str, *, content: str, openid: str,
+                   scene: int) -> ContentVerdict:
+        """Ask ``msg_sec_check`` v2 about one text (at most 2500 characters) a user wrote.
+
+        ``scene``: 1 资料, 2 评论, 3 论坛, 4 社交日志. The openid must have opened the
+        mini-program in the last two hours (61010 otherwise).
+        """
+        body = self._call("POST", "/wxa/msg_sec_check", params={"access_token": access_token},
+                          json={"content": content, "version": 2, "scene": scene,
+                                "openid": openid})
+        return verdict_from(body)
+
+    def check_media_async(self, access_token: str, *, media_url: str, openid: str,
+                          scene: int) -> str:
+        """Ask ``media_check_async`` v2 to fetch and check an image; answer its trace_id.
+
+        WeChat fetches ``media_url`` itself and pushes ``wxa_media_check`` with the same trace_id
+        to the mini-program's message server (within 30 minutes).
+        """
+        body = self._call("POST", "/wxa/media_check_async", params={"access_token": access_token},
+                          json={"media_url": media_url, "media_type": 2, "version": 2,
+                                "scene": scene, "openid": openid})
+        trace_id = body.get("trace_id")
+        if not isinstance(trace_id, str) or not trace_id:
+            raise WeChatUnavailable("media_check_async answered without trace_id")
+        return trace_id
+
     def _call(self, method: str, path: str, *, params: dict[str, str] | None = None,
               json: dict[str, Any] | None = None) -> dict[str, Any]:
+        # Bodies go as raw UTF-8, not requests' \uXXXX escapes: WeChat's content checks read the
+        # escaped text as ASCII and pass whatever it says.
+        data = None if json is None else jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
+        headers = None if data is None else {"Content-Type": "application/json; charset=utf-8"}
         try:
-            response = self._http.request(method, self.base_url + path, params=params, json=json,
-                                          timeout=self.timeout)
+            response = self._http.request(method, self.base_url + path, params=params, data=data,
+                                          headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             # `from None`: requests' messages carry the full URL, i.e. the secret or token.
             raise WeChatUnavailable(f"{path}: {type(exc).__name__}") from None

@@ -22,8 +22,10 @@ from console import (
     city,
     desk,
     guide,
+    household_checks,
     notices,
     pages,
+    payments,
     plans,
     profiles,
     receipts,
@@ -31,6 +33,7 @@ from console import (
     session,
     staff,
     stations,
+    training,
     visits,
     worker,
 )
@@ -59,6 +62,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
                    city, bulletins, profiles, guide, notices, staff,
-                   accountability, stations):
+                   accountability, stations, payments, household_checks, training):
         module.register(blueprint)
     app.register_blueprint(blueprint)

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, send_
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from backend import workflows
+from backend import content_checks, workflows
 from backend.commands import applications as commands
 from backend.errors import DomainError, NotFound
 from backend.models.applications import APPLICATION_STATUSES, RE_REVIEW_OUTCOMES
@@ -80,12 +80,19 @@ def page(application_id: int, failed: dict[str, Any] | None = None,
     progress = applications.timeline(application_id, actor=g.actor)
     application = progress["application"]
     catalogue = service_guide.materials_of(application.service_code)
+    materials = list(application.materials)
     return render_template(
         "console/desk/application.html", application=application, progress=progress,
         moves=applications.allowed_moves(application_id, actor=g.actor),
         catalogue=catalogue, material_names={m["code"]: m["name"] for m in catalogue},
         missing=applications.missing_materials(application),
-        materials=list(application.materials), stage_labels=workflows.STAGE_LABELS,
+        materials=materials, stage_labels=workflows.STAGE_LABELS,
+        text_flags=content_checks.flags_of("application", [application.id]).get(
+            application.id, []),
+        material_flags=content_checks.latest_flags("application_material",
+                                                   [m.id for m in materials]),
+        objection_flags=content_checks.flags_of(
+            "notice_objection", [o.id for o in progress["objections"]]),
         action_labels=applications.ACTION_LABELS, statuses=APPLICATION_STATUSES,
         outcomes=RE_REVIEW_OUTCOMES, overdue=applications.is_overdue(application),
         failed=failed or {"action": None, "errors": {}, "form": {}}), status

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from backend import content_checks
 from backend.commands.bookings import (
     ApproveBooking,
     Decision,
@@ -38,6 +39,8 @@ def inbox(errors: dict[int, dict[str, str]] | None = None, status: int = 200
     pending = list(bookings.list_bookings(actor=g.actor, status=BookingStatus.PENDING)
                    .order_by(Booking.id).limit(100))
     return render_template("console/desk/bookings.html", pending=pending,
+                           reason_flags=content_checks.latest_flags(
+                               "booking", [booking.id for booking in pending]),
                            calendar=_calendar(staff.township_id), windows=WINDOWS,
                            decisions=DECISION_LABELS, errors=errors or {},
                            form=request.form), status

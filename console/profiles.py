@@ -2,7 +2,8 @@
 that writes nothing) and its errors listed by sheet, row and column; only a clean file offers
 the button that imports it. The same service as the API's import, in two steps.
 
-The two steps (and the file carried between them) are ``console.imports``'.
+The checked file rides back with the confirmation as a hidden field, so the import needs no
+server-side state between the two steps and is checked again in full before anything is written.
 """
 
 from __future__ import annotations
@@ -39,14 +40,13 @@ def template(file_format: str) -> ResponseReturnValue:
                      download_name=name, max_age=0)
 
 
-def _run(content: bytes, filename: str, dry_run: bool) -> profiles_import.ImportReport:
-    return profiles_import.import_profiles(content, filename, dry_run=dry_run, actor=g.actor)
-
-
-def check() -> ResponseReturnValue:
-    """Dry run: read every row, write nothing, list what is wrong where."""
-    require(g.actor, "supervision.profiles.import")
-    return imports.check_step(_run, _page)
+def _import(content: bytes, filename: str, dry_run: bool) -> ResponseReturnValue:
+    return imports.answer(
+        content, filename, dry_run, page=_page,
+        run=lambda data, name, dry: profiles_import.import_profiles(data, name, dry_run=dry,
+                                                                    actor=g.actor),
+        rejected=lambda rows: profiles_import.ImportReport(dry_run=True, errors=rows),
+        finished=_imported)
 
 
 def _imported(report: profiles_import.ImportReport) -> ResponseReturnValue:
@@ -55,12 +55,16 @@ def _imported(report: profiles_import.ImportReport) -> ResponseReturnValue:
     return redirect(url_for("console.city_profiles"))
 
 
+def check() -> ResponseReturnValue:
+    """Dry run: read every row, write nothing, list what is wrong where."""
+    require(g.actor, "supervision.profiles.import")
+    return imports.check_upload(_page, _import)
+
+
 def confirm() -> ResponseReturnValue:
     """Import the checked file; it is checked again, and written only if still clean."""
     require(g.actor, "supervision.profiles.import")
-    return imports.confirm_step(
-        _run, _page, lambda rows: profiles_import.ImportReport(dry_run=True, errors=rows),
-        _imported)
+    return imports.confirm_checked(_page, _import)
 
 
 def register(blueprint: Blueprint) -> None:

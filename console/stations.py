@@ -61,14 +61,13 @@ def save_station(village_id: int) -> ResponseReturnValue:
     return redirect(url_for("console.stations"))
 
 
-def _run(content: bytes, filename: str, dry_run: bool) -> stations.StationImportReport:
-    return stations.import_stations(content, filename, dry_run=dry_run, actor=g.actor)
-
-
-def check() -> ResponseReturnValue:
-    """Dry run of a station file: every row read, nothing written, each bad cell named."""
-    require(g.actor, "stations.manage")
-    return imports.check_step(_run, _page)
+def _import(content: bytes, filename: str, dry_run: bool) -> ResponseReturnValue:
+    return imports.answer(
+        content, filename, dry_run, page=_page,
+        run=lambda data, name, dry: stations.import_stations(data, name, dry_run=dry,
+                                                             actor=g.actor),
+        rejected=lambda rows: stations.StationImportReport(dry_run=True, errors=rows),
+        finished=_imported)
 
 
 def _imported(report: stations.StationImportReport) -> ResponseReturnValue:
@@ -76,12 +75,16 @@ def _imported(report: stations.StationImportReport) -> ResponseReturnValue:
     return redirect(url_for("console.stations"))
 
 
-def confirm() -> ResponseReturnValue:
-    """Import the checked file (checked again first)."""
+def check() -> ResponseReturnValue:
+    """Dry run of a station file: every row read, nothing written, each bad cell named."""
     require(g.actor, "stations.manage")
-    return imports.confirm_step(
-        _run, _page, lambda rows: stations.StationImportReport(dry_run=True, errors=rows),
-        _imported)
+    return imports.check_upload(_page, _import)
+
+
+def confirm() -> ResponseReturnValue:
+    """Import the checked file; it is checked again, and written only if still clean."""
+    require(g.actor, "stations.manage")
+    return imports.confirm_checked(_page, _import)
 
 
 def pay_allowance() -> ResponseReturnValue:

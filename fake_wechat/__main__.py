@@ -18,8 +18,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--secret", default="fake-app-secret")
     parser.add_argument("--template", action="append", default=[],
                         help="accept only these template ids (default: any starting 'tmpl-')")
+    parser.add_argument("--push-url", default="",
+                        help="the mini-program's message server (消息推送 URL) for media checks")
+    parser.add_argument("--push-token", default="", help="the Token configured beside it")
     args = parser.parse_args(argv)
     app = create_fake_wechat_app(args.appid, args.secret)
+    state_of(app).configure_push(args.push_url, args.push_token)
     for template_id in args.template:
         state_of(app).register_template(template_id)
     server = make_server(args.host, args.port, app, threaded=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 
+from fake_wechat import security
 from fake_wechat.state import FakeWeChatState, error_body
 
 STATE_KEY = "fake_wechat_state"
@@ -32,6 +33,8 @@ def create_fake_wechat_app(appid: str, secret: str) -> Flask:
                      methods=["POST"])
     app.add_url_rule("/wxa/business/getuserphonenumber", view_func=get_user_phone_number,
                      methods=["POST"])
+    app.add_url_rule("/wxa/msg_sec_check", view_func=msg_sec_check, methods=["POST"])
+    app.add_url_rule("/wxa/media_check_async", view_func=media_check_async, methods=["POST"])
     return app
 
 
@@ -99,14 +102,9 @@ def stable_token() -> Response:
 
 def subscribe_send() -> Response:
     """POST /cgi-bin/message/subscribe/send: validate token and message, then record it."""
+    if (refused := _token_error("subscribe_send")) is not None:
+        return refused
     state = _state()
-    if (injected := state.take_failure("subscribe_send")) is not None:
-        return _error(injected)
-    token = request.args.get("access_token")
-    if not token:
-        return _error(41001)
-    if errcode := state.check_token(token):
-        return _error(errcode)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _error(47001)
@@ -119,14 +117,9 @@ def subscribe_send() -> Response:
 
 def get_user_phone_number() -> Response:
     """POST /wxa/business/getuserphonenumber: a phone-number button's code, once, for 5 min."""
+    if (refused := _token_error("getuserphonenumber")) is not None:
+        return refused
     state = _state()
-    if (injected := state.take_failure("getuserphonenumber")) is not None:
-        return _error(injected)
-    token = request.args.get("access_token")
-    if not token:
-        return _error(41001)
-    if errcode := state.check_token(token):
-        return _error(errcode)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("code"), str):
         return _error(47001)
@@ -137,6 +130,29 @@ def get_user_phone_number() -> Response:
     return jsonify({"errcode": 0, "errmsg": "ok", "phone_info": {
         "phoneNumber": full, "purePhoneNumber": phone, "countryCode": country_code,
         "watermark": {"timestamp": int(time.time()), "appid": state.appid}}})
+
+
+def _token_error(endpoint: str) -> Response | None:
+    """An injected failure, or WeChat's answer to a missing, unknown or expired token."""
+    state = _state()
+    if (injected := state.take_failure(endpoint)) is not None:
+        return _error(injected)
+    token = request.args.get("access_token")
+    if not token:
+        return _error(41001)
+    if errcode := state.check_token(token):
+        return _error(errcode)
+    return None
+
+
+def msg_sec_check() -> Response:
+    """POST /wxa/msg_sec_check: a text's verdict (see ``fake_wechat.security``)."""
+    return _token_error("msg_sec_check") or security.check_text(_state(), _error)
+
+
+def media_check_async() -> Response:
+    """POST /wxa/media_check_async: a trace_id; the verdict is pushed to the message server."""
+    return _token_error("media_check_async") or security.check_media(_state(), _error)
 
 
 def _message_error(state: FakeWeChatState, body: dict[str, Any]) -> tuple[int, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +17,8 @@ from backend import audit, backup, demo, demo_routes, migrate, runtime
 from backend.db import db
 from fake_wechat import FakeWeChatServer
 from notifications.inline_cron import InlineCron
+
+DEMO_MESSAGE_TOKEN = "demo-message-token"  # the demo's 消息推送 Token, shared with its fake
 
 db_cli = AppGroup("db", help="数据库结构迁移")
 audit_cli = AppGroup("audit", help="审计记录")
@@ -99,6 +102,14 @@ def demo_serve(host: str, port: int) -> None:
         fake = FakeWeChatServer(settings.wechat_appid, settings.wechat_secret,
                                 port=wechat.port or 80).start()
         click.echo(f"本地模拟微信服务：{fake.base_url}")
+        # Residents' photos are checked as in production: the fake fetches them from this
+        # server and pushes its verdict to the message endpoint, signed with the demo's Token.
+        settings = replace(settings, wechat_message_token=settings.wechat_message_token
+                           or DEMO_MESSAGE_TOKEN,
+                           public_base_url=settings.public_base_url or f"http://{host}:{port}")
+        runtime.configure(settings)
+        fake.state.configure_push(settings.public_base_url + "/api/v1/wechat/messages",
+                                  settings.wechat_message_token)
     if not settings.redis_url:
         # No RQ cron without Redis: the declared periodic jobs run on a thread of this process,
         # so the demo's inboxes fill and its nightly work happens as in production.

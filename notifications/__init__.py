@@ -11,8 +11,10 @@ from redis import Redis
 
 from backend import outbox
 from backend.config import Settings
+from backend.content_checks import install_checker
 from backend.services import operations
 from notifications import context, relay, sender
+from notifications.content_checks import WeChatContentChecker
 from notifications.queues import RQJobQueues
 from notifications.templates import TEMPLATES
 
@@ -21,6 +23,7 @@ def install(settings: Settings, *, redis: Redis | None = None) -> context.Servic
     """Connect this process's notifications: handlers, relay, WeChat client and token cache."""
     services = context.build(settings, redis)
     context.set_current(services)
+    install_checker(WeChatContentChecker())
     for topic in TEMPLATES:
         outbox.subscribe(topic, sender.handle_event)
     if services.redis is not None:

@@ -19,7 +19,7 @@ from backend import outbox
 from backend.models import OutboxEvent
 from backend.services import messages, planning
 from backend.unit_of_work import scope, unit_of_work
-from notifications import sender
+from notifications import content_checks, sender
 from notifications.logs import job_logger
 
 P = ParamSpec("P")
@@ -81,6 +81,12 @@ def resend_delivery(event_id: int) -> str:
     with unit_of_work():
         outbox.mark_done(OutboxEvent.get_by_id(event_id))
     return "resent"
+
+
+@job
+def media_check_requested(event_id: int) -> str:
+    """Ask WeChat to check a resident's stored image (``content.media_check_requested``)."""
+    return content_checks.request_media_check(event_id)
 
 
 @job

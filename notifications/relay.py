@@ -64,6 +64,9 @@ ROUTES: dict[str, Route] = {
     # Staff's resend of one delivery: the send, retried like any other while WeChat is busy.
     "delivery.resend_requested": Route(jobs.resend_delivery, NOTIFICATIONS_QUEUE,
                                        retry=EVENT_RETRY),
+    # A resident's image to be checked by WeChat; busy or unreachable, asked again later.
+    "content.media_check_requested": Route(jobs.media_check_requested, NOTIFICATIONS_QUEUE,
+                                           retry=EVENT_RETRY),
     # A plan is computed once; a failed one is re-planned by staff, never retried behind them.
     # If its job dies without saying so, the failure callback marks the plan failed.
     "plan.requested": Route(jobs.plan_requested, PLANNING_QUEUE,

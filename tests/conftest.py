@@ -10,15 +10,18 @@ import importlib
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from flask import Flask, Response, request
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
-from backend import migrate, pii
+from backend import migrate, pii, runtime
 from backend.db import db, is_postgres
 from backend.models import ALL_MODELS
 from fake_wechat import FakeWeChatServer
@@ -102,6 +105,32 @@ def fake_wechat(fake_wechat_server: FakeWeChatServer) -> FakeWeChatServer:
     """The shared fake with its state wiped, so each test starts from nothing."""
     fake_wechat_server.state.reset()
     return fake_wechat_server
+
+
+PUSH_TOKEN = "push-token-for-tests"
+MESSAGES_PATH = "/api/v1/wechat/messages"
+
+
+@pytest.fixture(scope="session")
+def served_app(app: Flask) -> Iterator[str]:
+    """The app served on a loopback port, as WeChat reaches it from outside; its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="served-app", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def wechat_pushes(served_app: str, fake_wechat: FakeWeChatServer) -> Iterator[FakeWeChatServer]:
+    """The fake WeChat pushing to the served app's message server, which knows its Token."""
+    settings = runtime.settings()
+    runtime.configure(replace(settings, public_base_url=served_app,
+                              wechat_message_token=PUSH_TOKEN))
+    fake_wechat.state.configure_push(served_app + MESSAGES_PATH, PUSH_TOKEN)
+    yield fake_wechat
+    runtime.configure(settings)
 
 
 def redis_test_url(slot: int) -> str:

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
+from backend import runtime
 from scheduler.travel import haversine_m
 
 Point = tuple[float, float]
@@ -69,9 +73,15 @@ class FakeOsrm:
         everyone = ";".join(str(i) for i in range(len(points)))
         sources = [int(i) for i in query.get("sources", [everyone])[0].split(";")]
         targets = [int(i) for i in query.get("destinations", [everyone])[0].split(";")]
+        seconds, metres = self.table(points, sources, targets)
+        return 200, {"code": "Ok", "durations": seconds, "distances": metres}
+
+    def table(self, points: list[Point], sources: list[int], targets: list[int]
+              ) -> tuple[list[list[float | None]], list[list[float | None]]]:
+        """Seconds and metres from each source to each target (None: no road)."""
         metres = [[self.road_m(points[i], points[j]) for j in targets] for i in sources]
         seconds = [[None if m is None else m / self.speed for m in row] for row in metres]
-        return 200, {"code": "Ok", "durations": seconds, "distances": metres}
+        return seconds, metres
 
     def start(self) -> FakeOsrm:
         """Bind a free port and serve."""
@@ -111,3 +121,24 @@ class FakeOsrm:
         trace: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@contextmanager
+def planning_with_osrm_at(url: str) -> Iterator[None]:
+    """The planner configured with ``OSRM_URL=url`` while inside, as before afterwards."""
+    before = runtime.settings()
+    runtime.configure(replace(before, osrm_url=url))
+    try:
+        yield
+    finally:
+        runtime.configure(before)
+
+
+@contextmanager
+def osrm_stopped() -> Iterator[str]:
+    """The URL of an OSRM server that was started and then stopped: nothing answers there."""
+    fake = FakeOsrm().start()
+    url = fake.url
+    fake.stop()
+    with planning_with_osrm_at(url):
+        yield url

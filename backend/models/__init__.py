@@ -22,8 +22,15 @@ from backend.models.applications import (
 )
 from backend.models.base import BaseModel, JSONField, Labelled, TimestampedModel, utcnow
 from backend.models.clients import Client, ClientCategory, ClientContact
+from backend.models.content_checks import CheckStatus, ContentCheck
 from backend.models.geography import City, ServiceStation, Township, Village
 from backend.models.grievances import Grievance, GrievanceEscalation, GrievancePhoto
+from backend.models.household_checks import (
+    CheckMember,
+    DepartmentImport,
+    DepartmentRecord,
+    HouseholdCheck,
+)
 from backend.models.links import LinkAttempt, LinkCode
 from backend.models.messages import (
     DeliveryStatus,
@@ -31,6 +38,7 @@ from backend.models.messages import (
     MessageDelivery,
     SubscriptionCredit,
 )
+from backend.models.payments import BenefitPayment, PaymentStatus
 from backend.models.plans import Plan, PlanProgress, PlanStatus, PlanStop
 from backend.models.records import (
     AuditEntry,
@@ -41,6 +49,7 @@ from backend.models.records import (
 )
 from backend.models.stations import AllowancePayment
 from backend.models.supervision import NursingHome, SupervisionReport, TownshipProfile
+from backend.models.training import AssessmentResult, TrainingRecord
 from backend.models.visits import (
     Booking,
     BookingStatus,
@@ -68,28 +77,40 @@ ALL_MODELS: list[type[BaseModel]] = [
     Plan, PlanStop,
     Grievance, GrievancePhoto, GrievanceEscalation,
     StageHolder, StageAssignmentRule, AllowancePayment,
+    ContentCheck,
+    BenefitPayment,
+    CheckMember, DepartmentImport, DepartmentRecord, HouseholdCheck,
+    TrainingRecord, AssessmentResult,
 ]
 
 __all__ = [
     "ALL_MODELS",
     "AllowancePayment",
     "ApplicationStatus",
+    "AssessmentResult",
     "AuditEntry",
     "AuthSession",
     "BaseModel",
+    "BenefitPayment",
     "Booking",
     "BookingStatus",
     "CareVisit",
     "CareVisitStatus",
+    "CheckMember",
+    "CheckStatus",
     "City",
     "Client",
     "ClientCategory",
     "ClientContact",
+    "ContentCheck",
     "DeliveryStatus",
+    "DepartmentImport",
+    "DepartmentRecord",
     "Grievance",
     "GrievanceEscalation",
     "GrievancePhoto",
     "HoldingRule",
+    "HouseholdCheck",
     "IdempotencyRecord",
     "InboxMessage",
     "JSONField",
@@ -100,6 +121,7 @@ __all__ = [
     "MessageDelivery",
     "NursingHome",
     "OutboxEvent",
+    "PaymentStatus",
     "PiiAccess",
     "Plan",
     "PlanProgress",
@@ -118,6 +140,7 @@ __all__ = [
     "TimestampedModel",
     "Township",
     "TownshipProfile",
+    "TrainingRecord",
     "Village",
     "Visit",
     "VisitCapacity",

@@ -42,6 +42,14 @@ TRAVEL_SOURCES = {
     "straight_line": "直线距离估算",
     "straight_line_fallback": "直线距离估算（OSRM 不可用）",
 }
+# Why a plan fell back to straight lines: OsrmError's code (OSRM's own or the failure's kind),
+# said for people; any other code reads as "道路服务返回错误（code）".
+TRAVEL_FALLBACK_REASONS = {
+    "unreachable": "无法连接道路服务",
+    "TooBig": "探访点数超过道路服务上限",
+    "NoTable": "道路服务未返回行程表",
+    "bad_table": "道路服务返回的行程表不完整",
+}
 DROP_REASONS = {
     "no_worker_has_skill": "无社工具备所需技能",
     "no_time_window_fits": "时间窗口无法满足",
@@ -80,8 +88,22 @@ class Plan(TimestampedModel):
     dropped_count = pw.IntegerField(default=0)
     solve_seconds = pw.FloatField(null=True)
     travel_source = pw.CharField(max_length=24, null=True)  # TRAVEL_SOURCES; null until solved
+    # OsrmError's code when travel_source is straight_line_fallback (TRAVEL_FALLBACK_REASONS).
+    travel_fallback_reason = pw.CharField(max_length=32, null=True)
     started_at = pw.DateTimeField(null=True)
     finished_at = pw.DateTimeField(null=True)
+
+    @property
+    def travel_source_label(self) -> str | None:
+        """Where the plan's travel times came from, and why not the roads when OSRM failed."""
+        if self.travel_source is None:
+            return None  # not solved yet
+        label = TRAVEL_SOURCES.get(self.travel_source, self.travel_source)
+        reason = self.travel_fallback_reason
+        if self.travel_source != "straight_line_fallback" or not reason:
+            return label
+        said = TRAVEL_FALLBACK_REASONS.get(reason, f"道路服务返回错误（{reason}）")
+        return f"直线距离估算（OSRM 不可用：{said}）"
 
     class Meta:
         table_name = "plan"

@@ -14,7 +14,7 @@ from typing import Any
 
 import peewee as pw
 
-from backend import audit, outbox, pii, runtime
+from backend import audit, content_checks, outbox, pii, runtime
 from backend.commands.bookings import (
     ApproveBooking,
     PreferredDate,
@@ -203,6 +203,8 @@ def create_booking(cmd: RequestBooking, *, actor: Actor) -> Booking:
         raise ValidationFailed("须且只能指定服务对象或申请之一", code="booking_target_required",
                                errors={"client_id": ["二选一"], "application_id": ["二选一"]})
     preferred = _normalise_preferred(cmd.preferred, care_plans.local_today())
+    screenings = content_checks.screen_text({"reason": cmd.reason}, actor=actor,
+                                            scene=content_checks.Scene.PROFILE)
     with db.atomic():
         if cmd.application_id is not None:
             application = doorstep.application_for_booking(cmd.application_id, kind, actor=actor)
@@ -242,6 +244,8 @@ def create_booking(cmd: RequestBooking, *, actor: Actor) -> Booking:
                      area_code=area_code)
         if application is not None:
             doorstep.record_booked(application, booking, actor)
+        content_checks.record_screenings(screenings, subject="booking", subject_id=booking.id,
+                                         area_code=area_code, actor=actor)
         outbox.emit("booking.created", booking_id=booking.id, client_id=booking.client_id)
     return booking
 

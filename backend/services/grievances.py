@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import peewee as pw
 
-from backend import audit, outbox, storage, workflows
+from backend import audit, content_checks, outbox, storage, workflows
 from backend.commands.grievances import FileGrievance, RateGrievance, ResolveGrievance
 from backend.db import db
 from backend.errors import Conflict, NotFound, ValidationFailed
@@ -132,6 +132,8 @@ def file_grievance(command: FileGrievance, *, actor: Actor) -> Grievance:
     if not content:
         raise ValidationFailed("请写明诉求内容", code="content_required",
                                errors={"content": ["必填"]})
+    screenings = content_checks.screen_text({"content": content}, actor=actor,
+                                            scene=content_checks.Scene.COMMENT)
     with db.atomic():
         area_code, link = _area_of(command, actor)
         owner = _owner_for(GrievanceLevel.TOWNSHIP, area_code, link.get("subject_staff"))
@@ -147,6 +149,8 @@ def file_grievance(command: FileGrievance, *, actor: Actor) -> Grievance:
                      entity_id=grievance.id, area_code=area_code,
                      changes={"status": [None, "open"], "owner_id": [None, grievance.owner_id],
                               "due_on": [None, grievance.due_on.isoformat()]})
+        content_checks.record_screenings(screenings, subject="grievance", subject_id=grievance.id,
+                                         area_code=area_code, actor=actor)
         outbox.emit("grievance.filed", grievance_id=grievance.id)
     return grievance
 
@@ -175,6 +179,8 @@ def add_grievance_photo(grievance_id: int, stream: BinaryIO, *, actor: Actor) ->
         audit.record(actor=actor, action="grievance.add_photo", entity="grievance",
                      entity_id=grievance.id, changes={"photo_id": [None, photo.id]},
                      area_code=grievance.area_code)
+        content_checks.request_media_check(subject="grievance_photo", subject_id=photo.id,
+                                           area_code=grievance.area_code, actor=actor)
     return photo
 
 
@@ -210,6 +216,7 @@ def grievance_photo(grievance_id: int, photo_id: int, *, actor: Actor) -> Grieva
                                        GrievancePhoto.grievance == grievance)
     if photo is None:
         raise NotFound("未找到该照片", code="photo_not_found")
+    content_checks.refuse_withdrawn("grievance_photo", photo.id)
     return photo
 
 
@@ -245,6 +252,8 @@ def rate_grievance(grievance_id: int, command: RateGrievance, *, actor: Actor) -
     require(actor, "grievances.rate")
     if not 1 <= command.rating <= 5:
         raise ValidationFailed("评价须为1至5级", code="invalid_rating")
+    screenings = content_checks.screen_text({"rating_comment": command.comment}, actor=actor,
+                                            scene=content_checks.Scene.COMMENT)
     with db.atomic():
         grievance = get_grievance(grievance_id, actor=actor)
         if grievance.status != GrievanceStatus.RESOLVED:
@@ -257,6 +266,8 @@ def rate_grievance(grievance_id: int, command: RateGrievance, *, actor: Actor) -
         audit.record(actor=actor, action="grievance.rate", entity="grievance",
                      entity_id=grievance.id, changes={"rating": [None, command.rating]},
                      area_code=grievance.area_code)
+        content_checks.record_screenings(screenings, subject="grievance", subject_id=grievance.id,
+                                         area_code=grievance.area_code, actor=actor)
         outbox.emit("grievance.rated", grievance_id=grievance.id)
     return Grievance.get_by_id(grievance.id)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
-from backend import audit, outbox, runtime, storage
+from backend import audit, content_checks, outbox, runtime, storage
 from backend.db import db
 from backend.errors import (
     Conflict,
@@ -67,6 +67,11 @@ def upload_material(application_id: int, material_code: str, stream: BinaryIO, *
                      entity_id=application.id, changes={"material": [None, material_code]})
         outbox.emit("application.material_uploaded", application_id=application.id,
                     material_id=material.id)
+        if stored.content_type in storage.IMAGES:  # WeChat checks images, not PDFs
+            content_checks.request_media_check(
+                subject="application_material", subject_id=material.id,
+                area_code=application.area_code, actor=actor,
+                scene=content_checks.Scene.PROFILE)
     return material
 
 
@@ -98,6 +103,7 @@ def _download_name(reference: str, name: str, number: int, extension: str) -> st
 def get_material_file(application_id: int, material_id: int, *, actor: Actor) -> MaterialFile:
     """One material of an application the actor may read; the download is access-logged."""
     material = get_material(application_id, material_id, actor=actor)
+    content_checks.refuse_withdrawn("application_material", material.id)
     application = material.application
     if not storage_path(material).is_file():
         raise NotFound("未找到该材料", code="material_not_found")

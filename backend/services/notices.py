@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import peewee as pw
 
-from backend import audit, outbox, pii, workflows
+from backend import audit, content_checks, outbox, pii, workflows
 from backend.commands.notices import ObjectToNotice
 from backend.db import db
 from backend.errors import Conflict, NotFound, ValidationFailed
@@ -112,6 +112,8 @@ def object_to_notice(notice_id: int, command: ObjectToNotice, *,
     if not reason:
         raise ValidationFailed("请写明异议理由", code="reason_required",
                                errors={"reason": ["必填"]})
+    screenings = content_checks.screen_text({"reason": reason}, actor=actor,
+                                            scene=content_checks.Scene.COMMENT)
     with db.atomic():
         application = _running().where(Application.id == notice_id).first()
         if application is None:
@@ -129,6 +131,9 @@ def object_to_notice(notice_id: int, command: ObjectToNotice, *,
         audit.record(actor=actor, action="application.record_objection", entity="application",
                      entity_id=application.id, changes={"objection_id": [None, objection.id]},
                      reason=reason, area_code=application.area_code)
+        content_checks.record_screenings(screenings, subject="notice_objection",
+                                         subject_id=objection.id,
+                                         area_code=application.area_code, actor=actor)
         outbox.emit("application.objection_recorded", application_id=application.id,
                     objection_id=objection.id, transition="record_objection",
                     stage="public_notice")

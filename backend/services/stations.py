@@ -1,13 +1,13 @@
 """Village service stations (民政服务站): their five elements (五有) edited or imported, and
 their coordinators' monthly allowances recorded as payments, which the allowance check reads.
 
-The import reads XLSX or CSV through the profile import's machinery (``profiles_import``): the
-same column parsing, the same error report naming sheet, row and column, the same dry run.
+The import reads XLSX or CSV through the spreadsheet machinery every import shares
+(``tabular``): the same column parsing, the same error report naming sheet, row and column, the
+same dry run and all-or-nothing rule.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,18 +15,17 @@ from datetime import date, timedelta
 from typing import Any
 
 import peewee as pw
-from openpyxl import load_workbook
 
 from backend import audit, outbox, standards
 from backend.commands.stations import RecordAllowancePayment, UpdateStation
 from backend.db import db
-from backend.errors import Conflict, NotFound, UnsupportedMediaType, ValidationFailed
+from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.models import AllowancePayment, ServiceStation, StaffAccount, Village
 from backend.models.accounts import Role
 from backend.models.base import local_today
 from backend.permissions import Actor, get_scoped, require, scoped
-from backend.services import profiles_import
-from backend.services.profiles_import import Column
+from backend.services import tabular
+from backend.services.tabular import Column
 
 STATION_SHEET = "服务站"
 ELEMENTS = tuple(standards.STATION_ELEMENTS)  # has_person … has_ledger
@@ -42,9 +41,9 @@ def _village_code(value: Any) -> str:
 
 STATION_COLUMNS: tuple[Column, ...] = (
     Column("村（社区）代码", "village_code", _village_code, True, "12位区划代码"),
-    Column("站牌名称", "sign", profiles_import.text_cell, False, "如 某村民政服务站"),
-    Column("办公场所", "place", profiles_import.text_cell, False, "如 村委会一楼"),
-    *(Column(f"{label}（是/否）", column, profiles_import.yes_no, True, "“五有”之一")
+    Column("站牌名称", "sign", tabular.text, False, "如 某村民政服务站"),
+    Column("办公场所", "place", tabular.text, False, "如 村委会一楼"),
+    *(Column(f"{label}（是/否）", column, tabular.yes_no, True, "“五有”之一")
       for column, label in standards.STATION_ELEMENTS.items()),
 )
 
@@ -97,37 +96,29 @@ def update_station(village_id: int, cmd: UpdateStation, *, actor: Actor) -> Serv
 
 
 @dataclass
-class StationImportReport(profiles_import.CheckedFile):
+class StationImportReport(tabular.ImportOutcome):
     """The station import's report: how many stations, in which villages."""
 
     stations: int = 0
     villages: list[str] = field(default_factory=list)
 
 
-def _rows(content: bytes, filename: str) -> list[tuple[Any, ...]]:
+def _rows(content: bytes, filename: str) -> tabular.Rows:
     """The station sheet of a workbook (or its first sheet), or a CSV's rows."""
-    if content[:4] != b"PK\x03\x04":
-        return profiles_import.csv_rows(content, filename)
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise UnsupportedMediaType("无法读取该 Excel 文件", code="unreadable_xlsx") from exc
-    sheet = book[STATION_SHEET] if STATION_SHEET in book.sheetnames else book.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))[:profiles_import.MAX_ROWS + 1]
-    book.close()
-    return rows
+    return tabular.read_sheets(content, filename, (STATION_SHEET,), lambda rows: STATION_SHEET,
+                               first_sheet_as=STATION_SHEET)[STATION_SHEET]
 
 
 def import_stations(content: bytes, filename: str, *, dry_run: bool,
                     actor: Actor) -> StationImportReport:
     """Check a station file; unless a dry run, write it when (and only when) every row is valid."""
     require(actor, "stations.manage")
-    profiles_import.check_size(content)
+    tabular.check_size(content)
     report = StationImportReport(dry_run=dry_run)
     in_scope = {v.code: v for v in scoped(Village.select(), Village.code, actor)}
     found: dict[str, dict[str, Any]] = {}
-    parsed = profiles_import.parse_rows(STATION_SHEET, _rows(content, filename),
-                                        STATION_COLUMNS, report)
+    parsed = tabular.parse_rows(STATION_SHEET, _rows(content, filename), STATION_COLUMNS,
+                                report.errors)
     for number, values in parsed:
         code = values.get("village_code")
         if code is None:
@@ -140,7 +131,7 @@ def import_stations(content: bytes, filename: str, *, dry_run: bool,
                                   "message": "同一村（社区）重复"})
         found[code] = values
     report.stations, report.villages = len(found), sorted(found)
-    if profiles_import.should_write(report, found_rows=bool(found), dry_run=dry_run):
+    if tabular.should_write(report, found_rows=bool(found)):
         with db.atomic():
             for code, values in sorted(found.items()):
                 _apply(in_scope[code], values, actor, "station.imported")

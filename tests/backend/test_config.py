@@ -57,7 +57,9 @@ def _production(tmp_path: Path, **changes: str) -> dict[str, str]:
     return {"APP_ENV": "production", "DATABASE_URL": "postgresql://x/y",
             "SECRET_KEY": "k" * 48, "DATA_KEY": DataVault.generate_key_string(),
             "REDIS_URL": "redis://127.0.0.1:6379/0", "WECHAT_APPID": "wx1234567890abcdef",
-            "WECHAT_SECRET": "a-real-looking-secret", "INSTANCE_PATH": str(tmp_path), **changes}
+            "WECHAT_SECRET": "a-real-looking-secret", "INSTANCE_PATH": str(tmp_path),
+            "WECHAT_MESSAGE_TOKEN": "Qm3xT9wLp2", "PUBLIC_BASE_URL": "https://mz.example.gov.cn",
+            **changes}
 
 
 def test_a_complete_production_configuration_starts(tmp_path: Path) -> None:
@@ -72,6 +74,10 @@ def test_a_complete_production_configuration_starts(tmp_path: Path) -> None:
         ({"SECRET_KEY": "s"}, "SECRET_KEY 过短或为示例值"),
         ({"SECRET_KEY": "change-me"}, "SECRET_KEY 过短或为示例值"),
         ({"REDIS_URL": ""}, "缺少 REDIS_URL"),
+        ({"WECHAT_MESSAGE_TOKEN": ""}, "缺少 WECHAT_MESSAGE_TOKEN"),
+        ({"WECHAT_MESSAGE_TOKEN": "demo-message-token"}, "缺少 WECHAT_MESSAGE_TOKEN"),
+        ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL 须为本服务对外的 https"),
+        ({"PUBLIC_BASE_URL": "http://mz.example.gov.cn"}, "PUBLIC_BASE_URL 须为本服务对外的 https"),
     ],
 )
 def test_production_refuses_each_unsafe_setting_with_one_clear_line(

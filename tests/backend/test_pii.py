@@ -112,13 +112,25 @@ def test_changing_any_single_character_breaks_validation(
 
 
 @pytest.mark.parametrize(
-    "raw", ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "8613812345678"]
+    "raw", ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "8613812345678",
+            "0086-13812345678"]
 )
 def test_mainland_mobiles_are_normalised(raw: str) -> None:
     assert normalise_phone(raw) == "13812345678"
 
 
-@pytest.mark.parametrize("raw", ["12812345678", "1381234567", "138123456789", "010-12345678", ""])
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("0371-62345678", "0371-62345678"), ("(0371) 6234 5678", "0371-62345678"),
+    ("037162345678", "0371-62345678"), ("010-12345678", "010-12345678"),
+    ("+86 10 1234 5678", "010-12345678"),
+])
+def test_landlines_with_their_area_code_are_stored_hyphenated(raw: str, stored: str) -> None:
+    assert normalise_phone(raw) == stored
+
+
+@pytest.mark.parametrize("raw", ["12812345678", "1381234567", "138123456789", "14012345678",
+                                 "62345678", "400-123-4567", "+1 650 253 0000", "12345",
+                                 "1-800-FLOWERS", "电话13812345678", "", "0371-6234567890123"])
 def test_bad_phones_are_rejected(raw: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         normalise_phone(raw)
@@ -205,6 +217,8 @@ def test_id_number_masked_by_viewer() -> None:
 
 def test_phone_and_name_masks() -> None:
     assert mask_phone("13812341234") == "138****1234"
+    assert mask_phone("0371-62345678") == "0371-**5678"
+    assert mask_phone("010-12345678") == "010-**5678"
     assert mask_name("欧阳娜娜") == "欧***"
     assert mask_name("张三") == "张*"
     assert mask_name("") == ""

@@ -7,6 +7,7 @@ from typing import Any
 
 from backend.models import CareVisit, Client, Plan, PlanStop
 from tests.factories import World
+from tests.fake_osrm import osrm_stopped
 from tests.planning.conftest import TownshipDay
 
 
@@ -34,6 +35,20 @@ def test_the_plan_page_follows_scope(signed_in: Any, township_day: TownshipDay) 
     browser.post("/console/plans", {"date": township_day.day.isoformat()})
     plan = Plan.get(Plan.township == township_day.township_id)
     assert signed_in("ts-b").get(f"/console/plans/{plan.id}").status_code == 404
+
+
+def test_the_plan_its_sheets_and_the_workers_day_say_the_roads_were_not_used_and_why(
+        signed_in: Any, township_day: TownshipDay) -> None:
+    said = "直线距离估算（OSRM 不可用：无法连接道路服务）"
+    with osrm_stopped():
+        plan = _planned(signed_in("ts-a"), township_day)
+    page = signed_in("ts-a").get(f"/console/plans/{plan.id}").get_data(as_text=True)
+    assert said in page
+    worker = plan.routes[0]["worker_id"]
+    sheet = signed_in("ts-a").get(f"/console/plans/{plan.id}/workers/{worker}/sheet")
+    assert said in sheet.get_data(as_text=True)
+    day = signed_in("sw-a1").get(f"/console/worker?date={township_day.day.isoformat()}")
+    assert said in day.get_data(as_text=True)
 
 
 def _planned(browser: Any, township_day: TownshipDay) -> Plan:

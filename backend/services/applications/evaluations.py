@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from backend import audit, outbox, workflows
+from backend import audit, content_checks, outbox, workflows
 from backend.commands.applications import CloseFollowUp, EvaluateApplication
 from backend.db import db
 from backend.errors import Conflict, ValidationFailed
@@ -25,6 +25,8 @@ def evaluate_application(application_id: int, command: EvaluateApplication, *,
     rating, comment = command.rating, command.comment
     if not 1 <= rating <= 5:
         raise ValidationFailed("评价须为1至5级", code="invalid_rating")
+    screenings = content_checks.screen_text({"evaluation_comment": comment}, actor=actor,
+                                            scene=content_checks.Scene.COMMENT)
     with db.atomic():
         application = get_visible(application_id, actor)
         if application.status not in DECIDED_STATUSES:
@@ -43,6 +45,9 @@ def evaluate_application(application_id: int, command: EvaluateApplication, *,
         step(application, actor, "evaluate", comment=comment, details={"rating": rating})
         audit.record(actor=actor, action="application.evaluate", entity="application",
                      entity_id=application.id, changes={"rating": [None, rating]})
+        content_checks.record_screenings(screenings, subject="application",
+                                         subject_id=application.id,
+                                         area_code=application.area_code, actor=actor)
         outbox.emit("application.evaluated", application_id=application.id,
                     evaluation_id=evaluation.id)
     return evaluation

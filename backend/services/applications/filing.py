@@ -6,7 +6,7 @@ from typing import Any
 
 import peewee as pw
 
-from backend import pii, runtime, workflows
+from backend import content_checks, pii, runtime, workflows
 from backend.commands.applications import (
     FileApplication,
     HouseholdMember,
@@ -150,6 +150,9 @@ def file_application(command: FileApplication, *, actor: Actor) -> Application:
         pii.normalise_id_number(member.id_number)
     index = runtime.vault().blind_index(id_number, kind="id_number")
     client = Client.get_or_none(Client.id_number_index == index)
+    screenings = content_checks.screen_text(
+        {"reason": command.reason, "assets_note": command.assets_note, "address": command.address},
+        actor=actor, scene=content_checks.Scene.PROFILE)
     with db.atomic():
         link_code = command.counter.link_code if command.counter else None
         application = _create(
@@ -176,6 +179,9 @@ def file_application(command: FileApplication, *, actor: Actor) -> Application:
             details.update(proxy=True, doorstep=application.proxy_doorstep)
         if channel == "counter":
             details.update(id_document_checked=True, account_linked=bool(link_code))
+        content_checks.record_screenings(screenings, subject="application",
+                                         subject_id=application.id,
+                                         area_code=application.area_code, actor=actor)
         step(application, actor, "create", details=details)
         record(application, actor, "create", {}, topic="application.created", proxy=proxied,
                channel=channel)
@@ -244,6 +250,8 @@ def withdraw_application(application_id: int, command: WithdrawApplication, *,
                          actor: Actor) -> Application:
     """Withdraw an application before a decision is taken."""
     require(actor, "applications.create")
+    screenings = content_checks.screen_text({"withdraw_reason": command.reason}, actor=actor,
+                                            scene=content_checks.Scene.PROFILE)
     with db.atomic():
         application = get_visible(application_id, actor)
         if not _owned_by(application, actor):
@@ -257,6 +265,9 @@ def withdraw_application(application_id: int, command: WithdrawApplication, *,
         application.save()
         record(application, actor, "withdraw", before, reason=command.reason,
                topic="application.withdrawn")
+        content_checks.record_screenings(screenings, subject="application",
+                                         subject_id=application.id,
+                                         area_code=application.area_code, actor=actor)
     return application
 
 

@@ -10,7 +10,7 @@ from backend.commands.clients import RegisterClient
 from backend.models import Application, Client, ClientCategory, PiiAccess, utcnow
 from backend.models.applications import ApplicationStatus, ReReviewOutcome
 from backend.permissions import Actor
-from backend.services import clients
+from backend.services import benefit_payments, clients
 from backend.services.applications import _shared
 from backend.services.applications._shared import (
     enter,
@@ -91,6 +91,7 @@ def grant_benefit(application: Application, benefit_fen: int | None, actor: Acto
     months = entry.get("re_review_interval_months")
     if months and application.outcome != ReReviewOutcome.STOP:
         application.next_re_review_on = _add_months(day, months)
+    benefit_payments.schedule_for_decision(application, day, actor=actor)
 
 
 def _add_months(day: date, months: int) -> date:

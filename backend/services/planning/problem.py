@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 import peewee as pw
 
@@ -46,6 +47,7 @@ class GatheredDay:
     points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lng) by location
     depot: dict[str, int] = field(default_factory=dict)  # worker id -> location
     travel_source: str = "straight_line"  # models.plans.TRAVEL_SOURCES
+    travel_fallback_reason: str | None = None  # OsrmError's code when OSRM failed
 
 
 @dataclass(frozen=True)
@@ -88,33 +90,46 @@ def gather_day(plan: Plan) -> GatheredDay:
                             partner_skills=frozenset(two.partner_skills),
                             sync_tolerance=two.sync_tolerance_s)
         problem_visits.append(visit)
-    durations, distances, travel_source = travel_matrices(points)
+    travel = travel_matrices(points)
     problem = scheduler.Problem(
         workers=[_problem_worker(w, depot[str(w.worker_id)]) for w in workers],
-        visits=problem_visits, durations=durations, distances=distances)
+        visits=problem_visits, durations=travel.durations, distances=travel.distances)
     fixed = {key: stop.reason for key, stop in held.items()}
     fixed.update({key: "locked" for key in plan.locks if key in candidates and key not in held})
     return GatheredDay(problem=problem, candidates=candidates, fixed=fixed, points=points,
-                       depot=depot, travel_source=travel_source)
+                       depot=depot, travel_source=travel.source,
+                       travel_fallback_reason=travel.fallback_reason)
 
 
-def travel_matrices(points: list[tuple[float, float]]
-                    ) -> tuple[list[list[int]], list[list[int]], str]:
+class Travel(NamedTuple):
+    """A day's travel matrices and where they came from (models.plans.TRAVEL_SOURCES)."""
+
+    durations: list[list[int]]
+    distances: list[list[int]]
+    source: str
+    fallback_reason: str | None = None  # OsrmError's code when OSRM was configured but failed
+
+
+def travel_matrices(points: list[tuple[float, float]]) -> Travel:
     """Durations, distances and their source: OSRM's road network when ``OSRM_URL`` is set,
     straight-line estimates otherwise.
 
     An OSRM server that is down or refuses the table does not stop the day's plan: it is made
-    on estimates and says so (``straight_line_fallback``), so staff know to re-plan later.
+    on estimates and says so (``straight_line_fallback`` with OSRM's error code), so staff
+    know to re-plan later.
     """
     url = runtime.settings().osrm_url
+    reason = None
     if url:
         try:
-            durations, distances = osrm_matrices(points, base_url=url)
-            return durations, distances, "osrm"
+            return Travel(*osrm_matrices(points, base_url=url), source="osrm")
         except OsrmError as exc:  # its code only: OSRM's message may quote the coordinates
             _log.warning("OSRM unavailable (%s), planning on straight-line estimates", exc.code)
+            reason = exc.code[:32]
     durations, distances = straight_line_matrices(points, mode=TRAVEL_MODE)
-    return durations, distances, "straight_line_fallback" if url else "straight_line"
+    if url:
+        return Travel(durations, distances, "straight_line_fallback", reason)
+    return Travel(durations, distances, "straight_line")
 
 
 def _two_workers(candidates: Iterable[VisitCandidate]) -> dict[int, care_plans.TwoWorkers]:

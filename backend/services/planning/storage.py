@@ -88,6 +88,7 @@ def store_plan(plan_id: int, day: GatheredDay, result: scheduler.Plan) -> None:
         plan.dropped_count = len(result.dropped)
         plan.solve_seconds = round(result.solve_seconds, 3)
         plan.travel_source = day.travel_source
+        plan.travel_fallback_reason = day.travel_fallback_reason
         plan.status, plan.progress, plan.finished_at = "done", "done", utcnow()
         plan.touch()
         plan.save()

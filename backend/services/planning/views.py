@@ -158,7 +158,8 @@ def my_route(day: date, *, actor: Actor) -> dict[str, Any]:
     times = _route_times(day, route) if route["start"] is not None else {
         **route, "start_at": None, "end_at": None, "break_start_at": None}
     return {**times, "date": day, "plan_id": plan.id, "version": plan.version,
-            "replanning": replanning, "stops": stops}
+            "replanning": replanning, "travel_source": plan.travel_source,
+            "travel_source_label": plan.travel_source_label, "stops": stops}
 
 
 def _stops_with_clients(query: pw.ModelSelect[PlanStop]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ the same few round trips. Every number compared against comes from ``backend.sta
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -24,7 +24,7 @@ from backend.models import (
     Village,
 )
 from backend.permissions import Actor, require, scoped
-from backend.services import stations
+from backend.services import stations, training
 from backend.services.supervision.figures import collect_service_figures, dict_rows
 from backend.services.supervision.periods import Period, parse_period
 
@@ -78,6 +78,9 @@ class _CityFacts:
     villages: dict[int, list[tuple[Village, ServiceStation | None]]]
     profiles: dict[int, TownshipProfile]
     homes: dict[int, list[NursingHome]]
+    # Per-person training and assessment, for townships whose staff have records this year.
+    trained: set[int] = field(default_factory=set)
+    people_years: dict[int, list[training.PersonYear]] = field(default_factory=dict)
 
 
 def _load_facts(townships: list[Township], period_end: date) -> _CityFacts:
@@ -112,7 +115,9 @@ def _load_facts(townships: list[Township], period_end: date) -> _CityFacts:
     for home in NursingHome.select().where(NursingHome.township.in_(ids)).order_by(
             NursingHome.name):
         homes[home.township_id].append(home)
-    return _CityFacts(townships, staff, coordinators, lowest, villages, profiles, homes)
+    return _CityFacts(townships, staff, coordinators, lowest, villages, profiles, homes,
+                      training.has_records(ids, period_end.year),
+                      training.township_people_years(ids, period_end.year))
 
 
 def _item(code: str, required: float, actual: float | None, edition: standards.Standards,
@@ -178,12 +183,14 @@ def _profile_items(t: Township, facts: _CityFacts, e: standards.Standards,
         _item("funds_growth", profile.funds_last_year_fen if profile else 0,
               profile.funds_this_year_fen if profile else None, e, on, detail=missing,
               passed=None if profile and e.funds_must_grow else bool(profile)),
-        _item("training_days", e.training_days_per_person_min,
-              profile.training_days_per_person if profile else None, e, on, detail=missing),
-        _item("yearly_assessment", 1 if e.yearly_assessment_required else 0,
-              (1 if profile.assessment_done else 0) if profile else None, e, on,
-              detail=missing),
     ]
+    items += (_training_items(facts.people_years.get(t.id, []), e, on) if t.id in facts.trained
+              else [_item("training_days", e.training_days_per_person_min,
+                          profile.training_days_per_person if profile else None, e, on,
+                          detail=missing),
+                    _item("yearly_assessment", 1 if e.yearly_assessment_required else 0,
+                          (1 if profile.assessment_done else 0) if profile else None, e, on,
+                          detail=missing)])
     homes = facts.homes.get(t.id, [])
     beds = sum(h.beds for h in homes)
     per_thousand = round(beds * 1000 / t.elderly_population, 1) if t.elderly_population else None
@@ -196,6 +203,22 @@ def _profile_items(t: Township, facts: _CityFacts, e: standards.Standards,
     items.append(_item("nursing_home_medical_care", e.medical_care_share_min_percent, share, e,
                        on, detail=[] if homes else ["无养老院"]))
     return items
+
+
+def _training_items(people: list[training.PersonYear], e: standards.Standards,
+                    on: date) -> list[dict[str, Any]]:
+    """The training and assessment standards computed from each person's records: the
+    fewest days anyone had, and whether everyone was assessed."""
+    minimum = e.training_days_per_person_min
+    short = [f"{p.person.name} {p.days:g}天" for p in people if p.days < minimum]
+    unassessed = [f"{p.person.name}未考核" for p in people if p.grade is None]
+    return [
+        _item("training_days", minimum, min((p.days for p in people), default=None), e, on,
+              detail=["按个人培训记录计算", *short]),
+        _item("yearly_assessment", 1 if e.yearly_assessment_required else 0,
+              0 if unassessed or not people else 1, e, on,
+              detail=["按个人年度考核结果计算", *unassessed]),
+    ]
 
 
 def _score(items: list[dict[str, Any]]) -> float:

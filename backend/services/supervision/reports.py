@@ -12,10 +12,11 @@ from typing import Any
 from backend import audit, outbox, runtime
 from backend.db import db
 from backend.errors import NotFound, ValidationFailed
-from backend.models import City, SupervisionReport, utcnow
+from backend.models import City, SupervisionReport, Township, utcnow
 from backend.models.supervision import REPORT_KINDS
 from backend.permissions import SYSTEM, Actor, require
 from backend.services import stage_holders
+from backend.services.benefit_payments import totals_by_township_and_service
 from backend.services.supervision.compliance import compute_compliance, late_units, rank
 from backend.services.supervision.periods import (
     Period,
@@ -73,7 +74,9 @@ def build_report(kind: str, period: Period) -> dict[str, Any]:
                 [row["township_code"] for row in compliance["townships"]],
                 period.end + timedelta(days=1)),
             "changes": _changes(ranking, previous.data if previous else None,
-                                previous_period.label)}
+                                previous_period.label),
+            "benefit_payments": totals_by_township_and_service(
+                period.start, period.end, Township.select().where(Township.city == city))}
 
 
 def generate_report(kind: str, period_text: str | None, *, actor: Actor) -> SupervisionReport:
@@ -152,6 +155,7 @@ def _visible(data: dict[str, Any], actor: Actor) -> dict[str, Any]:
     return {**data, "townships": own(data["townships"]), "ranking": own(data["ranking"]),
             "late_units": own(data["late_units"]), "changes": changes, "city_wide": [],
             "overdue_holders": {name: own(rows) for name, rows in holders.items()},
+            "benefit_payments": own(data.get("benefit_payments", [])),
             "service_figures": {
                 name: ({**value, "by_township": own(value["by_township"]), "totals": {}}
                        if isinstance(value, dict) else value)

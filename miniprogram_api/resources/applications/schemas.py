@@ -9,7 +9,7 @@ from flask import g
 from flask_smorest.fields import Upload
 from marshmallow import fields, post_dump, validate
 
-from backend import workflows
+from backend import content_checks, workflows
 from backend.commands import applications as commands
 from backend.commands.links import AttachApplicant
 from backend.models import Application, ClientContact
@@ -139,6 +139,10 @@ class ApplicationMaterialSchema(Schema):
     content_type = fields.String(metadata={"description": "按内容识别的类型：image/jpeg、image/png、application/pdf"})
     size_bytes = Int(metadata={"description": "大小（字节）"})
     uploaded_at = fields.DateTime(metadata={"description": "上传时间（UTC）"})
+    withdrawn_reason = fields.Function(
+        lambda material: content_checks.withdrawn_reason("application_material", material.id),
+        allow_none=True, metadata={"description": "经微信内容安全识别判定违规而撤下的原因；"
+                                                  "未撤下为 null（撤下的材料不再提供下载）"})
 
 
 class MaterialUploadArgsSchema(Schema):

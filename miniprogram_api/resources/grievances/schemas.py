@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from backend import content_checks
 from backend.commands.grievances import FileGrievance, RateGrievance, ResolveGrievance
 from backend.models.grievances import GRIEVANCE_LEVELS, GRIEVANCE_STATUSES, GRIEVANCE_SUBJECTS
 from miniprogram_api.extensions import CommandSchema, Int, Schema
@@ -63,6 +64,10 @@ class GrievancePhotoSchema(Schema):
     content_type = fields.String(metadata={"description": "类型：image/jpeg 或 image/png"})
     size_bytes = Int(metadata={"description": "大小（字节）"})
     created_at = fields.DateTime(metadata={"description": "上传时间（UTC）"})
+    withdrawn_reason = fields.Function(
+        lambda photo: content_checks.withdrawn_reason("grievance_photo", photo.id),
+        allow_none=True, metadata={"description": "经微信内容安全识别判定违规而撤下的原因；"
+                                                  "未撤下为 null（撤下的照片不再提供）"})
 
 
 class GrievanceSchema(Schema):

@@ -12,6 +12,7 @@ from backend.models.plans import (
     PLAN_PROGRESS,
     PLAN_STATUSES,
     STOP_FIXED,
+    TRAVEL_FALLBACK_REASONS,
     TRAVEL_SOURCES,
 )
 from backend.models.visits import VISIT_KINDS
@@ -23,6 +24,7 @@ _FIXED_HELP = "；".join(f"{code} {label}" for code, label in STOP_FIXED.items()
 _DROP_HELP = "；".join(f"{code} {label}" for code, label in DROP_REASONS.items())
 _KIND_HELP = "；".join(f"{code} {label}" for code, label in VISIT_KINDS.items())
 _TRAVEL_SOURCE_HELP = "；".join(f"{code} {label}" for code, label in TRAVEL_SOURCES.items())
+_FALLBACK_HELP = "；".join(f"{code} {label}" for code, label in TRAVEL_FALLBACK_REASONS.items())
 
 
 class PlanCreateSchema(Schema):
@@ -93,6 +95,12 @@ class PlanSchema(Schema):
     solve_seconds = fields.Float(allow_none=True, metadata={"description": "求解用时（秒）"})
     travel_source = fields.String(allow_none=True, metadata={
         "description": f"行程时间来源（计算完成前为空）：{_TRAVEL_SOURCE_HELP}"})
+    travel_fallback_reason = fields.String(allow_none=True, metadata={
+        "description": "来源为 straight_line_fallback 时 OSRM 不可用的原因代码（其余为空）："
+                       f"{_FALLBACK_HELP}；http_<状态码> 道路服务的 HTTP 错误；"
+                       "其他为 OSRM 自身的错误代码"})
+    travel_source_label = fields.String(allow_none=True, metadata={
+        "description": "行程时间来源的中文说明（含 OSRM 不可用的原因），供页面直接显示"})
     created_at = fields.DateTime(metadata={"description": "提交时间（UTC）"})
     started_at = fields.DateTime(allow_none=True, metadata={"description": "开始计算时间（UTC）"})
     finished_at = fields.DateTime(allow_none=True, metadata={"description": "完成时间（UTC）"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from backend.models.plans import TRAVEL_SOURCES
 from miniprogram_api.extensions import Int, Schema
 from miniprogram_api.resources.plans.schemas import StopSchema
 
@@ -27,4 +28,9 @@ class MyRouteSchema(Schema):
     break_start_at = fields.DateTime(allow_none=True, metadata={"description": "午休开始（北京时间）"})
     travel_time = Int(metadata={"description": "总行程时间（秒）"})
     distance = Int(metadata={"description": "总距离（米）"})
+    travel_source = fields.String(allow_none=True, metadata={
+        "description": "行程时间与距离的来源："
+                       + "；".join(f"{code} {label}" for code, label in TRAVEL_SOURCES.items())})
+    travel_source_label = fields.String(allow_none=True, metadata={
+        "description": "行程来源的中文说明（含 OSRM 不可用的原因），供页面直接显示"})
     stops = fields.List(fields.Nested(StopSchema), metadata={"description": "按顺序的站点"})

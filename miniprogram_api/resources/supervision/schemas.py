@@ -137,6 +137,19 @@ class OverdueHoldersSchema(Schema):
     by_person = fields.List(fields.Nested(OverdueHolderSchema), metadata={"description": "按责任人"})
 
 
+class PaymentTotalSchema(Schema):
+    """Benefit payments of the period in one township and service."""
+
+    township_code = fields.String(metadata={"description": "乡镇区划代码"})
+    township_name = fields.String(metadata={"description": "乡镇名称"})
+    service_code = fields.String(metadata={"description": "救助项目代码"})
+    service_name = fields.String(metadata={"description": "救助项目名称"})
+    payments = Int(metadata={"description": "应发或已发的月度发放条数"})
+    paid_fen = Int(metadata={"description": "已发放金额（分）"})
+    scheduled_fen = Int(metadata={"description": "待发放金额（分）"})
+    stopped = Int(metadata={"description": "已停发的条数"})
+
+
 class ReportSchema(ComplianceSchema):
     """A weekly supervision (周督导) or monthly bulletin (月通报)."""
 
@@ -150,6 +163,7 @@ class ReportSchema(ComplianceSchema):
                              metadata={"description": "逾期未完成、全市点名的单位"})
     changes = fields.Dict(metadata={"description": "较上期变化（达标率、名次、新增/消除的未达标项）"})
     overdue_holders = fields.Nested(OverdueHoldersSchema, metadata={"description": "超期环节及其责任人（按乡镇、按人）"})
+    benefit_payments = fields.List(fields.Nested(PaymentTotalSchema), metadata={"description": "本期救助金发放合计，按乡镇和救助项目"})
 
 
 class ReportQueryArgsSchema(Schema):

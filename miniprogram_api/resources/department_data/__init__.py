@@ -1,0 +1,1 @@
+"""Other departments' data for the household economic check: layouts, export, import."""

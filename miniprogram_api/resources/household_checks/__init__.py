@@ -1,0 +1,1 @@
+"""The household economic check of an application at the verification stage."""

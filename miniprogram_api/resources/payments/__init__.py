@@ -1,0 +1,1 @@
+"""Benefit payments: residents read their own, the office its payrolls."""
