@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from backend.errors import Conflict
+from backend.errors import Conflict, ValidationFailed
+from backend.models import Township
 from backend.permissions import SYSTEM
 from backend.services import applications, care_plans, grievances, planning
 from backend.unit_of_work import unit_of_work
@@ -39,6 +40,26 @@ def plan_next_day(township_id: int | None = None, day: date | str | None = None)
         _log.info("township %s is already being planned for %s", township_id, day)
         return 0
     return 1
+
+
+def plan_coming_week(township_id: int | None = None, today: date | None = None) -> int:
+    """Nightly: place the coming days' visits (the rest of tomorrow's week and the week after
+    today's) again where something changed, keeping what did not; answer the weeks re-placed."""
+    today = today or care_plans.local_today()
+    weeks = sorted({planning.iso_week(today + timedelta(days=n)) for n in (1, 7)})
+    with unit_of_work(actor=SYSTEM):
+        ids = ([township_id] if township_id is not None else
+               [t.id for t in Township.select(Township.id).order_by(Township.id)])
+    placed = 0
+    for township in ids:
+        for week in weeks:
+            try:
+                with unit_of_work(actor=SYSTEM):  # one township's week at a time
+                    placed += planning.replan_week_if_changed(township, week,
+                                                              actor=SYSTEM) is not None
+            except (Conflict, ValidationFailed) as exc:
+                _log.info("week %s of township %s not placed: %s", week, township, exc.code)
+    return placed
 
 
 def fail_overrun_plans() -> int:

@@ -35,6 +35,7 @@ from console import (
     stations,
     training,
     visits,
+    week,
     worker,
 )
 
@@ -62,6 +63,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
                    city, bulletins, profiles, guide, notices, staff,
-                   accountability, stations, payments, household_checks, training):
+                   accountability, stations, payments, household_checks, training, week):
         module.register(blueprint)
     app.register_blueprint(blueprint)

@@ -62,6 +62,8 @@ ERROR_DESCRIPTIONS = {
     503: "外部服务不可用 (upstream unavailable)",
 }
 
+INVALID_JSON_BODY = "请求体不是有效的 JSON，或嵌套过深 (invalid JSON body)"
+
 
 class ErrorSchema(Schema):
     """The error envelope every failing request answers."""

@@ -16,13 +16,14 @@ import flask_smorest
 import marshmallow as ma
 import peewee as pw
 from apispec import BasePlugin
-from flask import g
-from flask_smorest.pagination import Page
+from flask import g, request
+from flask_smorest.pagination import Page, PaginationMetadataSchema
 from werkzeug.routing import IntegerConverter
 
+from backend.errors import ValidationFailed
 from backend.permissions import PERMISSIONS, PUBLIC, require
 from miniprogram_api import etags, timestamps, validation_messages
-from miniprogram_api.errors import ERROR_DESCRIPTIONS, ErrorSchema
+from miniprogram_api.errors import ERROR_DESCRIPTIONS, INVALID_JSON_BODY, ErrorSchema
 
 # marshmallow copies a field class's messages into each field when the field is built, and our
 # schemas build their fields when their modules are imported, which all import this one first.
@@ -39,6 +40,28 @@ class Api(flask_smorest.Api):
 
     def _register_error_handlers(self) -> None:
         """Error handlers are registered by miniprogram_api.errors instead."""
+
+    def _init_spec(self, **kwargs: Any) -> None:
+        """flask-smorest's spec, where a time of day also says its form."""
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(time_of_day_pattern)
+
+    def _register_pagination_header(self) -> None:
+        """X-Pagination is JSON text, so its docs say so (``content``), not an object ``schema``
+        that a reader takes for OpenAPI's ``key,value,…`` header style."""
+        self.spec.components.header("PAGINATION", {
+            "description": "分页信息（JSON）：total 总数、total_pages 总页数、page 当前页等",
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }, lazy=True)
+
+
+# What a time of day (marshmallow's Time: ISO 8601, as "08:30" or "08:30:00") is sent as.
+TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def time_of_day_pattern(converter: Any, field: ma.fields.Field, **kwargs: Any) -> dict[str, str]:
+    """apispec says only "string" for a Time field; say which strings."""
+    return {"pattern": TIME_OF_DAY} if isinstance(field, ma.fields.Time) else {}
 
 
 PAGINATION_KEYS = frozenset({"page", "page_size"})
@@ -102,6 +125,22 @@ class Schema(ma.Schema):
     def _refuse_nul_characters(self, data: Any, **kwargs: Any) -> Any:
         if hasattr(data, "keys"):
             _without_nul({key: data[key] for key in data})
+        return data
+
+    @ma.pre_load
+    def _json_booleans_only(self, data: Any, **kwargs: Any) -> Any:
+        # A JSON body's boolean is true or false, as the spec says; marshmallow would also take
+        # 1, "yes" or "on". A query string (text by nature) still may: webargs hands it over as
+        # a MultiDictProxy, a body as a dict.
+        if not isinstance(data, dict):
+            return data
+        wrong = {key: [field.error_messages["invalid"]]
+                 for key, field in ((field.data_key or name, field)
+                                    for name, field in self.load_fields.items()
+                                    if isinstance(field, ma.fields.Boolean))
+                 if data.get(key) is not None and not isinstance(data[key], bool)}
+        if wrong:
+            raise ma.ValidationError(wrong)
         return data
 
     @ma.pre_load
@@ -173,6 +212,29 @@ class PeeweePage(Page):
         return list(pw.prefetch(page, *self.prefetch) if self.prefetch else page)
 
 
+def _refuse_strict_integers(schema: Any) -> None:
+    """A query string carries digits as text, so a strict ``Int`` there refuses every value."""
+    fields = (schema() if isinstance(schema, type) else schema).fields
+    strict = [name for name, field in fields.items()
+              if isinstance(field, ma.fields.Integer) and field.strict]
+    if strict:
+        raise TypeError(f"query parameters {strict} of {schema!r} must be QueryInt, not Int")
+
+
+def _refuse_empty_edit(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A PATCH that changes nothing is a mistake the caller should hear about (422)."""
+
+    @functools.wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if request.method == "PATCH" and (not request.get_data()
+                                          or request.get_json(silent=True) == {}):
+            raise ValidationFailed("请至少提供一个要修改的字段", code="nothing_to_change",
+                                   errors={"_schema": ["请至少提供一个要修改的字段"]})
+        return view(*args, **kwargs)
+
+    return checked
+
+
 class Blueprint(flask_smorest.Blueprint):
     """A blueprint whose views each declare their permission and their error statuses."""
 
@@ -188,7 +250,15 @@ class Blueprint(flask_smorest.Blueprint):
         """As flask-smorest's, but a misspelt query parameter is a 422, not silently ignored."""
         if location == "query":
             kwargs.setdefault("unknown", ma.RAISE)
-        return super().arguments(schema, location=location, **kwargs)
+            _refuse_strict_integers(schema)
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+        # A body that is not JSON at all (or nested past any real one) is answered 400 before
+        # the schema sees it: say so beside the operation's other answers.
+        invalid_body = self.alt_response(400, schema=ErrorSchema,
+                                         description=INVALID_JSON_BODY)
+        return lambda view: invalid_body(_refuse_empty_edit(parse(view)))
 
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": 100}  # noqa: RUF012
 

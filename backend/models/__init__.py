@@ -62,6 +62,7 @@ from backend.models.visits import (
     WorkerDayOff,
     WorkerShift,
 )
+from backend.models.week_plans import WeekPlacement, WeekPlan
 
 ALL_MODELS: list[type[BaseModel]] = [
     City, Township, Village, ServiceStation,
@@ -75,6 +76,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     TownshipProfile, NursingHome, SupervisionReport,
     InboxMessage, SubscriptionCredit, MessageDelivery,
     Plan, PlanStop,
+    WeekPlan, WeekPlacement,
     Grievance, GrievancePhoto, GrievanceEscalation,
     StageHolder, StageAssignmentRule, AllowancePayment,
     ContentCheck,
@@ -147,6 +149,8 @@ __all__ = [
     "VisitPhoto",
     "VisitStatus",
     "WeChatSessionKey",
+    "WeekPlacement",
+    "WeekPlan",
     "WorkerDayOff",
     "WorkerShift",
     "utcnow",

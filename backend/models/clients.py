@@ -71,8 +71,8 @@ class Client(TimestampedModel, Versioned):
     phone_enc = pw.TextField(null=True)
     phone_masked = pw.CharField(max_length=11, null=True)  # 138****1234
     address = pw.CharField(max_length=200)
-    lat = pw.FloatField()
-    lng = pw.FloatField()
+    lat = pw.DoubleField()
+    lng = pw.DoubleField()
     household_code = pw.CharField(max_length=30, null=True)  # 户号
     household_size = pw.IntegerField(default=1)
     guardian_name = pw.CharField(max_length=50, null=True)

@@ -52,8 +52,8 @@ class Township(BaseModel):
     population = pw.IntegerField()
     elderly_population = pw.IntegerField()
     office_address = pw.CharField(max_length=200)
-    lat = pw.FloatField()
-    lng = pw.FloatField()
+    lat = pw.DoubleField()
+    lng = pw.DoubleField()
     office_area_m2 = pw.IntegerField(null=True)
     phone = pw.CharField(max_length=20, null=True)  # office landline: public, not personal data
 
@@ -72,8 +72,8 @@ class Village(BaseModel):
     code = pw.CharField(max_length=12, unique=True)
     name = pw.CharField(max_length=50)
     kind = pw.CharField(max_length=12)  # VILLAGE_KINDS
-    lat = pw.FloatField()
-    lng = pw.FloatField()
+    lat = pw.DoubleField()
+    lng = pw.DoubleField()
 
 
 class ServiceStation(BaseModel):

@@ -133,8 +133,8 @@ class PlanStop(BaseModel):
     area_code = pw.CharField(max_length=12, index=True)
     kind = pw.CharField(max_length=20)
     priority = pw.CharField(max_length=10)
-    lat = pw.FloatField()
-    lng = pw.FloatField()
+    lat = pw.DoubleField()
+    lng = pw.DoubleField()
     windows = JSONField(default=list)  # [[start_s, end_s], ...] seconds since local midnight
     duration_s = pw.IntegerField()
     required_skills = JSONField(default=list)

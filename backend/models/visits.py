@@ -235,12 +235,12 @@ class Visit(TimestampedModel):
     # "one check-in at a time per booking or care visit" a database rule.
     open_key = pw.CharField(max_length=30, null=True, unique=True)
     check_in_at = pw.DateTimeField()
-    check_in_lat = pw.FloatField(null=True)
-    check_in_lng = pw.FloatField(null=True)
+    check_in_lat = pw.DoubleField(null=True)
+    check_in_lng = pw.DoubleField(null=True)
     check_in_distance_m = pw.IntegerField(null=True)
     check_out_at = pw.DateTimeField(null=True)
-    check_out_lat = pw.FloatField(null=True)
-    check_out_lng = pw.FloatField(null=True)
+    check_out_lat = pw.DoubleField(null=True)
+    check_out_lng = pw.DoubleField(null=True)
     check_out_distance_m = pw.IntegerField(null=True)
     services = JSONField(default=list)  # VISIT_SERVICES
     notes = pw.TextField(default="")

@@ -28,6 +28,7 @@ from miniprogram_api.resources.training.routes import blp as training_blp
 from miniprogram_api.resources.villages.routes import blp as villages_blp
 from miniprogram_api.resources.visits.routes import blp as visits_blp
 from miniprogram_api.resources.wechat.routes import blp as wechat_blp
+from miniprogram_api.resources.week_plans.routes import blp as week_plans_blp
 
 BLUEPRINTS: list[Blueprint] = [
     auth_blp,
@@ -54,6 +55,7 @@ BLUEPRINTS: list[Blueprint] = [
     messages_blp,
     operations_blp,
     plans_blp,
+    week_plans_blp,
     routes_blp,
     wechat_blp,
 ]

@@ -31,3 +31,25 @@ def test_nul_characters_are_refused_beside_their_field(api: Api) -> None:
     assert answer.status_code == 422 and "username" in answer.json["errors"]
     query = api.get("/api/v1/clients", "ts-a", query_string={"name": "王\x00"})
     assert query.status_code == 422
+
+
+def test_a_chart_of_the_year_9999_is_refused_not_a_crash(api: Api) -> None:
+    answer = api.get("/api/v1/supervision/reports/monthly_bulletin", "city-admin",
+                     query_string={"period": "9999-12", "format": "png"})
+    assert answer.status_code == 422 and "period" in answer.json["errors"]
+
+
+def test_a_tiny_latitude_is_stored_not_a_crash(api: Api) -> None:
+    client_id = api.world.clients["a1"].id
+    answer = api.patch(f"/api/v1/clients/{client_id}", "ts-a", json={"lat": 1e-50})
+    assert answer.status_code == 200, answer.json
+    assert api.get(f"/api/v1/clients/{client_id}", "ts-a").json["lat"] == 1e-50
+
+
+def test_coordinates_read_back_to_the_ninth_decimal(api: Api) -> None:
+    client_id = api.world.clients["a1"].id
+    edit = api.patch(f"/api/v1/clients/{client_id}", "ts-a",
+                     json={"lat": 34.123456789, "lng": 113.123456789})
+    assert edit.status_code == 200, edit.json
+    stored = api.get(f"/api/v1/clients/{client_id}", "ts-a").json
+    assert (stored["lat"], stored["lng"]) == (34.123456789, 113.123456789)

@@ -19,8 +19,10 @@ from tests.conftest import require_service
 from tests.factories import World
 from tests.planning.conftest import (  # noqa: F401 - reused fixtures
     plan_day,
+    quick_days,
     redis_planner,
     township_day,
+    week,
 )
 
 PASSWORD = "test-password"

@@ -22,6 +22,8 @@ from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.models import CareVisit, Client
 from backend.permissions import SYSTEM
 from backend.services import clients, visit_rules
+from backend.services.care_plans import local_today
+from backend.services.planning.placed import iso_week
 from tests.conftest import Api, redis_test_url, require_service
 from tests.factories import id_number
 from tests.visits.conftest import booking_body, working_day
@@ -160,3 +162,71 @@ def redis_planner() -> Iterator[redis.Redis]:
     notifications.install(before)
     connection.flushdb()
     connection.close()
+
+
+# The week's plan (issue 25): township A's next week.
+
+
+@pytest.fixture
+def quick_days(app: Flask) -> Iterator[None]:
+    """Each day the week changes is routed inline: a short budget keeps five of them quick."""
+    before = runtime.settings()
+    runtime.configure(replace(before, extra={**before.extra, "planning_time_limit": 0.1,
+                                             "planning_processes": 1,
+                                             "week_planning_time_limit": 0.5}))
+    yield
+    runtime.configure(before)
+
+
+def next_monday() -> date:
+    """The Monday of next week: every day of it lies ahead."""
+    today = local_today()
+    return today + timedelta(days=7 - today.weekday())
+
+
+@dataclass
+class Week:
+    """Township A's next week: care visits with wide and narrow windows, one booking."""
+
+    township_id: int
+    week: str
+    monday: date
+    wide: list[str]  # may go on any weekday (the window runs into the week after)
+    narrow: list[str]  # must go on Monday or Tuesday
+    booking: str
+
+    def body(self) -> dict[str, Any]:
+        """The request that plans this week."""
+        return {"township_id": self.township_id, "week": self.week}
+
+
+def client_in_a(api: Api, n: int, category: str = "left_behind_elder") -> Client:
+    """A client of township A in the category (a left-behind child has a guardian)."""
+    township, village = api.world.townships["a"], api.world.villages[f"a{n % 2 + 1}"]
+    guardian = {"guardian_name": "王奶奶"} if category == "left_behind_child" else {}
+    return clients.create_client(RegisterClient(
+        name=f"周安排对象{n}", id_number=id_number(200 + n), village_id=village.id,
+        address=f"{village.name}{n}号", lat=township.lat + 0.003 * (n % 5 - 2),
+        lng=township.lng + 0.004 * (n % 3 - 1), categories=(CategoryEntry(category),),
+        **guardian), actor=SYSTEM)
+
+
+def care_visit(client: Client, earliest: date, latest: date) -> str:
+    """A due care visit of the client with this window; answer its key."""
+    visit = CareVisit.create(
+        client=client, area_code=client.area_code, township=client.village.township_id,
+        rule="left_behind_elder", kind="routine_visit", due_date=latest, earliest_date=earliest,
+        latest_date=latest, duration_minutes=40, required_skills=[])
+    return f"care:{visit.id}"
+
+
+@pytest.fixture
+def week(api: Api, quick_days: None) -> Week:
+    """Eight care visits free over two weeks, two due by Tuesday, a booking on Monday."""
+    monday = next_monday()
+    wide = [care_visit(client_in_a(api, n), monday, monday + timedelta(days=13)) for n in range(8)]
+    narrow = [care_visit(client_in_a(api, n), monday, monday + timedelta(days=1))
+              for n in range(8, 10)]
+    booking = approve_booking(api, "res-owner", api.world.clients["a1"].id, monday, "morning")
+    return Week(api.world.townships["a"].id, iso_week(monday), monday, wide, narrow,
+                f"booking:{booking}")

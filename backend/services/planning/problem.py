@@ -8,6 +8,9 @@ A visit to a client the care rules visit in twos (a category such as left-behind
 or the client's flag: a safety risk, a psychological crisis) needs two workers who arrive
 together (``care_plans.two_workers``). Once one of them has checked in, the visit is held on
 that worker's route alone: the other is free to be planned again.
+
+When the township's week is planned, a care visit it placed on another day still to come is
+left to that day, and one it placed here goes to the worker it chose (``placed``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from backend.models import Client, ClientCategory, Plan, PlanStop, Visit
 from backend.permissions import SYSTEM
 from backend.services import care_plans, visits
 from backend.services.care_plans import LOCAL_TZ, local_today
+from backend.services.planning import placed
 from backend.services.visits import VisitCandidate, WorkerDay
 from scheduler.travel import OsrmError, osrm_matrices, straight_line_matrices
 
@@ -65,8 +69,8 @@ def gather_day(plan: Plan) -> GatheredDay:
         raise ValidationFailed("当日没有在岗社工", code="no_workers_on_duty")
     worker_ids = {w.worker_id for w in workers}
     held = _held_stops(plan, worker_ids)
-    candidates = {c.key: c for c in visits.list_visit_candidates(plan.township_id, plan.day,
-                                                                 actor=SYSTEM)}
+    candidates = placed.as_placed(plan.township_id, plan.day, {
+        c.key: c for c in visits.list_visit_candidates(plan.township_id, plan.day, actor=SYSTEM)})
     for key, stop in held.items():
         candidates[key] = stop.candidate  # a done visit is no candidate any more: keep it
     points: list[tuple[float, float]] = []
@@ -79,7 +83,7 @@ def gather_day(plan: Plan) -> GatheredDay:
     earliest = _now_seconds() if plan.day == local_today() else None
     problem_visits = []
     positions = _positions(held)
-    twos = _two_workers(candidates.values())
+    twos = two_workers_by_client(candidates.values())
     for key, candidate in candidates.items():
         points.append((candidate.lat, candidate.lng))
         visit = _problem_visit(candidate, len(points) - 1, held.get(key), positions.get(key),
@@ -132,7 +136,8 @@ def travel_matrices(points: list[tuple[float, float]]) -> Travel:
     return Travel(durations, distances, "straight_line")
 
 
-def _two_workers(candidates: Iterable[VisitCandidate]) -> dict[int, care_plans.TwoWorkers]:
+def two_workers_by_client(candidates: Iterable[VisitCandidate]
+                          ) -> dict[int, care_plans.TwoWorkers]:
     """Clients among the candidates whose home visits need two workers, by client id."""
     ids = {c.client_id for c in candidates if c.client_id is not None} or {0}
     flags: dict[int, str | None] = {

@@ -91,6 +91,18 @@ def request_plan(township_id: int, day: date, *, actor: Actor) -> Plan:
                             else {}, action="plan.requested")
 
 
+def queue_day_plan(township: Township, day: date, *, actor: Actor) -> Plan | None:
+    """Queue the next version of a township's day from its latest published one; None when
+    the day is already being computed (that run will see the same data)."""
+    base = latest_published(township.id, day)
+    try:
+        return _new_version(township, day, actor, base=base,
+                            locks=dict(base.locks) if base else {}, action="plan.requested")
+    except Conflict:
+        _log.info("township %s is already being planned for %s", township.id, day)
+        return None
+
+
 def plan_city_day(day: date, *, actor: Actor) -> CityDay:
     """Plan every township in scope for a day: one job each, so workers plan in parallel.
 
@@ -102,15 +114,9 @@ def plan_city_day(day: date, *, actor: Actor) -> CityDay:
     queued_now = set()
     with db.atomic():
         for township in scoped(Township.select(), Township.code, actor).order_by(Township.id):
-            base = latest_published(township.id, day)
-            try:
-                plan = _new_version(township, day, actor, base=base,
-                                    locks=dict(base.locks) if base else {},
-                                    action="plan.requested")
-            except Conflict:
-                _log.info("township %s is already being planned for %s", township.id, day)
-                continue
-            queued_now.add(plan.id)
+            plan = queue_day_plan(township, day, actor=actor)
+            if plan is not None:
+                queued_now.add(plan.id)
         return city_day(day, actor=actor, queued_now=queued_now)
 
 

@@ -9,6 +9,10 @@ from datetime import date, timedelta
 from backend.errors import NotFound, ValidationFailed
 from backend.models import utcnow
 
+# Years a report can cover: the neighbouring periods (the previous one a report compares with)
+# must exist too, and nothing outside this range is a real reporting period.
+REPORT_YEARS = range(2000, 2100)
+
 # Aliases the periodic job and the API accept for the two report kinds.
 KIND_ALIASES = {"weekly": "weekly_supervision", "monthly": "monthly_bulletin",
                 "weekly_supervision": "weekly_supervision",
@@ -49,7 +53,10 @@ def parse_period(text: str | None, *, week: bool = False, today: date | None = N
     today = today or utcnow().date()
     if not text:
         return period_containing(today, week=week)
+    year = re.match(r"\d{4}", text)
     try:
+        if year is None or int(year[0]) not in REPORT_YEARS:
+            raise ValueError(text)
         if match := re.fullmatch(r"(\d{4})-W(\d{2})", text):
             return period_containing(date.fromisocalendar(int(match[1]), int(match[2]), 1),
                                      week=True)

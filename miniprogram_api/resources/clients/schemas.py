@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, pre_load, validate
 
 from backend.commands.clients import CategoryEntry, EditClient, RegisterClient
 from backend.models.clients import CLIENT_CATEGORIES, SPECIAL_CARE_SUBTYPES
@@ -151,10 +151,6 @@ class ClientUpdateSchema(CommandSchema):
         return EditClient(**data)
 
 
-def _refuse_in_url(value: str) -> None:
-    raise ValidationError("身份证号不能放在网址中，请用 POST /api/v1/clients/search 查找")
-
-
 class ClientQueryArgsSchema(Schema):
     """Filters for the client list."""
 
@@ -162,8 +158,14 @@ class ClientQueryArgsSchema(Schema):
     category = fields.String(validate=validate.OneOf(list(CLIENT_CATEGORIES)),
                              metadata={"description": "类别代码"})
     village_id = QueryInt(metadata={"description": "村（居）编号"})
-    id_number = fields.String(load_only=True, validate=_refuse_in_url, metadata={
-        "description": "不接受：身份证号会留在访问日志里，请用 POST /api/v1/clients/search"})
+
+    @pre_load
+    def _refuse_id_number(self, data: Any, **kwargs: Any) -> Any:
+        # Not a parameter (it would invite the mistake), but the one who tries hears why.
+        if hasattr(data, "keys") and "id_number" in data:
+            raise ValidationError({"id_number": [
+                "身份证号不能放在网址中（会留在访问日志里），请用 POST /api/v1/clients/search 查找"]})
+        return data
 
 
 class ClientIdSearchSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from backend.models.messages import DELIVERY_STATUSES
-from miniprogram_api.extensions import Int, Schema
+from miniprogram_api.extensions import Int, QueryInt, Schema
 
 
 class QueueSchema(Schema):
@@ -72,4 +72,4 @@ class DeliveryQueryArgsSchema(Schema):
     status = fields.String(validate=validate.OneOf(list(DELIVERY_STATUSES)),
                            metadata={"description": "按结果筛选"})
     topic = fields.String(validate=validate.Length(1, 60), metadata={"description": "按事件类型筛选"})
-    event_id = Int(metadata={"description": "按事件编号筛选"})
+    event_id = QueryInt(metadata={"description": "按事件编号筛选"})

@@ -74,10 +74,14 @@ class ComplianceSchema(Schema):
     service_figures = fields.Dict(metadata={"description": "服务指标（办件、超时环节、探访覆盖、预约审批时长、评价），每项一个对象"})
 
 
+# A month (2026-11) or an ISO week (2026-W48); empty for the current one.
+PERIOD = validate.Regexp(r"^(\d{4}-(\d{2}|W\d{2}))?$", error="统计周期格式应为 2026-11（月）或 2026-W48（周）")
+
+
 class ComplianceQueryArgsSchema(Schema):
     """Which period."""
 
-    period = fields.String(validate=validate.Length(0, 10),
+    period = fields.String(validate=PERIOD,
                            metadata={"description": "统计周期：2026-11（月）或 2026-W48（周），缺省为本月"})
 
 
@@ -169,7 +173,7 @@ class ReportSchema(ComplianceSchema):
 class ReportQueryArgsSchema(Schema):
     """Which period and in what form."""
 
-    period = fields.String(validate=validate.Length(0, 10),
+    period = fields.String(validate=PERIOD,
                            metadata={"description": "周期：月报 2026-11，周报 2026-W48；缺省为本期"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx", "png"]),
                            metadata={"description": "json 数据 / xlsx 可下发的表格 / png 图表"})
@@ -180,7 +184,7 @@ class ReportQueryArgsSchema(Schema):
 class ReportGenerateSchema(Schema):
     """Generate and keep a report now."""
 
-    period = fields.String(validate=validate.Length(0, 10),
+    period = fields.String(validate=PERIOD,
                            metadata={"description": "周期，缺省为本期"})
 
 
