@@ -29,7 +29,7 @@ from backend.services.tabular import Column
 
 STATION_SHEET = "服务站"
 ELEMENTS = tuple(standards.STATION_ELEMENTS)  # has_person … has_ledger
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^((?:19|20|21)\d{2})-(0[1-9]|1[0-2])$")  # year 0000 is no date
 
 
 def _village_code(value: Any) -> str:

@@ -54,7 +54,7 @@ class AllowancePaymentCreateSchema(CommandSchema):
     command = RecordAllowancePayment
 
     coordinator_id = Int(required=True, metadata={"description": "协管员账号编号"})
-    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"), metadata={"description": "所发月份，如 2026-11"})
+    month = fields.String(required=True, validate=validate.Regexp(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$", error="月份格式应为 2026-11"), metadata={"description": "所发月份，如 2026-11"})
     paid_on = fields.Date(required=True, metadata={"description": "发放日期（不早于所发月份）"})
     amount_fen = Int(load_default=None, validate=validate.Range(0, 10_000_000), metadata={"description": "金额（分），不填按该协管员的补贴标准"})
 
@@ -62,7 +62,7 @@ class AllowancePaymentCreateSchema(CommandSchema):
 class AllowanceQueryArgsSchema(Schema):
     """Filters for the allowance payments."""
 
-    month = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"), metadata={"description": "月份，如 2026-11"})
+    month = fields.String(validate=validate.Regexp(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$", error="月份格式应为 2026-11"), metadata={"description": "月份，如 2026-11"})
     coordinator_id = QueryInt(metadata={"description": "协管员账号编号"})
 
 
