@@ -9,7 +9,15 @@ from typing import Any
 
 from backend import audit, standards
 from backend.db import db
-from backend.models import NursingHome, Township, TownshipProfile
+from backend.models import (
+    AllowancePayment,
+    NursingHome,
+    Role,
+    StaffAccount,
+    Township,
+    TownshipProfile,
+)
+from backend.models.base import local_today
 from backend.permissions import SYSTEM
 from backend.services.supervision import standards_book
 
@@ -24,6 +32,7 @@ def seed_demo_profiles(fixture: dict[str, Any], *, year: int) -> int:
             if township is None:
                 continue
             _seed_township_profile(township, set(t.get("deviations", [])), edition, year)
+            _seed_allowances(township, year)
             count += 1
         audit.record(actor=SYSTEM, action="supervision.demo_profiles_seeded", entity="city",
                      entity_id=fixture["city"]["code"], changes={"profiles": [None, count]})
@@ -56,3 +65,21 @@ def _seed_township_profile(township: Township, deviations: set[str],
                        beds=own_beds, medical_care=True, township_run=True)
     NursingHome.create(township=township, area_code=township.code,
                        name=f"{township.name}康乐养老院", beds=private_beds, medical_care=False)
+
+
+def _seed_allowances(township: Township, year: int) -> None:
+    """Each coordinator paid their allowance for every month of the year already over, on the
+    5th of the next month (one insert for the township)."""
+    today = local_today()
+    coordinators = list(StaffAccount.select().where(StaffAccount.township == township,
+                                                    StaffAccount.role == Role.COORDINATOR))
+    months = [(f"{year}-{m:02d}", date(year + m // 12, m % 12 + 1, 5)) for m in range(1, 13)
+              if date(year + m // 12, m % 12 + 1, 1) <= today]
+    AllowancePayment.delete().where(AllowancePayment.township == township,
+                                    AllowancePayment.month.startswith(f"{year}-")).execute()
+    rows = [{"coordinator": c.id, "village": c.village_id, "township": township.id,
+             "area_code": c.area_code, "month": month, "paid_on": paid_on,
+             "amount_fen": c.monthly_allowance_fen or standards.COORDINATOR_MONTHLY_ALLOWANCE_FEN}
+            for c in coordinators for month, paid_on in months]
+    if rows:
+        AllowancePayment.insert_many(rows).execute()

@@ -77,6 +77,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plans.city": frozenset({Role.CITY_ADMIN}),
     "plans.recover": frozenset(),  # the periodic sweep only (the system actor)
     "route.read": frozenset({Role.SOCIAL_WORKER}),
+    # Staff administration (issue 23): the city any account, a township its own coordinators
+    # and social workers (the services narrow it); only the city appoints a township's head.
+    "staff.read": OFFICE,
+    "staff.manage": OFFICE,
+    "staff.appoint_head": frozenset({Role.CITY_ADMIN}),
+    "auth.change_password": STAFF,
+    # Who holds an application's open stage (强化责任追究): reassigned by the office.
+    "stage_holders.read": OFFICE,
+    "stage_holders.assign": OFFICE,
+    # Village service stations' 五有 and their coordinators' allowances (issue 23).
+    "stations.read": OFFICE,
+    "stations.manage": OFFICE,
+    "allowances.read": OFFICE,
+    "allowances.manage": OFFICE,
     # Benefit payments: residents their own (by verified link), the office its scope's.
     "payments.read": OFFICE | {Role.RESIDENT},
     "payments.payroll": OFFICE,
@@ -91,6 +105,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "training.read": OFFICE,
     "training.import": OFFICE,
 }
+# What an account still carrying a one-time password may do: change it, see who it is, leave.
+WHILE_PASSWORD_MUST_CHANGE = frozenset({"auth.change_password", "me.read", "auth.logout"})
 
 
 class ActorKind(StrEnum):
@@ -112,6 +128,7 @@ class Actor:
     area_code: str = ""  # scope prefix; "" for residents and the system
     name: str = ""
     session_id: int | None = None
+    must_change_password: bool = False  # signed in with a one-time password not yet changed
 
     @property
     def key(self) -> str:
@@ -140,6 +157,8 @@ def require(actor: Actor | None, permission: str) -> Actor:
         raise NotAuthenticated()
     if actor.kind == ActorKind.SYSTEM:
         return actor
+    if actor.must_change_password and permission not in WHILE_PASSWORD_MUST_CHANGE:
+        raise PermissionDenied("请先修改初始密码后再使用", code="password_change_required")
     if actor.role not in PERMISSIONS[permission]:
         raise PermissionDenied()
     return actor

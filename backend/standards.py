@@ -74,6 +74,9 @@ class Standards:
     # each escalation (to the township head, then the city) gives the next owner.
     grievance_reply_working_days: int = 5
     grievance_escalation_working_days: int = 3
+    # 强化责任追究: a late application stage goes to the township's head at once, and on to the
+    # city bureau when still open this many calendar days after the head was told.
+    stage_city_escalation_days: int = 5
     # 低保标准: the monthly subsistence-allowance standard per person (fen), urban and rural;
     # a household whose income per person lies below it qualifies on income (家庭经济状况核对).
     subsistence_standard_urban_fen: int = 750_00

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from backend.config import Settings
 from console import (
+    accountability,
     applications,
     bookings,
     bulletins,
@@ -30,6 +31,8 @@ from console import (
     receipts,
     registry,
     session,
+    staff,
+    stations,
     training,
     visits,
     week,
@@ -59,7 +62,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     blueprint = pages.blueprint
     session.init_blueprint(blueprint, csrf)
     for module in (desk, applications, bookings, plans, registry, receipts, worker, visits,
-                   city, bulletins, profiles, guide, notices, payments,
-                   household_checks, training, week):
+                   city, bulletins, profiles, guide, notices, staff,
+                   accountability, stations, payments, household_checks, training, week):
         module.register(blueprint)
     app.register_blueprint(blueprint)

@@ -17,6 +17,8 @@ from console.pages import error_page
 
 # Pages anyone may open: signing in, the stylesheets, and the public notice printed for a board.
 PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.notice_board"})
+# A one-time password opens only the page that replaces it (and signing out).
+WHILE_PASSWORD_MUST_CHANGE = frozenset({"console.password", "console.logout", "console.static"})
 HOME_OF = {Role.TOWNSHIP_STAFF: "console.desk", Role.SOCIAL_WORKER: "console.worker_today",
            Role.CITY_ADMIN: "console.city_compliance"}
 
@@ -33,6 +35,9 @@ def _load_actor() -> ResponseReturnValue | None:
             flash(exc.message, "error")
     if g.actor is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(_url("console.login", next=request.full_path))
+    if (g.actor is not None and g.actor.must_change_password
+            and request.endpoint not in WHILE_PASSWORD_MUST_CHANGE):
+        return redirect(_url("console.password"))
     return None
 
 

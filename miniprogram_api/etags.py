@@ -56,7 +56,9 @@ def if_match(kind: str, key: object) -> frozenset[int] | None:
         return None
     prefix = tag(kind, key, 0)[:-1]
     versions = set()
-    for value in header:  # strong tags only: If-Match compares strongly (RFC 9110 13.1.1)
+    # Strong tags only: If-Match compares strongly (RFC 9110 13.1.1). An empty quoted tag
+    # (``"p", ""``) comes out of werkzeug as None, and names no version either.
+    for value in filter(None, header):
         value = _without_coding(value)
         digits = value[len(prefix):] if value.startswith(prefix) else ""
         if digits.isdigit() and len(digits) < 19:  # beyond any version a row can reach

@@ -142,10 +142,15 @@ def _plan_targets(event: OutboxEvent) -> list[Target]:
 def _escalation_targets(event: OutboxEvent) -> list[Target]:
     application = _get(Application, event.payload["application_id"])
     township_code = application.area_code[:9]
-    heads = StaffAccount.select().where(StaffAccount.role == "township_staff",
-                                        StaffAccount.area_code == township_code,
-                                        StaffAccount.is_head == True,  # noqa: E712
-                                        StaffAccount.is_active == True)  # noqa: E712
+    # Late past the city's threshold: the city bureau's administrators; before: the head.
+    if event.payload.get("level") == "city":
+        heads = StaffAccount.select().where(StaffAccount.role == "city_admin",
+                                            StaffAccount.is_active == True)  # noqa: E712
+    else:
+        heads = StaffAccount.select().where(StaffAccount.role == "township_staff",
+                                            StaffAccount.area_code == township_code,
+                                            StaffAccount.is_head == True,  # noqa: E712
+                                            StaffAccount.is_active == True)  # noqa: E712
     context = {"application_id": application.id, "number": application.reference,
                "service": _service_name(application.service_code),
                "stage": STAGE_LABELS.get(event.payload["stage"], event.payload["stage"]),

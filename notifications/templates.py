@@ -19,7 +19,7 @@ The table (``TEMPLATES``) is the documentation of every topic we notify about:
 | visit.reminder                   | visit_reminder         | resident who booked | booking     |
 | re_review.due                    | re_review_due          | client's residents  | application |
 | plan.published                   | plan_published         | plan's workers      | route*      |
-| application.escalated            | step_overdue           | township's head     | application*|
+| application.escalated            | step_overdue           | head (city: late)  | application*|
 | grievance.filed                  | grievance_assigned     | its owner (staff)   | grievance*  |
 | grievance.escalated              | grievance_escalated    | its new owner       | grievance*  |
 | grievance.resolved               | grievance_resolved     | resident who filed  | grievance   |

@@ -1,5 +1,6 @@
 """All tables, imported in dependency order so migrations and create_tables see every one."""
 
+from backend.models.accountability import HoldingRule, StageAssignmentRule, StageHolder
 from backend.models.accounts import (
     AuthSession,
     Resident,
@@ -46,6 +47,7 @@ from backend.models.records import (
     OutboxEvent,
     PiiAccess,
 )
+from backend.models.stations import AllowancePayment
 from backend.models.supervision import NursingHome, SupervisionReport, TownshipProfile
 from backend.models.training import AssessmentResult, TrainingRecord
 from backend.models.visits import (
@@ -76,6 +78,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Plan, PlanStop,
     WeekPlan, WeekPlacement,
     Grievance, GrievancePhoto, GrievanceEscalation,
+    StageHolder, StageAssignmentRule, AllowancePayment,
     ContentCheck,
     BenefitPayment,
     CheckMember, DepartmentImport, DepartmentRecord, HouseholdCheck,
@@ -84,6 +87,7 @@ ALL_MODELS: list[type[BaseModel]] = [
 
 __all__ = [
     "ALL_MODELS",
+    "AllowancePayment",
     "ApplicationStatus",
     "AssessmentResult",
     "AuditEntry",
@@ -107,6 +111,7 @@ __all__ = [
     "Grievance",
     "GrievanceEscalation",
     "GrievancePhoto",
+    "HoldingRule",
     "HouseholdCheck",
     "IdempotencyRecord",
     "InboxMessage",
@@ -129,6 +134,8 @@ __all__ = [
     "Role",
     "ServiceStation",
     "StaffAccount",
+    "StageAssignmentRule",
+    "StageHolder",
     "StepEscalation",
     "SubscriptionCredit",
     "SupervisionReport",

@@ -69,6 +69,9 @@ class StaffAccount(TimestampedModel):
     is_head = pw.BooleanField(default=False)  # the township office's head: escalations go here
     monthly_allowance_fen = pw.IntegerField(null=True)  # coordinators' allowance
     is_active = pw.BooleanField(default=True)
+    # Set with a one-time password (a new account, a reset): every use but changing it is
+    # refused until the owner chooses their own.
+    must_change_password = pw.BooleanField(default=False)
     failed_logins = pw.IntegerField(default=0)
     locked_until = pw.DateTimeField(null=True)
 

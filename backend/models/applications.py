@@ -248,6 +248,8 @@ class StepEscalation(BaseModel):
 
     if TYPE_CHECKING:  # set by peewee at runtime, declared for the type checker
         application_id: int
+        holder_id: int | None
+        head_id: int | None
 
     application = pw.ForeignKeyField(Application, backref="escalations", on_delete="CASCADE")
     stage = pw.CharField(max_length=20)
@@ -255,6 +257,14 @@ class StepEscalation(BaseModel):
     due_at = pw.DateTimeField(null=True)  # a stage timed in hours (urgent track)
     area_code = pw.CharField(max_length=12, index=True)
     created_at = pw.DateTimeField(default=utcnow)
+    # Who was held to account (强化责任追究): the stage's holder and the head told of it; and
+    # the day it went on to the city, once late past the standards' city threshold.
+    holder = pw.ForeignKeyField(StaffAccount, null=True, on_delete="SET NULL",
+                                backref="escalations_held")
+    head = pw.ForeignKeyField(StaffAccount, null=True, on_delete="SET NULL",
+                              backref="escalations_received")
+    escalated_on = pw.DateField(null=True)  # the day the head was told (None before 061)
+    city_escalated_on = pw.DateField(null=True, index=True)
 
     class Meta:
         indexes = ((("application", "stage", "due_on"), True),)

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEETS = ("排名", "达标明细", "全市汇总", "未按期完成", "较上期变化", "服务指标")
+SHEETS = ("排名", "达标明细", "全市汇总", "未按期完成", "较上期变化", "服务指标", "超期责任人")
 _BOLD = Font(bold=True)
 _FAIL = PatternFill("solid", fgColor="F8D7DA")
 
@@ -49,7 +49,8 @@ def report_workbook(data: dict[str, Any]) -> bytes:
     """The workbook's bytes: ranking, details, city-wide summary, late units, changes, figures."""
     book = Workbook()
     book.remove(book.active)
-    ranking, details, summary, late, changes, figures = (book.create_sheet(n) for n in SHEETS)
+    ranking, details, summary, late, changes, figures, holders = (book.create_sheet(n)
+                                                                  for n in SHEETS)
     _table(ranking, ["名次", "乡镇代码", "乡镇（街道）", "达标率（%）", "达标项", "未达标项",
                      "未达标内容"],
            [[r["rank"], r["township_code"], r["township_name"], r["score"], r["passed"],
@@ -83,6 +84,11 @@ def report_workbook(data: dict[str, Any]) -> bytes:
            [[_FIGURE_LABELS.get(name, name), "是" if value.get("available") else "否",
              value.get("reason") or _json(value.get("totals")), _json(value.get("by_township"))]
             for name, value in data["service_figures"].items() if isinstance(value, dict)])
+    _table(holders, ["乡镇代码", "乡镇（街道）", "责任人", "受理编号", "环节", "办理期限",
+                     "超期天数"],
+           [[p["township_code"], p["township_name"], p["holder_name"], s["reference"],
+             s["stage_label"], s["due_on"], s["days_late"]]
+            for p in data.get("overdue_holders", {}).get("by_person", []) for s in p["steps"]])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -84,7 +84,8 @@ def actor_for(kind: str, subject_id: int, session_id: int | None = None) -> Acto
 
 def _staff_actor(staff: StaffAccount, session_id: int | None) -> Actor:
     return Actor(kind="staff", id=staff.id, role=staff.role, area_code=staff.area_code,
-                 name=staff.name, session_id=session_id)
+                 name=staff.name, session_id=session_id,
+                 must_change_password=staff.must_change_password)
 
 
 def issue_tokens(kind: str, subject_id: int) -> TokenPair:
@@ -115,7 +116,7 @@ def login_staff(username: str, password: str, *, address: str = "") -> TokenPair
     if failures >= settings.login_failures_before_lockout:
         raise TooManyRequests("登录失败次数过多，请15分钟后再试", code="login_throttled")
     staff = StaffAccount.get_or_none(StaffAccount.username == username)
-    matches = _password_matches(staff.password_hash if staff else _DUMMY_HASH, password)
+    matches = password_matches(staff.password_hash if staff else _DUMMY_HASH, password)
     if staff is None or not matches or not staff.is_active:
         with db.atomic():
             LoginAttempt.create(username=username, address=address)
@@ -130,7 +131,8 @@ def login_staff(username: str, password: str, *, address: str = "") -> TokenPair
     return pair
 
 
-def _password_matches(password_hash: str, password: str) -> bool:
+def password_matches(password_hash: str, password: str) -> bool:
+    """True when the password is the one the hash was made from."""
     try:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
@@ -188,9 +190,13 @@ def authenticate(access_token: str) -> Actor:
     except BadSignature:
         raise NotAuthenticated("登录凭证无效", code="invalid_token") from None
     session = _session_with_account(data.get("sid"))
-    if session is None or session.revoked_at is not None or session.expires_at < utcnow():
+    if session is None:
         raise NotAuthenticated("登录已失效，请重新登录", code="session_revoked")
-    return _active_actor(session)
+    # Deactivation also revokes the sessions; the account's state is the clearer answer.
+    actor = _active_actor(session)
+    if session.revoked_at is not None or session.expires_at < utcnow():
+        raise NotAuthenticated("登录已失效，请重新登录", code="session_revoked")
+    return actor
 
 
 def _session_with_account(session_id: Any) -> AuthSession | None:

@@ -18,7 +18,6 @@ from openpyxl.styles import Font
 
 from backend import audit, outbox, standards
 from backend.db import db
-from backend.errors import ValidationFailed
 from backend.models import NursingHome, Township, TownshipProfile, utcnow
 from backend.permissions import Actor, require, scoped
 from backend.services import tabular
@@ -129,14 +128,7 @@ def import_profiles(content: bytes, filename: str, *, dry_run: bool, actor: Acto
     report.profiles = len(profiles)
     report.nursing_homes = sum(len(listed) for listed in homes.values())
     report.townships = sorted({code for code, _ in profiles} | set(homes))
-    if not profiles and not homes and not report.errors:
-        report.errors.append({"sheet": "", "row": 2, "column": "", "message": "文件中没有数据行"})
-    if not report.valid:
-        if dry_run:
-            return report
-        raise ValidationFailed("导入文件有误，未导入任何数据", code="import_rejected",
-                               errors={"rows": report.errors})
-    if dry_run:
+    if not tabular.should_write(report, found_rows=bool(profiles or homes)):
         return report
     with db.atomic():
         townships = {t.code: t for t in Township.select().where(

@@ -31,12 +31,14 @@ def resume_session(session_id: int, *, idle: timedelta) -> Actor:
     """The actor of a live session, its idle clock restarted; NotAuthenticated once it ended."""
     session = AuthSession.get_or_none(AuthSession.id == session_id)
     now = utcnow()
-    if (session is None or session.subject_kind != "staff" or session.revoked_at is not None
-            or session.expires_at < now):
+    if session is None or session.subject_kind != "staff":
         raise NotAuthenticated("登录已失效，请重新登录", code="session_expired")
+    # Checked first: deactivation also revokes the sessions, and this is the clearer answer.
     staff = StaffAccount.get_or_none(StaffAccount.id == session.subject_id)
     if staff is None or not staff.is_active:
         raise NotAuthenticated("账号已停用", code="account_inactive")
+    if session.revoked_at is not None or session.expires_at < now:
+        raise NotAuthenticated("登录已失效，请重新登录", code="session_expired")
     if session.expires_at - idle < now - TOUCH_EVERY:
         AuthSession.update(expires_at=now + idle).where(AuthSession.id == session.id).execute()
     return auth.actor_for("staff", staff.id, session.id)

@@ -60,6 +60,18 @@ class ImportOutcome:
         return self.valid and not self.dry_run
 
 
+def should_write(outcome: ImportOutcome, *, found_rows: bool) -> bool:
+    """The all-or-nothing rule: a file without data rows is an error, and a real import of a
+    file with any error is refused whole (422 import_rejected, naming every bad cell); True
+    when the rows are to be written."""
+    if not found_rows and not outcome.errors:
+        outcome.errors.append({"sheet": "", "row": 2, "column": "", "message": "文件中没有数据行"})
+    if outcome.errors and not outcome.dry_run:
+        raise ValidationFailed("导入文件有误，未导入任何数据", code="import_rejected",
+                               errors={"rows": outcome.errors})
+    return outcome.imported
+
+
 def whole_number(minimum: int = 0, maximum: int = 10_000_000) -> Callable[[Any], int]:
     """A parser of whole numbers within bounds."""
     def parse(value: Any) -> int:
@@ -167,8 +179,12 @@ def check_size(content: bytes) -> None:
 
 
 def read_sheets(content: bytes, filename: str, wanted: tuple[str, ...],
-                csv_sheet: Callable[[Rows], str], max_rows: int = MAX_ROWS) -> dict[str, Rows]:
-    """Rows of each wanted sheet (XLSX) or of the one table (CSV, named by ``csv_sheet``)."""
+                csv_sheet: Callable[[Rows], str], max_rows: int = MAX_ROWS, *,
+                first_sheet_as: str | None = None) -> dict[str, Rows]:
+    """Rows of each wanted sheet (XLSX) or of the one table (CSV, named by ``csv_sheet``).
+
+    With ``first_sheet_as``, a workbook holding none of the wanted sheets is read from its
+    first sheet under that name (a one-table import whose sheet was renamed)."""
     if content[:4] == b"PK\x03\x04":
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -176,6 +192,9 @@ def read_sheets(content: bytes, filename: str, wanted: tuple[str, ...],
             raise UnsupportedMediaType("无法读取该 Excel 文件", code="unreadable_xlsx") from exc
         sheets = {name: list(book[name].iter_rows(values_only=True))[:max_rows + 1]
                   for name in book.sheetnames if name in wanted}
+        if not sheets and first_sheet_as is not None and book.worksheets:
+            rows = book.worksheets[0].iter_rows(values_only=True)
+            sheets = {first_sheet_as: list(rows)[:max_rows + 1]}
         book.close()
         if not sheets:
             named = "”或“".join(wanted)

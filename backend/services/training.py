@@ -23,7 +23,6 @@ from openpyxl.styles import Font
 
 from backend import audit, outbox
 from backend.db import db
-from backend.errors import ValidationFailed
 from backend.models import AssessmentResult, StaffAccount, TrainingRecord, utcnow
 from backend.models.accounts import Role
 from backend.models.training import ASSESSMENT_GRADES, TRAINING_KINDS
@@ -150,12 +149,7 @@ def import_training(content: bytes, filename: str, *, dry_run: bool, actor: Acto
     trainings, assessments = read_rows(content, filename, actor=actor, report=report)
     report.training_records, report.assessments = len(trainings), len(assessments)
     report.people = len({row["person"].id for row in trainings + assessments})
-    if not trainings and not assessments and not report.errors:
-        report.errors.append({"sheet": "", "row": 2, "column": "", "message": "文件中没有数据行"})
-    if not report.valid and not dry_run:
-        raise ValidationFailed("导入文件有误，未导入任何数据", code="import_rejected",
-                               errors={"rows": report.errors})
-    if report.imported:
+    if tabular.should_write(report, found_rows=bool(trainings or assessments)):
         with db.atomic():
             _write(trainings, assessments, actor)
     return report

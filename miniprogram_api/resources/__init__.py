@@ -2,6 +2,7 @@
 
 from flask_smorest import Blueprint
 
+from miniprogram_api.resources.accountability.routes import blp as accountability_blp
 from miniprogram_api.resources.applications.routes import blp as applications_blp
 from miniprogram_api.resources.auth.routes import blp as auth_blp
 from miniprogram_api.resources.bookings.routes import blp as bookings_blp
@@ -19,6 +20,8 @@ from miniprogram_api.resources.payments.routes import blp as payments_blp
 from miniprogram_api.resources.plans.routes import blp as plans_blp
 from miniprogram_api.resources.routes.routes import blp as routes_blp
 from miniprogram_api.resources.services.routes import blp as services_blp
+from miniprogram_api.resources.staff.routes import blp as staff_blp
+from miniprogram_api.resources.stations.routes import blp as stations_blp
 from miniprogram_api.resources.supervision.routes import blp as supervision_blp
 from miniprogram_api.resources.townships.routes import blp as townships_blp
 from miniprogram_api.resources.training.routes import blp as training_blp
@@ -31,11 +34,14 @@ BLUEPRINTS: list[Blueprint] = [
     auth_blp,
     me_blp,
     townships_blp,
+    staff_blp,
+    stations_blp,
     villages_blp,
     clients_blp,
     links_blp,
     services_blp,
     applications_blp,
+    accountability_blp,
     household_checks_blp,
     department_data_blp,
     notices_blp,

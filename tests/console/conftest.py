@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
-from tests.applications.conftest import clock  # noqa: F401 - reused fixture
+from tests.applications.conftest import clock, filing  # noqa: F401 - reused fixtures
 from tests.conftest import require_service
 from tests.factories import World
 from tests.planning.conftest import (  # noqa: F401 - reused fixtures

@@ -18,6 +18,7 @@ from backend.models import Application, ApplicationStep, ClientContact
 from backend.models.applications import ApplicationStatus
 from backend.models.base import LOCAL_TZ, local_today, utcnow
 from backend.permissions import Actor, get_scoped, scoped
+from backend.services import stage_holders
 
 ACTION_LABELS = {
     "create": "填写申请", "submit": "提交申请", "resubmit": "补正后重新提交",
@@ -134,6 +135,7 @@ def record(application: Application, actor: Actor, action: str, before: dict[str
                  entity_id=application.id, changes=audit.diff(before, state(application)),
                  reason=reason, area_code=application.area_code)
     outbox.emit(topic or f"application.{action}", application_id=application.id, **extra)
+    stage_holders.hold_current_stage(application)  # a stage just begun gets its named holder
 
 
 # Identity -----------------------------------------------------------------------------------

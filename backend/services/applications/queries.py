@@ -10,7 +10,14 @@ from typing import Any, cast
 import peewee as pw
 
 from backend import workflows
-from backend.models import Application, ApplicationStep, PublicNoticeObjection, Township
+from backend.models import (
+    Application,
+    ApplicationStep,
+    PublicNoticeObjection,
+    Role,
+    StepEscalation,
+    Township,
+)
 from backend.models.applications import ApplicationStatus
 from backend.permissions import Actor, require, scoped
 from backend.services.applications import _shared, urgent
@@ -92,8 +99,19 @@ class QueueFilter:
 
 
 def _waiting(actor: Actor) -> pw.ModelSelect[Application]:
+    waits_on_me = Application.stage_role == actor.role
+    if actor.role == Role.CITY_ADMIN:  # and stages late past the city threshold (责任追究)
+        waits_on_me |= Application.id.in_(_escalated_to_city())
     return scoped(Application.select(), Application.area_code, actor).where(
-        Application.status == ApplicationStatus.IN_REVIEW, Application.stage_role == actor.role)
+        Application.status == ApplicationStatus.IN_REVIEW, waits_on_me)
+
+
+def _escalated_to_city() -> pw.ModelSelect[StepEscalation]:
+    """Applications whose current stage went on to the city bureau."""
+    return (StepEscalation.select(StepEscalation.application).join(Application)
+            .where(StepEscalation.city_escalated_on.is_null(False),
+                   StepEscalation.stage == Application.stage,
+                   StepEscalation.due_on == Application.stage_due_on))
 
 
 def work_queue(filters: QueueFilter | None = None, *,

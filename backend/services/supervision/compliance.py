@@ -24,7 +24,7 @@ from backend.models import (
     Village,
 )
 from backend.permissions import Actor, require, scoped
-from backend.services import training
+from backend.services import stations, training
 from backend.services.supervision.figures import collect_service_figures, dict_rows
 from backend.services.supervision.periods import Period, parse_period
 
@@ -74,7 +74,7 @@ class _CityFacts:
     townships: list[Township]
     staff: dict[tuple[int, str], int]
     coordinators_by_village: dict[int, int]
-    lowest_allowance: dict[int, int | None]
+    lowest_allowance: dict[int, tuple[int | None, list[str]]]
     villages: dict[int, list[tuple[Any, Any]]]  # (village row, its station row or None)
     profiles: dict[int, TownshipProfile]
     homes: dict[int, list[NursingHome]]
@@ -83,7 +83,7 @@ class _CityFacts:
     people_years: dict[int, list[training.PersonYear]] = field(default_factory=dict)
 
 
-def _load_facts(townships: list[Township], year: int) -> _CityFacts:
+def _load_facts(townships: list[Township], period_end: date) -> _CityFacts:
     ids = [t.id for t in townships] or [0]
     staff: dict[tuple[int, str], int] = {}
     for row in dict_rows(StaffAccount.select(StaffAccount.township, StaffAccount.role,
@@ -93,35 +93,33 @@ def _load_facts(townships: list[Township], year: int) -> _CityFacts:
                          .group_by(StaffAccount.township, StaffAccount.role)):
         staff[(row["township"], row["role"])] = row["n"]
     coordinators: dict[int, int] = defaultdict(int)
-    lowest: dict[int, int | None] = {}
-    for row in dict_rows(StaffAccount.select(StaffAccount.township, StaffAccount.village,
-                                             StaffAccount.monthly_allowance_fen)
+    for row in dict_rows(StaffAccount.select(StaffAccount.village)
                          .where(StaffAccount.township.in_(ids),
                                 StaffAccount.role == "coordinator",
                                 StaffAccount.is_active == True)):  # noqa: E712
         if row["village"] is not None:
             coordinators[row["village"]] += 1
-        paid = row["monthly_allowance_fen"] or 0
-        current = lowest.get(row["township"])
-        lowest[row["township"]] = paid if current is None else min(current, paid)
+    # The allowance is what was paid (recorded payments), not what an account says is due.
+    lowest = stations.lowest_allowance_paid(ids, stations.checked_month(period_end))
     villages: dict[int, list[tuple[Any, Any]]] = defaultdict(list)
     # Plain rows from two flat queries: building a model graph of village and station for each
     # of a city's 3 000 villages was most of its compliance time.
     in_townships = Village.select(Village.id).where(Village.township.in_(ids))
-    stations: dict[Any, Any] = {s.village: s for s in ServiceStation.select().where(
+    station_of: dict[Any, Any] = {s.village: s for s in ServiceStation.select().where(
         ServiceStation.village.in_(in_townships)).namedtuples()}
     rows: Any = (Village.select(Village.id, Village.township, Village.code, Village.name)
                  .where(Village.township.in_(ids)).order_by(Village.code).namedtuples())
     for village in rows:
-        villages[village.township].append((village, stations.get(village.id)))
+        villages[village.township].append((village, station_of.get(village.id)))
     profiles = {p.township_id: p for p in TownshipProfile.select().where(
-        TownshipProfile.township.in_(ids), TownshipProfile.year == year)}
+        TownshipProfile.township.in_(ids), TownshipProfile.year == period_end.year)}
     homes: dict[int, list[NursingHome]] = defaultdict(list)
     for home in NursingHome.select().where(NursingHome.township.in_(ids)).order_by(
             NursingHome.name):
         homes[home.township_id].append(home)
     return _CityFacts(townships, staff, coordinators, lowest, villages, profiles, homes,
-                      training.has_records(ids, year), training.township_people_years(ids, year))
+                      training.has_records(ids, period_end.year),
+                      training.township_people_years(ids, period_end.year))
 
 
 def _item(code: str, required: float, actual: float | None, edition: standards.Standards,
@@ -154,8 +152,9 @@ def _township_items(t: Township, facts: _CityFacts, edition: standards.Standards
                  if facts.coordinators_by_village.get(v.id, 0) < e.coordinators_per_village]
     items.append(_item("coordinators", len(villages), len(villages) - len(uncovered), e, on,
                        detail=[f"{name}无协管员" for name in uncovered]))
-    items.append(_item("coordinator_allowance", e.coordinator_monthly_allowance_fen,
-                       facts.lowest_allowance.get(t.id), e, on))
+    lowest, unpaid = facts.lowest_allowance.get(t.id, (None, []))
+    items.append(_item("coordinator_allowance", e.coordinator_monthly_allowance_fen, lowest, e,
+                       on, detail=unpaid))
     incomplete = []
     for village, station in villages:
         missing = [label for column, label in standards.STATION_ELEMENTS.items()
@@ -253,7 +252,7 @@ def compute_compliance(period: Period, *, actor: Actor) -> dict[str, Any]:
     require(actor, "supervision.read")
     edition = standards_book().on(period.end)
     townships = list(scoped(Township.select(), Township.code, actor).order_by(Township.code))
-    facts = _load_facts(townships, period.end.year)
+    facts = _load_facts(townships, period.end)
     rows = []
     for t in townships:
         items = _township_items(t, facts, edition, period.end)

@@ -14,6 +14,7 @@ from backend.errors import NotFound, ValidationFailed
 from backend.models import City, SupervisionReport, Township, utcnow
 from backend.models.supervision import REPORT_KINDS
 from backend.permissions import SYSTEM, Actor, require
+from backend.services import stage_holders
 from backend.services.benefit_payments import totals_by_township_and_service
 from backend.services.supervision.compliance import compute_compliance, late_units, rank
 from backend.services.supervision.periods import (
@@ -67,6 +68,10 @@ def build_report(kind: str, period: Period) -> dict[str, Any]:
             "city": {"code": city.code, "name": city.name},
             "generated_at": utcnow().replace(tzinfo=UTC).isoformat(timespec="seconds"),
             **compliance, "ranking": ranking, "late_units": late_units(compliance["townships"]),
+            # 强化责任追究: the late steps open at the period's end, by township and by holder.
+            "overdue_holders": stage_holders.overdue_by_holder(
+                [row["township_code"] for row in compliance["townships"]],
+                period.end + timedelta(days=1)),
             "changes": _changes(ranking, previous.data if previous else None,
                                 previous_period.label),
             "benefit_payments": totals_by_township_and_service(
@@ -140,8 +145,10 @@ def _visible(data: dict[str, Any], actor: Actor) -> dict[str, Any]:
         return [r for r in rows if r["township_code"].startswith(mine)]
 
     changes = {**data["changes"], "townships": own(data["changes"]["townships"])}
+    holders = data.get("overdue_holders", {"by_township": [], "by_person": []})
     return {**data, "townships": own(data["townships"]), "ranking": own(data["ranking"]),
             "late_units": own(data["late_units"]), "changes": changes, "city_wide": [],
+            "overdue_holders": {name: own(rows) for name, rows in holders.items()},
             "benefit_payments": own(data.get("benefit_payments", [])),
             "service_figures": {
                 name: ({**value, "by_township": own(value["by_township"]), "totals": {}}

@@ -21,7 +21,8 @@ def _pair(pair: auth.TokenPair) -> dict[str, Any]:
     return {"access_token": pair.access_token, "refresh_token": pair.refresh_token,
             "token_type": "Bearer", "expires_in": pair.expires_in,
             "user": {"kind": actor.kind, "id": actor.id, "role": actor.role, "name": actor.name,
-                     "area_code": actor.area_code}}
+                     "area_code": actor.area_code,
+                     "must_change_password": actor.must_change_password}}
 
 
 @blp.route("/wechat")

@@ -37,6 +37,9 @@ class WhoSchema(Schema):
                                                   "social_worker、city_admin"})
     name = fields.String(metadata={"description": "姓名（居民可能为空）"})
     area_code = fields.String(metadata={"description": "管辖范围的区划代码前缀（工作人员）"})
+    must_change_password = fields.Boolean(metadata={
+        "description": "为 true 时须先调用 POST /me/password 修改初始密码，其他接口答 403 "
+                       "password_change_required"})
 
 
 class TokenPairSchema(Schema):

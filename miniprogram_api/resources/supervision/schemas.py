@@ -105,6 +105,42 @@ class LateUnitSchema(Schema):
     standards = fields.List(fields.Dict(), metadata={"description": "逾期未完成的标准（代码、名称、时限、差距、说明）"})
 
 
+class OverdueStepSchema(Schema):
+    """One late step a person holds."""
+
+    reference = fields.String(metadata={"description": "受理编号"})
+    stage = fields.String(metadata={"description": "环节代码"})
+    stage_label = fields.String(metadata={"description": "环节"})
+    due_on = fields.String(metadata={"description": "办理期限（日期）"})
+    days_late = Int(metadata={"description": "超期天数"})
+
+
+class OverdueHolderSchema(Schema):
+    """A named person and the late steps they hold (强化责任追究)."""
+
+    township_code = fields.String(metadata={"description": "乡镇代码"})
+    township_name = fields.String(metadata={"description": "乡镇名称"})
+    holder_id = Int(allow_none=True, metadata={"description": "责任人账号编号（空：该环节无人在岗）"})
+    holder_name = fields.String(metadata={"description": "责任人姓名"})
+    overdue = Int(metadata={"description": "超期环节数"})
+    steps = fields.List(fields.Nested(OverdueStepSchema), metadata={"description": "超期环节"})
+
+
+class OverdueTownshipSchema(Schema):
+    """Late steps of one township."""
+
+    township_code = fields.String(metadata={"description": "乡镇代码"})
+    township_name = fields.String(metadata={"description": "乡镇名称"})
+    overdue = Int(metadata={"description": "超期环节数"})
+
+
+class OverdueHoldersSchema(Schema):
+    """The late steps open at the period's end, by township and by the person holding them."""
+
+    by_township = fields.List(fields.Nested(OverdueTownshipSchema), metadata={"description": "按乡镇"})
+    by_person = fields.List(fields.Nested(OverdueHolderSchema), metadata={"description": "按责任人"})
+
+
 class PaymentTotalSchema(Schema):
     """Benefit payments of the period in one township and service."""
 
@@ -130,6 +166,7 @@ class ReportSchema(ComplianceSchema):
     late_units = fields.List(fields.Nested(LateUnitSchema),
                              metadata={"description": "逾期未完成、全市点名的单位"})
     changes = fields.Dict(metadata={"description": "较上期变化（达标率、名次、新增/消除的未达标项）"})
+    overdue_holders = fields.Nested(OverdueHoldersSchema, metadata={"description": "超期环节及其责任人（按乡镇、按人）"})
     benefit_payments = fields.List(fields.Nested(PaymentTotalSchema), metadata={"description": "本期救助金发放合计，按乡镇和救助项目"})
 
 
