@@ -143,7 +143,7 @@ def file_grievance(command: FileGrievance, *, actor: Actor) -> Grievance:
             subject=command.subject, area_code=area_code, content=content,
             owner=owner.id if owner else None, due_on=_due(day, "grievance_reply_working_days"),
             level=owner_level(owner), **link)
-        grievance.reference = f"SS{grievance.created_at:%Y%m%d}{grievance.id:06d}"
+        grievance.reference = _shared.dated_number("SS", grievance.created_at, grievance.id)
         grievance.save()
         audit.record(actor=actor, action="grievance.file", entity="grievance",
                      entity_id=grievance.id, area_code=area_code,

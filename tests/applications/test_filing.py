@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
 
 from backend.models import Application, AuditEntry, OutboxEvent
 from backend.services import applications
+from backend.services.applications import _shared
 from tests.applications.conftest import Clock
 from tests.conftest import Api
 
@@ -294,3 +296,11 @@ def test_concurrent_filings_for_one_person_and_service_are_all_taken_and_all_but
     assert holders.count() == 1 and holders.get().open_key is not None
     flagged = Application.select().where(Application.possible_duplicate_of == holders.get())
     assert flagged.count() == 5
+
+
+def test_a_filing_is_numbered_by_the_citys_calendar_day_not_utcs() -> None:
+    # 23:30 UTC on 6 December is 07:30 on 7 December in the city.
+    late_utc = datetime(2026, 12, 6, 23, 30)
+    filed = Application(id=42, created_at=late_utc)
+    assert _shared.reference(filed) == "SQ20261207000042"
+    assert _shared.dated_number("SS", datetime(2026, 12, 6, 15, 59), 7) == "SS20261206000007"

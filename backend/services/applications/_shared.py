@@ -151,9 +151,15 @@ def placeholder_reference() -> str:
     return "tmp" + uuid.uuid4().hex[:27].translate(_DIGITS_TO_LETTERS)
 
 
+def dated_number(prefix: str, created_at: datetime, row_id: int) -> str:
+    """A number people quote: the prefix, the city's calendar day of a (UTC) moment and the id
+    (a filing at 07:30 in the city is dated that day, not the UTC day before)."""
+    return f"{prefix}{local_date(created_at):%Y%m%d}{row_id:06d}"
+
+
 def reference(application: Application) -> str:
-    """The number people quote: SQ, the filing date and the id."""
-    return f"SQ{application.created_at:%Y%m%d}{application.id:06d}"
+    """The number people quote for an application: SQ, the city's date of filing, the id."""
+    return dated_number("SQ", application.created_at, application.id)
 
 
 def set_applicant(application: Application, id_number: str, phone: str | None) -> None:
