@@ -22,11 +22,11 @@ import argparse
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from benchmarks.cpsat_day import ExactDay, solve_day
 from benchmarks.township import township_day
-from scheduler import Problem, solve
+from scheduler import Plan, Problem, solve
 from scheduler.rules import COST_SCALE
 
 WITHIN = 0.001  # "within 0.1% of the best plan any run found"
@@ -46,6 +46,8 @@ class Solve:
     cost: float
     feasible: bool
     seconds: float
+    # Kept for the proven size only: the best of a day starts CP-SAT's search (`--proven`).
+    plan: Plan | None = field(default=None, repr=False, compare=False)
 
 
 def run(sizes: list[int], days: int, seeds: int, limit: float) -> list[Solve]:
@@ -62,7 +64,8 @@ def run(sizes: list[int], days: int, seeds: int, limit: float) -> list[Solve]:
 def _solve(problem: Problem, size: int, day: int, seed: int, limit: float) -> Solve:
     began = time.perf_counter()
     plan = solve(problem, time_limit=limit, seed=seed)
-    return Solve(size, day, seed, plan.cost(), plan.is_feasible(), time.perf_counter() - began)
+    return Solve(size, day, seed, plan.cost(), plan.is_feasible(), time.perf_counter() - began,
+                 plan if size == PROVEN_SIZE else None)
 
 
 def references(solves: list[Solve], limit: float) -> list[Solve]:
@@ -86,9 +89,14 @@ def gaps(solves: list[Solve], longer: Sequence[Solve] = ()
 
 
 def exact(solves: list[Solve], limit: float, workers: int) -> dict[int, ExactDay]:
-    """CP-SAT's proof of each 20-visit day (its plan checked and priced by our code)."""
-    days = sorted({s.day for s in solves if s.size == PROVEN_SIZE})
-    return {day: solve_day(township_day(PROVEN_SIZE, seed=day), limit, workers) for day in days}
+    """CP-SAT's proof of each 20-visit day (its plan checked and priced by our code), started
+    from our best feasible plan of the day."""
+    proofs = {}
+    for day in sorted({s.day for s in solves if s.size == PROVEN_SIZE}):
+        ours = [s.plan for s in solves if s.size == PROVEN_SIZE and s.day == day and s.feasible]
+        hint = min((p for p in ours if p is not None), key=Plan.cost, default=None)
+        proofs[day] = solve_day(township_day(PROVEN_SIZE, seed=day), limit, workers, hint=hint)
+    return proofs
 
 
 def as_solves(proofs: dict[int, ExactDay]) -> list[Solve]:
