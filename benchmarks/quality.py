@@ -32,7 +32,7 @@ from scheduler.rules import COST_SCALE
 WITHIN = 0.001  # "within 0.1% of the best plan any run found"
 SIZES = [20, 30, 40]
 PRODUCTION_BUDGET_S = 1.0  # the issue's target budget (the job's default is larger)
-PROVEN_SIZE = 20  # days CP-SAT proves in seconds to a minute (issue 25); larger ones it does not
+PROVEN_SIZE = 20  # the issue's exact reference; CP-SAT proves some of these days, not all
 AT_OPTIMUM = 1e-6  # relative: float sums of the same integer parts, not a tolerance of quality
 
 
