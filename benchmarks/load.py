@@ -38,6 +38,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/mz_load"
+BENCH_WECHAT = ("wx-bench-appid", "bench-app-secret")  # the local fake's credentials
 WRK = "/usr/bin/wrk"
 RESIDENTS = 600  # one per demo client: bookings need a linked client each
 STAFF = "ts-410184001-1"
@@ -368,9 +369,23 @@ def main() -> None:
         stack.enter_context(process(
             ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no"], log=work / "redis.log"))
+        # Residents' texts go to WeChat's msg_sec_check while the request waits (as in
+        # production), so the app talks to the local fake WeChat: with no WeChat reachable every
+        # write would wait out the client's timeout and measure that instead of the app.
+        wechat_port = free_port()
+        wechat_log = work / "wechat.log"
+        wechat = stack.enter_context(process(
+            [sys.executable, "-m", "fake_wechat", "--port", str(wechat_port),
+             "--appid", BENCH_WECHAT[0], "--secret", BENCH_WECHAT[1]], log=wechat_log, cwd=REPO))
+        wechat_base = f"http://127.0.0.1:{wechat_port}"
+        wait_until_up(f"{wechat_base}/sns/jscode2session?appid={BENCH_WECHAT[0]}"
+                      f"&secret={BENCH_WECHAT[1]}&js_code=up&grant_type=authorization_code",
+                      wechat, wechat_log)
         env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": args.database_url,
                "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "INSTANCE_PATH": str(instance),
-               "GUNICORN_WORKERS": str(args.workers), "GUNICORN_THREADS": str(args.threads)}
+               "GUNICORN_WORKERS": str(args.workers), "GUNICORN_THREADS": str(args.threads),
+               "WECHAT_API_BASE": wechat_base, "WECHAT_APPID": BENCH_WECHAT[0],
+               "WECHAT_SECRET": BENCH_WECHAT[1]}
         servers = {"hello": stack.enter_context(gunicorn(REPO, "hello_app", env, work, "hello"))}
         if args.before:
             old = stack.enter_context(worktree(args.before))
