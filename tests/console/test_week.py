@@ -14,7 +14,7 @@ def test_a_clerk_plans_the_week_and_reads_it_by_worker_and_day(signed_in: Any,
                                                                 week: Week) -> None:
     browser = signed_in("ts-a")
     empty = browser.get(f"/console/plans/week?week={week.week}").get_data(as_text=True)
-    assert "本周尚未安排" in empty and "安排本周" in empty
+    assert "这一周尚未安排" in empty and "安排这一周" in empty
     sent = browser.post("/console/plans/week", {"week": week.week})
     assert sent.status_code == 302
     page = browser.get(sent.headers["Location"]).get_data(as_text=True)
