@@ -7,7 +7,7 @@ from marshmallow import fields
 
 from backend.services.department_data import LAYOUTS
 from miniprogram_api.extensions import Int, Schema
-from miniprogram_api.resources.supervision.schemas import ImportErrorSchema, ImportQueryArgsSchema
+from miniprogram_api.resources.supervision.schemas import ImportOutcomeSchema, ImportQueryArgsSchema
 
 DEPARTMENTS = "、".join(f"{code} {layout.label}" for code, layout in LAYOUTS.items())
 
@@ -47,17 +47,14 @@ class UnmatchedRowSchema(Schema):
     message = fields.String(metadata={"description": "原因"})
 
 
-class DepartmentImportReportSchema(Schema):
-    """What a department file held and (unless a dry run) what was written."""
+class DepartmentImportReportSchema(ImportOutcomeSchema):
+    """What a department file held and (unless a dry run) what was written (the matched rows;
+    unmatched ones are kept on the import's record)."""
 
     department = fields.String(metadata={"description": "部门代码"})
-    dry_run = fields.Boolean(metadata={"description": "是否仅检查"})
-    valid = fields.Boolean(metadata={"description": "全部单元格无误"})
-    imported = fields.Boolean(metadata={"description": "已导入（匹配上的行已写入）"})
     rows = Int(metadata={"description": "数据行数"})
     matched = Int(metadata={"description": "匹配到正在核查的家庭成员的行数"})
     unmatched = fields.List(fields.Nested(UnmatchedRowSchema), metadata={"description": "未匹配到任何人的行（导入时一并存档，不会被静默丢弃）"})
-    errors = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "错误（按行列）；有错误时不导入任何数据"})
     batch_id = Int(allow_none=True, metadata={"description": "导入批次编号（已导入时）"})
 
 

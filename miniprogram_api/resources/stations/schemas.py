@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from backend.commands.stations import RecordAllowancePayment, UpdateStation
 from miniprogram_api.extensions import CommandSchema, Int, QueryInt, Schema
-from miniprogram_api.resources.supervision.schemas import ImportErrorSchema
+from miniprogram_api.resources.supervision.schemas import ImportOutcomeSchema
 from miniprogram_api.resources.townships.schemas import StationSchema
 
 
@@ -37,15 +37,11 @@ class StationImportFileSchema(Schema):
     file = Upload(required=True, metadata={"description": "XLSX（工作表“服务站”或第一张表）或 CSV；列：村（社区）代码、站牌名称、办公场所、有专人（是/否）、有牌子、有场所、有制度、有台帐"})
 
 
-class StationImportReportSchema(Schema):
-    """What the import found and whether it wrote anything."""
+class StationImportReportSchema(ImportOutcomeSchema):
+    """What the station import found and whether it wrote anything."""
 
-    dry_run = fields.Boolean(metadata={"description": "是否仅检查"})
-    valid = fields.Boolean(metadata={"description": "是否全部无误"})
-    imported = fields.Boolean(metadata={"description": "是否已导入"})
     stations = Int(metadata={"description": "服务站行数"})
     villages = fields.List(fields.String(), metadata={"description": "涉及的村（社区）代码"})
-    errors = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "每个有误的单元格（工作表、行、列）"})
 
 
 class AllowancePaymentCreateSchema(CommandSchema):

@@ -219,16 +219,23 @@ class ImportErrorSchema(Schema):
     message = fields.String(metadata={"description": "问题"})
 
 
-class ImportReportSchema(Schema):
-    """What the import found and did."""
+class ImportOutcomeSchema(Schema):
+    """What every all-or-nothing spreadsheet import answers (backend.services.tabular's
+    ImportOutcome); each import's report adds its own counts."""
 
     dry_run = fields.Boolean(metadata={"description": "是否仅检查"})
-    valid = fields.Boolean(metadata={"description": "全部无误"})
-    imported = fields.Boolean(metadata={"description": "已导入"})
+    valid = fields.Boolean(metadata={"description": "全部单元格无误"})
+    imported = fields.Boolean(metadata={"description": "已导入（全部无误且不是仅检查时）"})
+    errors = fields.List(fields.Nested(ImportErrorSchema), metadata={
+        "description": "每个有误的单元格（工作表、行、列）；有错误时不导入任何数据"})
+
+
+class ImportReportSchema(ImportOutcomeSchema):
+    """What the township-profile import found and did."""
+
     profiles = Int(metadata={"description": "乡镇概况行数"})
     nursing_homes = Int(metadata={"description": "养老院行数"})
     townships = fields.List(fields.String(), metadata={"description": "涉及的乡镇代码"})
-    errors = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "错误（按行列）"})
 
 
 class TemplateQueryArgsSchema(Schema):

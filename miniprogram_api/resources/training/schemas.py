@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 from backend.models.accounts import STAFF_ROLES
 from backend.models.training import ASSESSMENT_GRADES, TRAINING_KINDS
 from miniprogram_api.extensions import Int, QueryInt, Schema
-from miniprogram_api.resources.supervision.schemas import ImportErrorSchema, ImportQueryArgsSchema
+from miniprogram_api.resources.supervision.schemas import ImportOutcomeSchema, ImportQueryArgsSchema
 
 _KINDS = "、".join(f"{code} {label}" for code, label in TRAINING_KINDS.items())
 _GRADES = "、".join(f"{code} {label}" for code, label in ASSESSMENT_GRADES.items())
@@ -63,16 +63,12 @@ class TrainingFileSchema(Schema):
     file = Upload(required=True, metadata={"description": "培训与考核 .xlsx（工作表“培训记录”“年度考核”）或 .csv（其中之一）"})
 
 
-class TrainingImportReportSchema(Schema):
-    """What the import found and did."""
+class TrainingImportReportSchema(ImportOutcomeSchema):
+    """What the training import found and did."""
 
-    dry_run = fields.Boolean(metadata={"description": "是否仅检查"})
-    valid = fields.Boolean(metadata={"description": "全部无误"})
-    imported = fields.Boolean(metadata={"description": "已导入"})
     training_records = Int(metadata={"description": "培训记录行数"})
     assessments = Int(metadata={"description": "年度考核行数"})
     people = Int(metadata={"description": "涉及人数"})
-    errors = fields.List(fields.Nested(ImportErrorSchema), metadata={"description": "错误（按工作表、行、列）；有错误时不导入任何数据"})
 
 
 class TrainingTemplateArgsSchema(Schema):
