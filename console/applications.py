@@ -19,7 +19,7 @@ from backend.models.applications import APPLICATION_STATUSES, RE_REVIEW_OUTCOMES
 from backend.services import applications, materials, service_guide
 from console import forms
 from console.forms import FormErrors
-from console.pages import STATUS_OF
+from console.pages import refusal_status
 
 Form = MultiDict[str, str]
 
@@ -116,7 +116,7 @@ def act(application_id: int, action: str) -> ResponseReturnValue:
             raise
         except DomainError as exc:
             errors[forms.refusal_field(exc, fields)] = exc.message
-            status = next((s for cls, s, _ in STATUS_OF if isinstance(exc, cls)), 400)
+            status = refusal_status(exc)
         else:
             flash(_confirmation(action, done, command), "success")
             return redirect(url_for("console.application", application_id=application_id))

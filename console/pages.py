@@ -58,6 +58,11 @@ STATUS_OF: tuple[tuple[type[errors.DomainError], int, str], ...] = (
 )
 
 
+def refusal_status(error: errors.DomainError) -> int:
+    """The HTTP status a page answers with when a service refused (400 for any other kind)."""
+    return next((s for cls, s, _ in STATUS_OF if isinstance(error, cls)), 400)
+
+
 def error_page(status: int, title: str, message: str) -> tuple[str, int]:
     """A page that says what went wrong, in plain words, with its HTTP status."""
     return render_template("console/error.html", status=status, title=title,

@@ -19,7 +19,7 @@ from backend.permissions import require
 from backend.services import geography, planning
 from backend.services.care_plans import local_today
 from console.forms import FORM_ERROR, FormErrors
-from console.pages import STATUS_OF
+from console.pages import refusal_status
 
 ADJUST = "adjust:"  # form fields "adjust:<visit_key>" = "lock" | "unlock" | "move:<worker id>"
 MAX_ADJUSTMENTS = 50  # as the API takes at once
@@ -36,10 +36,6 @@ def _day(text: str | None) -> date:
 
 def _township_id() -> int | None:
     return StaffAccount.get_by_id(g.actor.id).township_id
-
-
-def _status_of(error: DomainError) -> int:
-    return next((s for cls, s, _ in STATUS_OF if isinstance(error, cls)), 400)
 
 
 def day_page(errors: FormErrors | None = None, status: int = 200,
@@ -69,8 +65,8 @@ def request_day() -> ResponseReturnValue:
         latest = list(planning.list_plans(actor=g.actor, township_id=township_id, day=day)
                       .limit(1))
         if latest:
-            return plan_page(latest[0].id, {"date": exc.message}, _status_of(exc))
-        return day_page({"date": exc.message}, _status_of(exc), day)
+            return plan_page(latest[0].id, {"date": exc.message}, refusal_status(exc))
+        return day_page({"date": exc.message}, refusal_status(exc), day)
     flash(f"已提交{plan.day.month}月{plan.day.day}日第 {plan.version} 版排线", "info")
     return redirect(url_for("console.plan", plan_id=plan.id))
 
@@ -138,7 +134,7 @@ def adjust(plan_id: int) -> ResponseReturnValue:
     except NotFound:
         raise
     except DomainError as exc:
-        return plan_page(plan_id, {FORM_ERROR: exc.message}, _status_of(exc))
+        return plan_page(plan_id, {FORM_ERROR: exc.message}, refusal_status(exc))
     flash(f"已按 {len(adjustments)} 项调整提交第 {plan.version} 版排线", "info")
     return redirect(url_for("console.plan", plan_id=plan.id))
 

@@ -18,7 +18,7 @@ from backend.permissions import require
 from backend.services import planning
 from backend.services.care_plans import local_today
 from console.forms import FORM_ERROR, FormErrors
-from console.pages import STATUS_OF
+from console.pages import refusal_status
 
 PIN = "pin:"  # form fields "pin:<visit_key>" = "YYYY-MM-DD" | "unpin" | "" (no change)
 MAX_PINS = 50  # as the API takes at once
@@ -38,10 +38,6 @@ def _township_id() -> int:
     if township_id is None:
         raise ValidationFailed("您的账号未关联乡镇", code="no_township")
     return int(township_id)
-
-
-def _status_of(error: DomainError) -> int:
-    return next((s for cls, s, _ in STATUS_OF if isinstance(error, cls)), 400)
 
 
 def week_page(errors: FormErrors | None = None, status: int = 200) -> ResponseReturnValue:
@@ -77,7 +73,7 @@ def request_week() -> ResponseReturnValue:
     except NotFound:
         raise
     except DomainError as exc:
-        return week_page({"week": exc.message}, _status_of(exc))
+        return week_page({"week": exc.message}, refusal_status(exc))
     flash(f"已安排 {plan.week} 第 {plan.version} 版：{plan.placed_count} 个探访已排入日期，"
           f"{plan.unplaced_count} 个未能安排", "info")
     return redirect(url_for("console.week_plan", week=plan.week))
@@ -113,7 +109,7 @@ def pin(week_plan_id: int) -> ResponseReturnValue:
     except NotFound:
         raise
     except DomainError as exc:
-        return week_page({FORM_ERROR: exc.message}, _status_of(exc))
+        return week_page({FORM_ERROR: exc.message}, refusal_status(exc))
     flash(f"已按 {len(pins)} 项固定重新安排，第 {plan.version} 版", "info")
     return redirect(url_for("console.week_plan", week=plan.week))
 
