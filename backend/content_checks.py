@@ -39,6 +39,7 @@ from backend.models import (
     utcnow,
 )
 from backend.permissions import Actor, ActorKind, Role
+from backend.services.auth import authenticated_account
 from backend.wechat import ContentVerdict
 
 log = logging.getLogger(__name__)
@@ -127,15 +128,17 @@ def _verdict(text: str, openid: str, scene: Scene) -> ContentVerdict:
 
 def screen_text(texts: dict[str, str], *, actor: Actor, scene: Scene) -> list[Screening]:
     """Check a resident's texts (field → text) before they are kept; raise 422 on a risky one."""
-    if not actor.is_resident or actor.id is None:
+    said = {field: text for field, text in texts.items() if text and text.strip()}
+    if not actor.is_resident or actor.id is None or not said:
         return []
-    resident = Resident.get_by_id(actor.id)
+    # The resident's row came with the request's session: asking WeChat costs no extra read.
+    resident = authenticated_account(actor)
+    assert isinstance(resident, Resident)  # is_resident above
+    openid = resident.openid
     screenings = []
-    for field, text in texts.items():
-        if not text or not text.strip():
-            continue
+    for field, text in said.items():
         try:
-            verdict = _verdict(text, resident.openid, scene)
+            verdict = _verdict(text, openid, scene)
         except CheckUnavailable as exc:
             log.warning("content check of %s unavailable: %s", field, exc.note)
             screenings.append(Screening(field, scene, CheckStatus.UNCHECKED, note=exc.note))
