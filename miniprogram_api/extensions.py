@@ -22,6 +22,7 @@ from werkzeug.routing import IntegerConverter
 
 from backend.errors import ValidationFailed
 from backend.permissions import PERMISSIONS, PUBLIC, require
+from backend.prefetch import prefetch_related
 from miniprogram_api import etags, timestamps, validation_messages
 from miniprogram_api.errors import ERROR_DESCRIPTIONS, INVALID_JSON_BODY, ErrorSchema
 
@@ -192,7 +193,7 @@ class PeeweePage(Page):
     """Paginate a peewee query: COUNT for the total, LIMIT/OFFSET for the page.
 
     A subclass names the related rows its schema shows in ``prefetch``, so a page costs a
-    fixed number of queries instead of one more per item.
+    fixed number of queries instead of one more per item (each selected by the page's ids).
     """
 
     prefetch: ClassVar[tuple[type[pw.Model], ...]] = ()
@@ -209,7 +210,7 @@ class PeeweePage(Page):
         if params.first_item > MAX_ID:  # past any row there could be, and past bigint
             return []
         page = self.collection.limit(params.page_size).offset(params.first_item)
-        return list(pw.prefetch(page, *self.prefetch) if self.prefetch else page)
+        return prefetch_related(list(page), *self.prefetch)
 
 
 def _refuse_strict_integers(schema: Any) -> None:

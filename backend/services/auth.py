@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from backend import audit, runtime
+from backend.compiled import CompiledSelect
 from backend.db import db
 from backend.errors import (
     DomainError,
@@ -199,20 +200,28 @@ def authenticate(access_token: str) -> Actor:
     return actor
 
 
-def _session_with_account(session_id: Any) -> AuthSession | None:
-    """The session with its staff account or resident, in one query: every authenticated
-    request starts here, so it costs one round trip to the database, not two."""
-    if not isinstance(session_id, int):
-        return None
+def _session_query(session_id: Any) -> pw.ModelSelect[AuthSession]:
+    """The session joined with its staff account or resident (the one it names)."""
     staff_of = (AuthSession.subject_kind == "staff") & (StaffAccount.id == AuthSession.subject_id)
     resident_of = (AuthSession.subject_kind == "resident") & (
         Resident.id == AuthSession.subject_id)
-    session: AuthSession | None = (
-        AuthSession.select(AuthSession, StaffAccount, Resident)
-        .join(StaffAccount, pw.JOIN.LEFT_OUTER, on=staff_of, attr="staff_account")
-        .switch(AuthSession)
-        .join(Resident, pw.JOIN.LEFT_OUTER, on=resident_of, attr="resident_account")
-        .where(AuthSession.id == session_id).first())
+    return (AuthSession.select(AuthSession, StaffAccount, Resident)
+            .join(StaffAccount, pw.JOIN.LEFT_OUTER, on=staff_of, attr="staff_account")
+            .switch(AuthSession)
+            .join(Resident, pw.JOIN.LEFT_OUTER, on=resident_of, attr="resident_account")
+            .where(AuthSession.id == session_id))
+
+
+# Session ids are positive, so -1 stands for the id while the SQL is compiled.
+_SESSION_WITH_ACCOUNT: CompiledSelect[AuthSession] = CompiledSelect(_session_query, [-1])
+
+
+def _session_with_account(session_id: Any) -> AuthSession | None:
+    """The session with its staff account or resident, in one query: every authenticated
+    request starts here, so it costs one round trip to the database, not two."""
+    if not isinstance(session_id, int) or isinstance(session_id, bool) or session_id <= 0:
+        return None
+    session = _SESSION_WITH_ACCOUNT.first(session_id)
     if session is not None:
         _accounts.set((runtime.request_id(), session.id, _account_of(session)))
     return session

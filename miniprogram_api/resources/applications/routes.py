@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, g, send_file
 from flask.views import MethodView
 
+from backend import content_checks
 from backend.commands import applications as commands
 from backend.commands.links import AttachApplicant
 from backend.models import ApplicationMaterial, StaffAccount
@@ -45,6 +46,14 @@ class ApplicationPage(PeeweePage):
     (the window's clerk, the 代办 coordinator), each in one more query."""
 
     prefetch = (ApplicationMaterial, StaffAccount)
+
+    @property
+    def items(self) -> list[Any]:
+        """This page's applications, their materials' withdrawals read in one more query."""
+        page = super().items
+        content_checks.note_withdrawn(
+            "application_material", [m for application in page for m in application.materials])
+        return page
 
 
 @blp.route("")

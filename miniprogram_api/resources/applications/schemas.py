@@ -140,7 +140,7 @@ class ApplicationMaterialSchema(Schema):
     size_bytes = Int(metadata={"description": "大小（字节）"})
     uploaded_at = fields.DateTime(metadata={"description": "上传时间（UTC）"})
     withdrawn_reason = fields.Function(
-        lambda material: content_checks.withdrawn_reason("application_material", material.id),
+        lambda material: content_checks.withdrawn_reason_of("application_material", material),
         allow_none=True, metadata={"description": "经微信内容安全识别判定违规而撤下的原因；"
                                                   "未撤下为 null（撤下的材料不再提供下载）"})
 
