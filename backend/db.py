@@ -85,3 +85,19 @@ def connection() -> Iterator[None]:
     """Hold a connection for a unit of work outside a request (jobs, CLI)."""
     with db.connection_context():
         yield
+
+
+def change_stamp() -> str | None:
+    """A value that differs after any write anywhere in the database, or None where the
+    database keeps none (SQLite).
+
+    PostgreSQL's current snapshot: when a transaction that wrote ends, either it leaves the
+    snapshot's list of transactions in progress or the snapshot's upper bound (one past the
+    latest ended) moves past it, while reads assign no transaction id and change nothing. So
+    two equal stamps mean nothing was committed in between, by any path that writes (services,
+    nightly jobs, bulk seeds, a hand-run SQL fix), not only the audited ones.
+    """
+    if not is_postgres():
+        return None
+    row = db.execute_sql("SELECT pg_current_snapshot()::text").fetchone()
+    return str(row[0])

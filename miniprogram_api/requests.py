@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from backend.unit_of_work import scope, unit_of_work
-from miniprogram_api import metrics
+from miniprogram_api import metrics, read_cache
 from miniprogram_api.auth import load_actor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -34,7 +34,12 @@ class App(Flask):
         """Run the view (and serialise its answer) inside the request's unit of work."""
         with unit_of_work(actor=g.get("actor"),
                           transaction=request.method not in SAFE_METHODS):
-            return self.make_response(super().dispatch_request())
+            kept = read_cache.lookup()
+            if kept is not None:
+                return kept
+            response = self.make_response(super().dispatch_request())
+            read_cache.keep(response)
+            return response
 
 
 def _open() -> None:
