@@ -14,21 +14,40 @@ import time
 from contextlib import ExitStack
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from backend.unit_of_work import scope, unit_of_work
 from miniprogram_api import metrics, read_cache
 from miniprogram_api.auth import load_actor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CONSOLE_PATH = "/console"
 # A caller's X-Request-Id is kept only if it is this short and plain (it is stamped on audit
 # rows and logs); anything else gets a new id.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _access = logging.getLogger("miniprogram_api.access")
 
 
+class ConsoleOnlySessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened only under the console.
+
+    The API authenticates every request by its bearer token and never reads Flask's session,
+    while opening it builds a signing serializer per request (a twentieth of `GET /me`); the
+    console's cookie is scoped to its own path anyway.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The console's session; a null one for every other path."""
+        if not request.path.startswith(CONSOLE_PATH):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 class App(Flask):
     """Flask whose views each run as one unit of work."""
+
+    session_interface = ConsoleOnlySessions()
 
     def dispatch_request(self) -> Any:
         """Run the view (and serialise its answer) inside the request's unit of work."""
