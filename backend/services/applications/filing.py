@@ -172,7 +172,6 @@ def file_application(command: FileApplication, *, actor: Actor) -> Application:
         application.reference = reference(application)
         set_applicant(application, id_number, command.phone)
         application.household_members = _encrypt_members(application, command.household_members)
-        application.save()
         proxied = channel == "proxy"
         details: dict[str, Any] = {"channel": channel}
         if proxied:
@@ -187,7 +186,9 @@ def file_application(command: FileApplication, *, actor: Actor) -> Application:
                channel=channel)
         if command.submit:
             _submit(application, actor)
-            application.save()
+        # Written once more after the insert (the reference and the encrypted numbers need the
+        # row's id), with the submission's stage in the same UPDATE.
+        application.save()
     return application
 
 
