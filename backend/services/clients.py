@@ -11,7 +11,7 @@ import peewee as pw
 from backend import audit, outbox, pii, runtime
 from backend.commands import given
 from backend.commands.clients import CategoryEntry, EditClient, RegisterClient
-from backend.db import db
+from backend.db import db, is_postgres
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.models import (
     Client,
@@ -29,6 +29,8 @@ from backend.versions import ExpectedVersions, hold_version
 # Fields a township may edit directly; personal numbers go through their own normalisation.
 EDITABLE = ("name", "address", "lat", "lng", "household_code", "household_size",
             "guardian_name", "guardian_relation", "two_worker_flag", "notes")
+# Searched names this short have no trigram; PostgreSQL looks them up by character pairs.
+SHORT_NAME = 2
 REVEALABLE = {"id_number": "id_number_enc", "phone": "phone_enc",
               "guardian_phone": "guardian_phone_enc"}
 
@@ -186,6 +188,12 @@ def list_clients(filters: ClientFilter, *, actor: Actor) -> pw.ModelSelect[Clien
     query = scoped(Client.select(), Client.area_code, actor)
     if filters.name:
         query = query.where(Client.name.contains(filters.name))
+        if len(filters.name) <= SHORT_NAME and is_postgres():
+            # Too short for the trigram index: the characters' index (migration 095) finds
+            # the few candidates, the ILIKE above decides.
+            query = query.where(pw.Expression(pw.fn.client_name_grams(Client.name), "@>",
+                                              pw.SQL("ARRAY[%s]::text[]",
+                                                     (filters.name.lower(),))))
     if filters.village_id is not None:
         query = query.where(Client.village == filters.village_id)
     if filters.category:
