@@ -13,6 +13,10 @@ from werkzeug.wrappers import Response
 from miniprogram_api import timestamps
 
 ASSETS_URL = "/api/docs-assets/"
+READ_CACHE_RULE = ("待办件、申请列表、预约列表和服务对象列表：同一账号在数据库无任何写入期间"
+                   "（至多 10 秒）重复请求同一地址时，返回已生成的结果，"
+                   "响应头带 X-Read-Cache: hit；"
+                   "请求头 Cache-Control: no-cache 可要求重新生成。")
 
 OPENAPI_CONFIG = {
     "API_TITLE": "基层民政服务 API",
@@ -25,7 +29,7 @@ OPENAPI_CONFIG = {
     "API_SPEC_OPTIONS": {
         "info": {"description": "市、乡镇（街道）民政服务小程序后端。所有错误返回统一信封 "
                                 "{code, status, message, errors}；金额单位为分。"
-                                + timestamps.RULE},
+                                + timestamps.RULE + READ_CACHE_RULE},
         "components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",
                        "description": "登录后获得的访问令牌"}}},
