@@ -302,8 +302,22 @@ def run_wrk(base: str, script: Path, *, connections: int, seconds: int,
 
 
 def release_bookings(url: str, first_new_id: int) -> None:
-    """Let the benchmark's bookings be asked again: clear their one-active-per-kind key."""
+    """Let the benchmark's bookings be asked again: clear their one-active-per-kind key.
+
+    Waits first until no new booking has appeared for half a second: when wrk stops, up to a
+    connection's worth of requests are still being served, and bookings they make after the
+    release would hold their keys into the next run, whose faster revision reaches those pairs
+    and is answered 409 (it showed as a revision's non-2xx, not the other's).
+    """
     import psycopg2
+
+    last, deadline = next_booking_id(url), time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = next_booking_id(url)
+        if now == last:
+            break
+        last = now
 
     with psycopg2.connect(url) as conn, conn.cursor() as cursor:
         cursor.execute("UPDATE booking SET active_key = NULL WHERE id >= %s", (first_new_id,))
