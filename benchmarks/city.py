@@ -14,12 +14,12 @@ township and the wall time of the whole city. The RQ mode needs PostgreSQL (seve
 processes write at once) and an empty Redis database; it starts the workers itself
 (`python -m notifications worker --queues planning --no-cron --burst`).
 
-In the RQ mode each township's coming week is placed first, as the nightly ``plan-coming-week``
-job does before ``plan-next-day`` (the same task, one RQ job per township, on the same
-workers), so the day's plan routes the visits the week put on that day; the day plans the
-week queued for its other days are failed and their jobs dropped (only the day is timed).
-Townships whose week is already placed keep it. ``--no-week`` plans the day from every care
-visit whose window holds it, as the benchmark did before.
+In the RQ mode each township's week of the day is placed first, as the nightly
+``plan-coming-week`` job does before ``plan-next-day`` (one RQ job per township, on the same
+workers; the nightly job also places the week after), so the day's plan routes the visits the
+week put on that day; the day plans the week queued for its other days are failed and their
+jobs dropped (only the day is timed). Townships whose week is already placed keep it.
+``--no-week`` plans the day from every care visit whose window holds it, as it did before.
 """
 
 from __future__ import annotations
@@ -85,51 +85,60 @@ def _start_workers(
     ]
 
 
-def _wait(workers: list[subprocess.Popen[bytes]]) -> None:
+def _wait(workers: list[subprocess.Popen[bytes]], timeout: float | None = 60) -> None:
     for worker in workers:
         try:
-            worker.wait(timeout=60)
+            worker.wait(timeout=timeout)
         except subprocess.TimeoutExpired:  # busy with jobs queued before this run: not ours
             worker.terminate()
             worker.wait(timeout=30)
 
 
-def _place_weeks(rq_workers: int, instance: Path, url: str, redis_url: str) -> str:
-    """The nightly week placement of every township not yet placed, on the RQ workers; then
+def place_week(township_id: int, week: str) -> bool:
+    """RQ job: the nightly placement of one township's week (``tasks.plan_coming_week`` places
+    tomorrow's week and the next one's the same way); True when it placed anything."""
+    from backend.permissions import SYSTEM
+    from backend.services import planning
+    from backend.unit_of_work import unit_of_work
+
+    with unit_of_work(actor=SYSTEM):
+        return planning.replan_week_if_changed(township_id, week, actor=SYSTEM) is not None
+
+
+def _place_weeks(day: date, rq_workers: int, instance: Path, url: str, redis_url: str) -> str:
+    """The week of ``day`` placed for every township not yet placed, on the RQ workers; then
     the day plans it queued are failed and dropped, so that only the city's day is timed."""
     from redis import Redis
     from rq import Queue
 
-    from backend import tasks
     from backend.models import Plan, Township, WeekPlan
     from backend.permissions import SYSTEM
     from backend.services import planning
-    from backend.services.care_plans import local_today
     from backend.unit_of_work import unit_of_work
+    from benchmarks.city import place_week  # by its module's name: ``__main__`` is not the workers'
     from notifications.periodic import run_task
 
-    today = local_today()
-    weeks = sorted({planning.iso_week(today + timedelta(days=n)) for n in (1, 7)})
+    week = planning.iso_week(day)
     placed = {w.township_id for w in WeekPlan.select(WeekPlan.township).where(
-        WeekPlan.week.in_(weeks))}
+        WeekPlan.week == week)}
     todo = [t.id for t in Township.select(Township.id).order_by(Township.id)
             if t.id not in placed]
     redis = Redis.from_url(redis_url)
     for township_id in todo:
         Queue(WEEK_QUEUE, connection=redis).enqueue(
-            run_task, task=tasks.plan_coming_week, township_id=township_id, job_timeout=600)
+            run_task, task=place_week, township_id=township_id, week=week, job_timeout=600)
     started = time.perf_counter()
     if todo:
-        _wait(_start_workers(rq_workers, instance, url, redis_url, queue=WEEK_QUEUE))
+        _wait(_start_workers(rq_workers, instance, url, redis_url, queue=WEEK_QUEUE), None)
     wall = time.perf_counter() - started
     with unit_of_work(actor=SYSTEM):
         queued = list(Plan.select().where(Plan.status.in_(planning.ACTIVE_STATUSES)))
         for plan in queued:
             planning.job.mark_failed(plan, "基准测试只计时所测的一天", "benchmark", SYSTEM)
     Queue("planning", connection=redis).empty()
-    return (f"Weeks {', '.join(weeks)}: {len(todo)} townships placed now in {wall:.1f} s on "
-            f"{rq_workers} workers ({len(placed)} were placed already); {len(queued)} day "
-            "plans they queued failed and dropped.")
+    return (f"Week {week}: {len(todo)} townships placed now in {wall:.1f} s on {rq_workers} "
+            f"workers ({len(placed)} were placed already); {len(queued)} day plans they "
+            "queued failed and dropped.")
 
 
 def run(rq_workers: int, database_url: str | None, redis_url: str | None,
@@ -157,7 +166,7 @@ def run(rq_workers: int, database_url: str | None, redis_url: str | None,
     if not existing:
         demo.seed_demo_city(reset=bool(database_url))
     day = day or _planning_day()
-    weeks = (_place_weeks(rq_workers, instance, url, redis_url or "") if week and rq_workers
+    weeks = (_place_weeks(day, rq_workers, instance, url, redis_url or "") if week and rq_workers
              else "Weeks not placed: every care visit whose window holds the day is asked.")
     started = time.perf_counter()
     with unit_of_work(actor=SYSTEM):  # as the nightly job: the jobs are handed on at commit
