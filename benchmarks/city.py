@@ -19,7 +19,8 @@ In the RQ mode each township's week of the day is placed first, as the nightly
 workers; the nightly job also places the week after), so the day's plan routes the visits the
 week put on that day; the day plans the week queued for its other days are failed and their
 jobs dropped (only the day is timed). Townships whose week is already placed keep it.
-``--no-week`` plans the day from every care visit whose window holds it, as it did before.
+``--no-week`` places no week, as the benchmark did before: a day whose week was never placed
+asks every care visit whose window holds it (one already placed still routes its placement).
 """
 
 from __future__ import annotations
@@ -252,8 +253,8 @@ def main() -> None:
     parser.add_argument("--day", type=date.fromisoformat, default=None,
                         help="the day to plan (default: the next day with workers on duty)")
     parser.add_argument("--no-week", action="store_true",
-                        help="do not place the weeks first: the day asks every care visit "
-                             "whose window holds it")
+                        help="place no week first: a day whose week was never placed asks "
+                             "every care visit whose window holds it")
     parser.add_argument("--processes", type=int, default=0,
                         help="PLANNING_PROCESSES for the workers (default: the solver's)")
     args = parser.parse_args()
