@@ -74,6 +74,10 @@ class Settings:
     # it checks from a signed URL; empty: images cannot be sent for checking (flagged instead).
     public_base_url: str = ""
     media_check_url_ttl_seconds: int = 15 * 60  # how long that signed URL works
+    # Search processes in one plan's solve; 0 = the solver's default (up to 2, one per core).
+    # 1 where a machine runs a planning worker per core: the nightly fan-out keeps every core
+    # busy with a township of its own, and two processes a solve would halve each one's share.
+    planning_processes: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -126,6 +130,7 @@ _ENV_NAMES = {
     "public_base_url": "PUBLIC_BASE_URL",
     "media_check_url_ttl_seconds": "MEDIA_CHECK_URL_TTL_SECONDS",
     "db_pool_size": "DB_POOL_SIZE",
+    "planning_processes": "PLANNING_PROCESSES",
 }
 
 
@@ -147,6 +152,9 @@ def load_settings(environ: Mapping[str, str] | None = None,
             values["media_check_url_ttl_seconds"], "MEDIA_CHECK_URL_TTL_SECONDS")
     if isinstance(values.get("db_pool_size"), str):
         values["db_pool_size"] = max(1, _non_negative_int(values["db_pool_size"], "DB_POOL_SIZE"))
+    if isinstance(values.get("planning_processes"), str):
+        values["planning_processes"] = _non_negative_int(values["planning_processes"],
+                                                         "PLANNING_PROCESSES")
     if isinstance(values.get("wechat_templates"), str):
         values["wechat_templates"] = _json_object(values["wechat_templates"], "WECHAT_TEMPLATES")
     known = {f.name for f in fields(Settings)}

@@ -36,7 +36,8 @@ def quick_planner(app: Flask) -> Iterator[None]:
     """One solver process and a one-second budget: enough for twenty visits."""
     before = runtime.settings()
     runtime.configure(
-        replace(before, extra={**before.extra, "planning_time_limit": 1.0, "planning_processes": 1})
+        replace(before, planning_processes=1,
+                extra={**before.extra, "planning_time_limit": 1.0})
     )
     yield
     runtime.configure(before)
@@ -171,9 +172,9 @@ def redis_planner() -> Iterator[redis.Redis]:
 def quick_days(app: Flask) -> Iterator[None]:
     """Each day the week changes is routed inline: a short budget keeps five of them quick."""
     before = runtime.settings()
-    runtime.configure(replace(before, extra={**before.extra, "planning_time_limit": 0.1,
-                                             "planning_processes": 1,
-                                             "week_planning_time_limit": 0.5}))
+    runtime.configure(replace(before, planning_processes=1,
+                              extra={**before.extra, "planning_time_limit": 0.1,
+                                     "week_planning_time_limit": 0.5}))
     yield
     runtime.configure(before)
 

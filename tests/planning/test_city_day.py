@@ -111,3 +111,19 @@ def test_a_failed_township_shows_its_reason_and_is_planned_again_by_the_next_cit
     assert answer.status_code == 202
     a = _by_name(answer.json)[world.townships["a"].name]
     assert (a["queued_now"], a["plan"]["version"]) == (True, 2)
+
+
+def test_the_city_shows_each_townships_latest_version_and_the_latest_it_published(
+    api: Api, township_day: TownshipDay
+) -> None:
+    a = api.world.townships["a"]
+    made = {}
+    for version, status in enumerate(("done", "done", "failed", "queued"), start=1):
+        made[version] = Plan.create(township=a, area_code=a.code, day=township_day.day,
+                                    version=version, requested_by_kind="system",
+                                    status=status, progress=status).id
+
+    shown = _by_name(_city(api, "city-admin", township_day))[a.name]
+    assert (shown["status"], shown["plan"]["id"], shown["plan"]["version"]) == (
+        "queued", made[4], 4)
+    assert shown["published_plan_id"] == made[2]  # what workers follow while 4 is computed

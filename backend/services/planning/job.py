@@ -67,7 +67,7 @@ def run_plan(plan_id: int) -> str:
         _set_progress(plan_id, "solving")
         result = scheduler.solve(day.problem,
                                  time_limit=time_limit_for(len(day.problem.visits), _time_limit()),
-                                 processes=runtime.settings().extra.get("planning_processes"))
+                                 processes=runtime.settings().planning_processes or None)
         _set_progress(plan_id, "storing")
         store_plan(plan_id, day, result)
         outcome = "done"

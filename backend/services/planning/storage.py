@@ -59,6 +59,13 @@ def _arrival_order(row: dict[str, Any]) -> tuple[bool, int, int]:
     return start is None, start or 0, row.get("worker_id") or 0
 
 
+# Every row names every column a stop may leave empty: the stops go in as one INSERT, whose
+# columns are those of its first row (a dropped visit first would lose every route's times).
+_ROUTE_COLUMNS = dict.fromkeys(("worker_id", "position", "arrival_s", "start_s", "end_s",
+                                "travel_s", "distance_m", "fixed", "partner_worker",
+                                "drop_reason"))
+
+
 def _row(plan: Plan, day: GatheredDay, key: str, **values: Any) -> dict[str, Any]:
     c = day.candidates[key]
     visit = day.problem.visit(key)
@@ -67,7 +74,7 @@ def _row(plan: Plan, day: GatheredDay, key: str, **values: Any) -> dict[str, Any
             "priority": c.priority, "lat": c.lat, "lng": c.lng,
             "windows": [list(w) for w in c.windows], "duration_s": c.duration_s,
             "required_skills": list(c.required_skills), "workers_needed": visit.workers_needed,
-            **values}
+            **_ROUTE_COLUMNS, **values}
 
 
 def store_plan(plan_id: int, day: GatheredDay, result: scheduler.Plan) -> None:
@@ -77,8 +84,8 @@ def store_plan(plan_id: int, day: GatheredDay, result: scheduler.Plan) -> None:
         if plan.status != "running":
             return  # failed meanwhile (stale): a newer version is in charge
         rows = _stop_rows(plan, day, result)
-        for row in rows:
-            PlanStop.create(**row)
+        if rows:
+            PlanStop.insert_many(rows).execute()
         plan.routes = [{"worker_id": int(r.worker_id), "start": r.start, "end": r.end,
                         "break_start": r.break_start, "travel_time": r.travel_time,
                         "distance": r.distance} for r in result.routes]

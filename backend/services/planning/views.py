@@ -6,10 +6,10 @@ from __future__ import annotations
 import itertools
 import urllib.parse
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import peewee as pw
 
@@ -41,18 +41,13 @@ class CityTownship:
 
     township: Township
     plan: Plan | None  # its latest version for the day: what is happening now
-    published: Plan | None  # its latest published version: the routes workers follow
+    published_plan_id: int | None  # its latest published version: the routes workers follow
     queued_now: bool = False  # the request that answered this queued ``plan``
 
     @property
     def status(self) -> str:
         """The latest version's status, or ``not_planned``."""
         return str(self.plan.status) if self.plan is not None else "not_planned"
-
-    @property
-    def published_plan_id(self) -> int | None:
-        """The id of the version workers follow, if one is published."""
-        return self.published.id if self.published is not None else None
 
 
 @dataclass(frozen=True)
@@ -72,14 +67,22 @@ class CityDay:
 def city_day(day: date, *, actor: Actor, queued_now: Collection[int] = ()) -> CityDay:
     """Each township in scope with its latest plan for a day (``queued_now``: just queued)."""
     require(actor, "plans.read")
-    townships = list(scoped(Township.select(), Township.code, actor).order_by(Township.id))
-    latest: dict[int, Plan] = {}
-    published: dict[int, Plan] = {}
-    for plan in (scoped(Plan.select(), Plan.area_code, actor).where(Plan.day == day)
-                 .order_by(Plan.version.desc())):
-        latest.setdefault(plan.township_id, plan)
-        if plan.status == "done":
-            published.setdefault(plan.township_id, plan)
+    townships = list(scoped(Township.select(Township.id, Township.code, Township.name),
+                            Township.code, actor).order_by(Township.id))
+    # Every version of the day as bare (township, id, status), newest first; only the latest
+    # of each township is read whole. Re-planning leaves versions behind (a city's night: the
+    # week's, the night's, staff's), and building each as a model was most of this read.
+    latest_id: dict[int, int] = {}
+    published: dict[int, int] = {}
+    versions = cast(Iterable[tuple[int, int, str]], scoped(
+        Plan.select(Plan.township, Plan.id, Plan.status), Plan.area_code, actor)
+        .where(Plan.day == day).order_by(Plan.version.desc()).tuples())
+    for township_id, plan_id, status in versions:
+        latest_id.setdefault(township_id, plan_id)
+        if status == "done":
+            published.setdefault(township_id, plan_id)
+    latest = {p.township_id: p for p in Plan.select().where(
+        Plan.id.in_(list(latest_id.values()) or [0]))}
     return CityDay(day, [
         CityTownship(t, latest.get(t.id), published.get(t.id),
                     t.id in latest and latest[t.id].id in queued_now) for t in townships])
