@@ -17,7 +17,7 @@ from scheduler.rules import COST_SCALE
 from scheduler.search.context import Context
 from scheduler.search.cost import RouteBounds
 from scheduler.search.instance import Instance, Routes
-from scheduler.search.timing import Timer, earliest
+from scheduler.search.timing import INFINITY, Timer, earliest
 
 Place = tuple[float, int, int]
 
@@ -206,6 +206,9 @@ def insert(
             cache[k] = day.bounds(k, routes[k])
     busiest = max(cache[k].work for k in range(len(routes))) if balance else 0
     service = instance.service[new]
+    # An optional visit is left out at its first place dearer than its penalty: such places
+    # are never taken, so they are not sorted either.
+    dearest = INFINITY if instance.mandatory[new] or anyway else instance.penalty[new]
     options: list[tuple[float, int, int]] = []
     for k in routes_to_try:
         bounds = cache[k]
@@ -213,19 +216,17 @@ def insert(
         if not found:
             continue
         if not balance:
-            options += [(added, k, p) for added, p, _ in found]
+            options += [(added, k, p) for added, p, _ in found if added < dearest]
             continue
         slack = busiest - bounds.work - service
         for added, p, longer in found:
             if longer > slack:
                 added += balance * (longer - slack)
-            options.append((added, k, p))
+            if added < dearest:
+                options.append((added, k, p))
     options.sort()
-    optional = not (instance.mandatory[new] or anyway)
     blink = ctx.params.recreate.blink
-    for added, k, p in options:
-        if optional and added >= instance.penalty[new]:
-            return False
+    for _, k, p in options:
         if rng is not None and rng.random() < blink:
             continue
         routes[k].insert(p, new)

@@ -63,24 +63,23 @@ def ruin_and_recreate(
             base = instance.base
             on_route = {base[i] for i in served}
             view = [[base[i] for i in order] for order in trial]
-            removed = _ruin(view, near, on_route, rng, params.ruin)
-            out = set(removed)
+            out = set(_ruin(view, near, on_route, rng, params.ruin))
             for order in trial:
                 order[:] = [i for i in order if base[i] not in out]
         else:
             on_route = set(served)
-            removed = _ruin(trial, near, on_route, rng, params.ruin)
+            out = set(_ruin(trial, near, on_route, rng, params.ruin))
             for order in trial:
-                order[:] = [i for i in order if i not in removed]
+                order[:] = [i for i in order if i not in out]
         pending = [
             i
             for i in range(n)
-            if i in removed or (i not in on_route and (mandatory[i] or rng.random() < retry))
+            if i in out or (i not in on_route and (mandatory[i] or rng.random() < retry))
         ]
         if rest and rng.random() < rest:
             # Let what was removed rest for one round (e.g. an optional visit whose detour
             # only exceeds its penalty once the routes are rebuilt around its absence).
-            resting = {i for i in removed if not mandatory[i]}
+            resting = {i for i in out if not mandatory[i]}
             pending = [i for i in pending if i not in resting]
         rng.shuffle(pending)
         pending.sort(key=recreate.insertion_order(instance, rng))
