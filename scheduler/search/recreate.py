@@ -125,9 +125,13 @@ def _lunch_fits(
     before the place without and with lunch, `leave` when the visit ends without lunch
     before it, and `latest` the latest start at the next stop with no lunch left."""
     ws, we, length = lunch.window.start, lunch.window.end, lunch.duration
-    for ready in (lunched + inward, max(free + inward, ws) + length if free <= we else None):
-        start = None if ready is None else timer.start_at(new, ready)
-        if start is not None and start + timer.service[new] + onward <= latest:
+    after = timer.service[new] + onward
+    start = timer.start_at(new, lunched + inward)
+    if start is not None and start + after <= latest:
+        return True
+    if free <= we:
+        start = timer.start_at(new, max(free + inward, ws) + length)
+        if start is not None and start + after <= latest:
             return True
     # In the leg out of the visit.
     return leave <= we and max(leave + onward, ws) + length <= latest
