@@ -188,6 +188,9 @@ class RefillParams:
     near: int = 6
     # Share of each run's ruin-and-recreate time kept for it (ruin and recreate stops sooner).
     share: float = 0.1
+    # Ruin and recreate refills its best plan this many rounds a visit after it last did,
+    # when that plan is new, and goes on from the result; 0: only after the run.
+    every: int = 0
 
 
 @dataclass(frozen=True)
@@ -231,8 +234,9 @@ DAY = SolveParams(
         restart_nodes=((0, 20), (30, 50)), recreate_share=0.7, round_microseconds_per_visit=4.2
     ),
     recreate=RecreateParams(regret_share=0.0, rest_share=0.3),
-    # Which visits are served decides most of a day's cost: a descent on that after each run.
-    refill=RefillParams(moves=400),
+    # Which visits are served decides most of a day's cost: a descent on that after each run
+    # and, from its best plan, within ruin and recreate.
+    refill=RefillParams(moves=2000, near=12, every=4),
 )
 FLEET = SolveParams(
     # All-mandatory fleets are led by savings and by parallel insertion with the fast moves.

@@ -1,4 +1,5 @@
-"""Refill: a deterministic descent on which visits a plan serves, run on each run's best.
+"""Refill: a deterministic descent on which visits a plan serves, run on each run's best and,
+now and then, on ruin and recreate's best (`RefillParams.every`), which then goes on from it.
 
 A move takes out one served visit, or two near each other, puts every left-out visit back
 first (most penalised first, each where it adds least cost, as `recreate.insert`), then the

@@ -13,7 +13,7 @@ import random
 import time
 
 from scheduler.params import RuinParams
-from scheduler.search import pairs, recreate
+from scheduler.search import pairs, recreate, refill
 from scheduler.search.context import Context
 from scheduler.search.cost import RouteBounds
 from scheduler.search.instance import Instance, Routes
@@ -31,7 +31,9 @@ def ruin_and_recreate(
     removed optional visits out (`RecreateParams.rest_share`) and some insert by regret
     (`RecreateParams.regret_share`). A round becomes the next start when it is no worse than
     the best plan so far by a margin that shrinks to nothing over the rounds or the time,
-    whichever runs out first, so the search can cross hills early and settles late.
+    whichever runs out first, so the search can cross hills early and settles late. Every
+    `RefillParams.every` rounds a visit, a best plan not yet refilled goes through the
+    refill descent (`refill`), and the rounds go on from what it gives.
     """
     instance, day, params = ctx.instance, ctx.day, ctx.params
     n = instance.n
@@ -50,6 +52,8 @@ def ruin_and_recreate(
     regret, above_best = params.recreate.regret_share, params.accept.above_best
     began = time.perf_counter()
     stall, improved = params.accept.stall_rounds * n**2, 0
+    refills = params.refill
+    every, refilled, refilled_cost = refills.every * n, 0, best_cost
     for round_ in range(iterations):
         now = time.perf_counter()
         if now > deadline or round_ - improved > stall:
@@ -110,6 +114,13 @@ def ruin_and_recreate(
         threshold = above_best * (1 - progress)
         if cost <= current_cost or cost <= best_cost + scale * threshold:
             current, current_cost = trial, cost
+        if every and round_ - refilled >= every and best_cost < refilled_cost:
+            best = refill.refill(
+                ctx, best, moves=refills.moves, near=refills.near, deadline=deadline
+            )
+            best_cost = refilled_cost = day.cost(best)
+            current, current_cost, refilled = best, best_cost, round_
+            scale = best_cost - day.mandatory_left_out(best)
     return best
 
 
