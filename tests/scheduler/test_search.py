@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import random
 import time
@@ -10,7 +11,7 @@ import time
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scheduler import Break, Priority, Problem, TimeWindow
+from scheduler import Break, Priority, Problem, TimeWindow, solve
 from scheduler.assemble import assemble
 from scheduler.params import RuinParams
 from scheduler.schedule import time_route
@@ -89,6 +90,15 @@ def test_refill_trades_a_served_visit_for_two_left_out_that_fit_in_its_place(
     assert after.is_feasible() and after.cost() < before.cost()
     # The exchange pass trades only for a visit of lower priority: it keeps the long visit.
     assert exchange_dropped(Context.of(problem), before, float("inf")).served() == {"long"}
+
+
+def test_a_solve_in_the_callers_process_leaves_the_garbage_collector_on(
+    two_worker_day: Problem,
+) -> None:
+    # The search turns the collector off while it runs (`chain.search_chain`).
+    assert gc.isenabled()
+    solve(two_worker_day, time_limit=0.3, seed=0, processes=1)
+    assert gc.isenabled()
 
 
 def test_ruin_and_recreate_never_returns_worse_routes(two_worker_day: Problem) -> None:
