@@ -178,6 +178,22 @@ class ExchangeParams:
 
 
 @dataclass(frozen=True)
+class RefillParams:
+    """The descent on which visits are served (`search.refill`), after each run's ruin and
+    recreate."""
+
+    # Moves tried at most a run (one served visit, or two, out; the left-out ones in); 0: none.
+    moves: int = 0
+    # Each served visit is also taken out with each of this many nearest served ones.
+    near: int = 6
+    # Share of each run's ruin-and-recreate time kept for it (ruin and recreate stops sooner).
+    share: float = 0.1
+    # Ruin and recreate refills its best plan this many rounds a visit after it last did,
+    # when that plan is new, and goes on from the result; 0: only after the run.
+    every: int = 0
+
+
+@dataclass(frozen=True)
 class SolveParams:
     """Every tuned value of a solve, step by step."""
 
@@ -188,6 +204,7 @@ class SolveParams:
     accept: AcceptParams = field(default_factory=AcceptParams)
     ejection: EjectionParams = field(default_factory=EjectionParams)
     exchange: ExchangeParams = field(default_factory=ExchangeParams)
+    refill: RefillParams = field(default_factory=RefillParams)
 
     @classmethod
     def from_file(cls, path: str | Path, base: SolveParams | None = None) -> SolveParams:
@@ -217,6 +234,9 @@ DAY = SolveParams(
         restart_nodes=((0, 20), (30, 50)), recreate_share=0.7, round_microseconds_per_visit=4.2
     ),
     recreate=RecreateParams(regret_share=0.0, rest_share=0.3),
+    # Which visits are served decides most of a day's cost: a descent on that after each run
+    # and, from its best plan, within ruin and recreate.
+    refill=RefillParams(moves=2000, near=12, every=4),
 )
 FLEET = SolveParams(
     # All-mandatory fleets are led by savings and by parallel insertion with the fast moves.

@@ -3,13 +3,15 @@ limit is split into those runs.
 
 Each process runs one or two runs (restarts) one after the other, each from its own OR-Tools
 start: OR-Tools for its share (`scheduler.model`), then on fixed fleets the ejection pool for
-what it left out (`ejection`), then ruin and recreate (`ruin`); a fleet's run that ends with
-time to spare goes round once more. Counts (solutions, ejections, rounds) end each step on an
+what it left out (`ejection`), then ruin and recreate (`ruin`) and, on days, a descent on
+which visits are served (`refill`); a fleet's run that ends with time to spare goes round
+once more. Counts (solutions, ejections, rounds) end each step on an
 idle machine, so the same input gives the same routes; the clock is the hard cap.
 """
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from typing import NamedTuple
 from scheduler import model
 from scheduler.params import SearchConfig, SolveParams
 from scheduler.problem import Problem
-from scheduler.search import ejection, pairs, recreate, ruin
+from scheduler.search import ejection, pairs, recreate, refill, ruin
 from scheduler.search.context import Context
 from scheduler.search.cost import RouteBounds
 from scheduler.search.instance import Routes
@@ -108,6 +110,18 @@ class Found(NamedTuple):
 def search_chain(ctx: Context, runs: list[Run], finish: float) -> list[Found | None]:
     """Run configurations one after the other (restarts), each with its own budget, all
     done by `finish` (a `time.time()`: the one clock every process reads alike)."""
+    # The rounds make lists and tuples by the million and no cycles: the collector's passes
+    # over them and the remembered route bounds were 6% of ruin and recreate's instructions.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _search_chain(ctx, runs, finish)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _search_chain(ctx: Context, runs: list[Run], finish: float) -> list[Found | None]:
     found: list[Found | None] = []
     instance = ctx.instance
     problem, share = instance.problem, ctx.params.ejection.share
@@ -163,13 +177,20 @@ def _improve(
     ctx: Context, routes: Routes, run: Run, seed: int, eject_until: float, deadline: float
 ) -> Routes:
     """Our steps after OR-Tools: the ejection pool on fixed fleets (until `eject_until`),
-    then ruin and recreate (until `deadline`), each within the run's budget."""
+    then ruin and recreate and, on days, the refill descent (until `deadline`), each within
+    the run's budget."""
     if run.ejections:
         routes = ejection.serve_left_out(
             ctx, routes, seed=seed, iterations=run.ejections, deadline=eject_until
         )
+    moves = ctx.params.refill.moves
     if run.recreate_rounds:
+        kept = ctx.params.refill.share * run.recreate_seconds if moves else 0.0
         routes = ruin.ruin_and_recreate(
-            ctx, routes, seed=seed, iterations=run.recreate_rounds, deadline=deadline
+            ctx, routes, seed=seed, iterations=run.recreate_rounds, deadline=deadline - kept
+        )
+    if moves:
+        routes = refill.refill(
+            ctx, routes, moves=moves, near=ctx.params.refill.near, deadline=deadline
         )
     return routes

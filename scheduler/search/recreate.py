@@ -17,7 +17,7 @@ from scheduler.rules import COST_SCALE
 from scheduler.search.context import Context
 from scheduler.search.cost import RouteBounds
 from scheduler.search.instance import Instance, Routes
-from scheduler.search.timing import Timer, earliest
+from scheduler.search.timing import INFINITY, Timer, earliest
 
 Place = tuple[float, int, int]
 
@@ -125,9 +125,13 @@ def _lunch_fits(
     before the place without and with lunch, `leave` when the visit ends without lunch
     before it, and `latest` the latest start at the next stop with no lunch left."""
     ws, we, length = lunch.window.start, lunch.window.end, lunch.duration
-    for ready in (lunched + inward, max(free + inward, ws) + length if free <= we else None):
-        start = None if ready is None else timer.start_at(new, ready)
-        if start is not None and start + timer.service[new] + onward <= latest:
+    after = timer.service[new] + onward
+    start = timer.start_at(new, lunched + inward)
+    if start is not None and start + after <= latest:
+        return True
+    if free <= we:
+        start = timer.start_at(new, max(free + inward, ws) + length)
+        if start is not None and start + after <= latest:
             return True
     # In the leg out of the visit.
     return leave <= we and max(leave + onward, ws) + length <= latest
@@ -206,6 +210,9 @@ def insert(
             cache[k] = day.bounds(k, routes[k])
     busiest = max(cache[k].work for k in range(len(routes))) if balance else 0
     service = instance.service[new]
+    # An optional visit is left out at its first place dearer than its penalty: such places
+    # are never taken, so they are not sorted either.
+    dearest = INFINITY if instance.mandatory[new] or anyway else instance.penalty[new]
     options: list[tuple[float, int, int]] = []
     for k in routes_to_try:
         bounds = cache[k]
@@ -213,19 +220,17 @@ def insert(
         if not found:
             continue
         if not balance:
-            options += [(added, k, p) for added, p, _ in found]
+            options += [(added, k, p) for added, p, _ in found if added < dearest]
             continue
         slack = busiest - bounds.work - service
         for added, p, longer in found:
             if longer > slack:
                 added += balance * (longer - slack)
-            options.append((added, k, p))
+            if added < dearest:
+                options.append((added, k, p))
     options.sort()
-    optional = not (instance.mandatory[new] or anyway)
     blink = ctx.params.recreate.blink
-    for added, k, p in options:
-        if optional and added >= instance.penalty[new]:
-            return False
+    for _, k, p in options:
         if rng is not None and rng.random() < blink:
             continue
         routes[k].insert(p, new)

@@ -13,7 +13,7 @@ import random
 import time
 
 from scheduler.params import RuinParams
-from scheduler.search import pairs, recreate
+from scheduler.search import pairs, recreate, refill
 from scheduler.search.context import Context
 from scheduler.search.cost import RouteBounds
 from scheduler.search.instance import Instance, Routes
@@ -31,7 +31,9 @@ def ruin_and_recreate(
     removed optional visits out (`RecreateParams.rest_share`) and some insert by regret
     (`RecreateParams.regret_share`). A round becomes the next start when it is no worse than
     the best plan so far by a margin that shrinks to nothing over the rounds or the time,
-    whichever runs out first, so the search can cross hills early and settles late.
+    whichever runs out first, so the search can cross hills early and settles late. Every
+    `RefillParams.every` rounds a visit, a best plan not yet refilled goes through the
+    refill descent (`refill`), and the rounds go on from what it gives.
     """
     instance, day, params = ctx.instance, ctx.day, ctx.params
     n = instance.n
@@ -50,6 +52,8 @@ def ruin_and_recreate(
     regret, above_best = params.recreate.regret_share, params.accept.above_best
     began = time.perf_counter()
     stall, improved = params.accept.stall_rounds * n**2, 0
+    refills = params.refill
+    every, refilled, refilled_cost = refills.every * n, 0, best_cost
     for round_ in range(iterations):
         now = time.perf_counter()
         if now > deadline or round_ - improved > stall:
@@ -63,24 +67,23 @@ def ruin_and_recreate(
             base = instance.base
             on_route = {base[i] for i in served}
             view = [[base[i] for i in order] for order in trial]
-            removed = _ruin(view, near, on_route, rng, params.ruin)
-            out = set(removed)
+            out = set(_ruin(view, near, on_route, rng, params.ruin))
             for order in trial:
                 order[:] = [i for i in order if base[i] not in out]
         else:
             on_route = set(served)
-            removed = _ruin(trial, near, on_route, rng, params.ruin)
+            out = set(_ruin(trial, near, on_route, rng, params.ruin))
             for order in trial:
-                order[:] = [i for i in order if i not in removed]
+                order[:] = [i for i in order if i not in out]
         pending = [
             i
             for i in range(n)
-            if i in removed or (i not in on_route and (mandatory[i] or rng.random() < retry))
+            if i in out or (i not in on_route and (mandatory[i] or rng.random() < retry))
         ]
         if rest and rng.random() < rest:
             # Let what was removed rest for one round (e.g. an optional visit whose detour
             # only exceeds its penalty once the routes are rebuilt around its absence).
-            resting = {i for i in removed if not mandatory[i]}
+            resting = {i for i in out if not mandatory[i]}
             pending = [i for i in pending if i not in resting]
         rng.shuffle(pending)
         pending.sort(key=recreate.insertion_order(instance, rng))
@@ -111,6 +114,13 @@ def ruin_and_recreate(
         threshold = above_best * (1 - progress)
         if cost <= current_cost or cost <= best_cost + scale * threshold:
             current, current_cost = trial, cost
+        if every and round_ - refilled >= every and best_cost < refilled_cost:
+            best = refill.refill(
+                ctx, best, moves=refills.moves, near=refills.near, deadline=deadline
+            )
+            best_cost = refilled_cost = day.cost(best)
+            current, current_cost, refilled = best, best_cost, round_
+            scale = best_cost - day.mandatory_left_out(best)
     return best
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import random
 import time
@@ -10,11 +11,11 @@ import time
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scheduler import Break, Priority, Problem, TimeWindow
+from scheduler import Break, Priority, Problem, TimeWindow, solve
 from scheduler.assemble import assemble
 from scheduler.params import RuinParams
 from scheduler.schedule import time_route
-from scheduler.search import ruin
+from scheduler.search import refill, ruin
 from scheduler.search.context import Context
 from scheduler.search.cost import DayCost, RouteBounds
 from scheduler.search.exchange import exchange_dropped
@@ -70,6 +71,34 @@ def test_a_visit_moves_to_the_other_worker_to_make_room(make_problem: MakeProble
     assert [s.visit_id for s in plan.route("w1").stops] == ["y"]
     assert [s.visit_id for s in plan.route("w2").stops] == ["x"]
     assert plan.is_feasible()
+
+
+def test_refill_trades_a_served_visit_for_two_left_out_that_fit_in_its_place(
+    make_problem: MakeProblem,
+) -> None:
+    short_day = worker(shift=TimeWindow(8 * HOUR, 9 * HOUR + 1800))
+    visits = [
+        visit("long", 1, priority=Priority.DUE, service=80 * 60),
+        visit("short", 1, priority=Priority.DUE),
+        visit("extra", 1, priority=Priority.OPTIONAL),
+    ]
+    problem = make_problem([short_day], visits)
+    start = [["long"]]
+    routes = on_ids(refill.refill, problem, start, moves=10, near=2, deadline=float("inf"))
+    before, after = assemble(problem, start), assemble(problem, routes)
+    assert after.served() == {"short", "extra"}
+    assert after.is_feasible() and after.cost() < before.cost()
+    # The exchange pass trades only for a visit of lower priority: it keeps the long visit.
+    assert exchange_dropped(Context.of(problem), before, float("inf")).served() == {"long"}
+
+
+def test_a_solve_in_the_callers_process_leaves_the_garbage_collector_on(
+    two_worker_day: Problem,
+) -> None:
+    # The search turns the collector off while it runs (`chain.search_chain`).
+    assert gc.isenabled()
+    solve(two_worker_day, time_limit=0.3, seed=0, processes=1)
+    assert gc.isenabled()
 
 
 def test_ruin_and_recreate_never_returns_worse_routes(two_worker_day: Problem) -> None:
