@@ -7,8 +7,10 @@ session, which kills every access token issued on it at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -67,7 +69,13 @@ def hash_password(password: str) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(runtime.settings().secret_key, salt="access-token")
+    return _serializer_for(runtime.settings().secret_key)
+
+
+@functools.cache
+def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    """One signer per secret: building one derives its key, on every request otherwise."""
+    return URLSafeTimedSerializer(secret_key, salt="access-token")
 
 
 def _digest(token: str) -> str:
@@ -97,7 +105,7 @@ def issue_tokens(kind: str, subject_id: int) -> TokenPair:
     session = AuthSession.create(
         subject_kind=kind, subject_id=subject_id, refresh_token_hash=_digest(refresh),
         created_at=now, expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds))
-    access = _serializer().dumps({"sid": session.id})
+    access = _serializer().dumps({"sid": session.id, "k": kind})
     return TokenPair(access, refresh, settings.access_token_ttl_seconds,
                      actor_for(kind, subject_id, session.id))
 
@@ -190,7 +198,7 @@ def authenticate(access_token: str) -> Actor:
         raise NotAuthenticated("登录已过期，请刷新或重新登录", code="token_expired") from None
     except BadSignature:
         raise NotAuthenticated("登录凭证无效", code="invalid_token") from None
-    session = _session_with_account(data.get("sid"))
+    session = _session_with_account(data.get("sid"), data.get("k"))
     if session is None:
         raise NotAuthenticated("登录已失效，请重新登录", code="session_revoked")
     # Deactivation also revokes the sessions; the account's state is the clearer answer.
@@ -212,16 +220,34 @@ def _session_query(session_id: Any) -> pw.ModelSelect[AuthSession]:
             .where(AuthSession.id == session_id))
 
 
-# Session ids are positive, so -1 stands for the id while the SQL is compiled.
+def _session_of_kind(kind: str) -> Callable[[Any], pw.ModelSelect[AuthSession]]:
+    """The session joined with its account of one kind (the kind its token names)."""
+    account = StaffAccount if kind == "staff" else Resident
+
+    def build(session_id: Any) -> pw.ModelSelect[AuthSession]:
+        named = (AuthSession.subject_kind == kind) & (account.id == AuthSession.subject_id)
+        return (AuthSession.select(AuthSession, account)
+                .join(account, pw.JOIN.LEFT_OUTER, on=named, attr=f"{kind}_account")
+                .where(AuthSession.id == session_id))
+
+    return build
+
+
+# Session ids are positive, so -1 stands for the id while the SQL is compiled. A token names
+# its session's kind, so its lookup joins one account table, not both (tokens issued before
+# they named it take the lookup joining both).
 _SESSION_WITH_ACCOUNT: CompiledSelect[AuthSession] = CompiledSelect(_session_query, [-1])
+_SESSION_OF_KIND: dict[str, CompiledSelect[AuthSession]] = {
+    kind: CompiledSelect(_session_of_kind(kind), [-1]) for kind in ("staff", "resident")}
 
 
-def _session_with_account(session_id: Any) -> AuthSession | None:
+def _session_with_account(session_id: Any, kind: Any = None) -> AuthSession | None:
     """The session with its staff account or resident, in one query: every authenticated
     request starts here, so it costs one round trip to the database, not two."""
     if not isinstance(session_id, int) or isinstance(session_id, bool) or session_id <= 0:
         return None
-    session = _SESSION_WITH_ACCOUNT.first(session_id)
+    lookup = _SESSION_OF_KIND.get(kind) if isinstance(kind, str) else None
+    session = (lookup or _SESSION_WITH_ACCOUNT).first(session_id)
     if session is not None:
         _accounts.set((runtime.request_id(), session.id, _account_of(session)))
     return session
@@ -288,7 +314,7 @@ def refresh_tokens(refresh_token: str) -> TokenPair:
         if not rotated:  # a concurrent refresh won with the same token
             raise NotAuthenticated("刷新凭证已被使用，请重新登录", code="invalid_refresh_token")
         RetiredRefreshToken.create(token_hash=presented, session=session.id, retired_at=utcnow())
-    access = _serializer().dumps({"sid": session.id})
+    access = _serializer().dumps({"sid": session.id, "k": session.subject_kind})
     return TokenPair(access, new_refresh, settings.access_token_ttl_seconds, actor)
 
 

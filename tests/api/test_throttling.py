@@ -42,3 +42,16 @@ def test_spraying_many_accounts_from_one_address_is_throttled(api: Api, limits: 
                                 json={"username": "x", "password": "y"},
                                 environ_base={"REMOTE_ADDR": "198.51.100.77"})
     assert throttled.json["code"] == "too_many_requests" and "Retry-After" in throttled.headers
+
+
+def test_the_public_guide_is_limited_per_address_and_other_reads_are_not(
+        api: Api, limits: None) -> None:
+    address = {"REMOTE_ADDR": "203.0.113.9"}
+    answers = [api.client.get("/api/v1/services", environ_base=address).status_code
+               for _ in range(301)]
+    assert answers[:300] == [200] * 300 and answers[300] == 429
+    elsewhere = api.client.get("/api/v1/services", environ_base={"REMOTE_ADDR": "203.0.113.10"})
+    assert elsewhere.status_code == 200
+    token = {"Authorization": f"Bearer {api.token('ts-a')}"}
+    assert {api.client.get("/api/v1/me", headers=token, environ_base=address).status_code
+            for _ in range(320)} == {200}

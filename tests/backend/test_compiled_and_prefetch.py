@@ -102,3 +102,20 @@ def test_prefetch_attaches_foreign_keys_and_leaves_empty_ones(world: World,
         assert len(queries.statements) == before + 1  # read from what was attached
         assert not any(account.is_dirty() for account in staff)
         assert prefetch_related([], Village) == []
+
+
+def test_a_token_naming_its_kind_joins_one_account_table_and_older_tokens_still_work(
+        world: World, queries: QueryLog) -> None:
+    with db.connection_context():
+        pair = auth.issue_tokens("staff", world.staff["ts-a"].id)
+        data = auth._serializer().loads(pair.access_token)
+        assert data["k"] == "staff"
+        queries.statements.clear()
+        assert auth.authenticate(pair.access_token).id == world.staff["ts-a"].id
+        assert '"resident"' not in str(queries)  # the staff lookup does not join residents
+        older = auth._serializer().dumps({"sid": data["sid"]})  # issued before tokens named it
+        assert auth.authenticate(older).id == world.staff["ts-a"].id
+        # The session row decides who it is, not the label (which is signed anyway).
+        mislabelled = auth._serializer().dumps({"sid": data["sid"], "k": "resident"})
+        actor = auth.authenticate(mislabelled)
+        assert (actor.kind, actor.id) == ("staff", world.staff["ts-a"].id)
