@@ -59,6 +59,10 @@ class Settings:
     # PostgreSQL connections one process may hold (gunicorn.conf.py sets it from its threads);
     # past it a request waits for one instead of failing.
     db_pool_size: int = 20
+    # The hottest statements (the session lookup) PREPAREd on each PostgreSQL connection; turn
+    # off behind a pooler that hands a session's statements to different servers (PgBouncer in
+    # transaction mode), where a statement prepared on one is missing on the next.
+    db_prepared_statements: bool = True
     # A social worker checks in on the visit's planned day; this many days either side also do.
     visit_checkin_tolerance_days: int = 0
     standards_file: str = ""  # a city's own dated standards (JSON); empty = the policy's defaults
@@ -130,6 +134,7 @@ _ENV_NAMES = {
     "public_base_url": "PUBLIC_BASE_URL",
     "media_check_url_ttl_seconds": "MEDIA_CHECK_URL_TTL_SECONDS",
     "db_pool_size": "DB_POOL_SIZE",
+    "db_prepared_statements": "DB_PREPARED_STATEMENTS",
     "planning_processes": "PLANNING_PROCESSES",
 }
 
@@ -144,6 +149,9 @@ def load_settings(environ: Mapping[str, str] | None = None,
             values[name] = environ[env_name]
     if isinstance(values.get("inline_jobs_in_background"), str):
         values["inline_jobs_in_background"] = values["inline_jobs_in_background"] in ("1", "true")
+    if isinstance(values.get("db_prepared_statements"), str):
+        values["db_prepared_statements"] = values["db_prepared_statements"].lower() not in (
+            "0", "false", "no", "off")
     if isinstance(values.get("visit_checkin_tolerance_days"), str):
         values["visit_checkin_tolerance_days"] = _non_negative_int(
             values["visit_checkin_tolerance_days"], "VISIT_CHECKIN_TOLERANCE_DAYS")

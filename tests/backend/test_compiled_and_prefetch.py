@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import peewee as pw
 import pytest
 
+from backend import runtime
 from backend.compiled import CompiledSelect
+from backend.config import load_settings
 from backend.db import db, is_postgres
 from backend.models import AuthSession, Client, ClientCategory, StaffAccount, Village
 from backend.prefetch import prefetch_related
@@ -119,3 +123,15 @@ def test_a_token_naming_its_kind_joins_one_account_table_and_older_tokens_still_
         mislabelled = auth._serializer().dumps({"sid": data["sid"], "k": "resident"})
         actor = auth.authenticate(mislabelled)
         assert (actor.kind, actor.id) == ("staff", world.staff["ts-a"].id)
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(
+        world: World, queries: QueryLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings({"DB_PREPARED_STATEMENTS": "0"}).db_prepared_statements is False
+    assert load_settings({}).db_prepared_statements is True
+    monkeypatch.setattr(runtime, "_settings",
+                        dataclasses.replace(runtime.settings(), db_prepared_statements=False))
+    compiled: CompiledSelect[Client] = CompiledSelect(_village_of_client, [-1])
+    with db.connection_context():
+        assert compiled.first(world.clients["a1"].id) is not None
+    assert not any("PREPARE" in sql or "EXECUTE" in sql for sql in queries.statements)
