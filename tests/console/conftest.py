@@ -127,4 +127,7 @@ def sign_in_page(page: Any, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # Until the next page has come: on a loaded machine the click returns before the browser
+    # has left the login page, and its load state is already complete.
+    page.wait_for_url(lambda url: "/console/login" not in url)
     page.wait_for_load_state()

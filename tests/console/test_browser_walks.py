@@ -18,7 +18,7 @@ def test_a_clerk_signs_in_and_sees_todays_desk_and_the_queue(page: Any) -> None:
     page.get_by_role("link", name="待办件", exact=True).click()
     page.get_by_label("只看已超期").check()
     page.get_by_role("button", name="筛选").click()
-    assert page.url.endswith("overdue=1")
+    page.wait_for_url("**overdue=1")
     assert page.get_by_role("heading", name="待办件").is_visible()
 
 
