@@ -24,7 +24,8 @@ import subprocess
 import sys
 from typing import IO, Any
 
-WITHIN = 0.001
+from benchmarks.quality import gap_cells
+
 # What each candidate's process runs: solve requests in, results out, one JSON line each.
 WORKER = """
 import json, os, sys, time
@@ -111,13 +112,11 @@ def table(results: list[dict[str, Any]], names: list[str]) -> list[str]:
         for name in names:
             mine = [r for r in results if r["size"] == size and r["candidate"] == name]
             gaps = [(r["cost"] - best[size, r["day"]]) / best[size, r["day"]] for r in mine]
-            within = sum(g <= WITHIN for g in gaps) / len(gaps)
             lines.append(
-                f"| {size} | {name} | {len(mine)} | {within:.0%} "
-                f"| {statistics.mean(gaps):.3%} | {max(gaps):.3%} "
-                f"| {sum(not r['feasible'] for r in mine)} "
-                f"| {statistics.median(r['seconds'] for r in mine):.2f} "
-                f"| {statistics.mean(r['load'] for r in mine):.1f} |")
+                f"| {size} | {name} | {len(mine)} | "
+                + gap_cells(gaps, sum(not r["feasible"] for r in mine),
+                            [r["seconds"] for r in mine])
+                + f" | {statistics.mean(r['load'] for r in mine):.1f} |")
     return lines
 
 
