@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from backend.models import TownshipProfile
 from tests.console.axe import AxeWatch, sign_in_checked
@@ -26,29 +27,29 @@ def test_the_city_admin_reads_the_grid_downloads_the_bulletin_and_imports_profil
         page: Any) -> None:
     axe = AxeWatch(page)
     sign_in_checked(page, axe, "city-admin", PASSWORD)
-    assert page.get_by_role("heading", name="各乡镇达标情况").is_visible()
+    expect(page.get_by_role("heading", name="各乡镇达标情况")).to_be_visible()
     axe.check()
 
     verdict = page.get_by_role("button", name=re.compile("^✗ 未达标.*：测试A镇，办公设施“十有”$"))
     reason = page.locator(f"#{verdict.get_attribute('aria-describedby')}")
-    assert reason.is_hidden()
+    expect(reason).to_be_hidden()
     verdict.hover()
     assert reason.is_visible() and "未填报本年度乡镇概况" in reason.inner_text()
     page.mouse.move(0, 0)
-    assert reason.is_hidden()
+    expect(reason).to_be_hidden()
     verdict.focus()  # as Tab would: the reason shows while the result has the focus
-    assert reason.is_visible()
+    expect(reason).to_be_visible()
     page.keyboard.press("Enter")  # pinned open, stays when the focus moves on
     assert verdict.get_attribute("aria-expanded") == "true"
     page.get_by_role("heading", name="各乡镇达标情况").click()
-    assert reason.is_visible()
+    expect(reason).to_be_visible()
     page.keyboard.press("Escape")
-    assert reason.is_hidden()
+    expect(reason).to_be_hidden()
 
     page.get_by_role("link", name="周督导·月通报").click()
     page.get_by_label("统计月份").fill("2026-11")
     page.get_by_role("button", name="查看月通报").click()
-    assert page.get_by_role("heading", name="月通报 2026-11").is_visible()
+    expect(page.get_by_role("heading", name="月通报 2026-11")).to_be_visible()
     axe.check()
     with page.expect_download() as download:
         page.get_by_role("link", name="下载月通报（XLSX）").click()
@@ -63,22 +64,22 @@ def test_the_city_admin_reads_the_grid_downloads_the_bulletin_and_imports_profil
     page.get_by_label("概况文件").set_input_files(
         {"name": "乡镇概况.xlsx", "mimeType": XLSX, "buffer": bad})
     page.get_by_role("button", name="检查文件").click()
-    assert page.get_by_role("heading", name="检查未通过").is_visible()
+    expect(page.get_by_role("heading", name="检查未通过")).to_be_visible()
     errors = page.get_by_role("table").filter(has_text="请按下表修改")
     assert errors.get_by_role("row").filter(has_text="O（本年度工作经费（元））").filter(
         has_text="乡镇概况").is_visible()
-    assert errors.get_by_role("row").filter(has_text="R（年度考核（是/否））").is_visible()
+    expect(errors.get_by_role("row").filter(has_text="R（年度考核（是/否））")).to_be_visible()
     assert page.get_by_role("button", name="确认导入").count() == 0
     axe.check()
 
     page.get_by_label("概况文件").set_input_files(
         {"name": "乡镇概况.xlsx", "mimeType": XLSX, "buffer": workbook([profile_row("410184001")])})
     page.get_by_role("button", name="检查文件").click()
-    assert page.get_by_role("heading", name="检查通过").is_visible()
+    expect(page.get_by_role("heading", name="检查通过")).to_be_visible()
     assert TownshipProfile.select().count() == 0
     axe.check()
     page.get_by_role("button", name="确认导入").click()
-    assert page.get_by_role("status").filter(has_text="已导入 1 份乡镇概况").is_visible()
+    expect(page.get_by_role("status").filter(has_text="已导入 1 份乡镇概况")).to_be_visible()
     axe.check()
 
     page.get_by_role("link", name="达标情况").click()
@@ -95,7 +96,7 @@ def test_the_city_admin_reads_the_figures_the_overdue_report_and_edits_the_guide
     sign_in_checked(page, axe, "city-admin", PASSWORD)
     axe.check()
     page.get_by_role("link", name="服务数据").click()
-    assert page.get_by_role("heading", name="服务数据").is_visible()
+    expect(page.get_by_role("heading", name="服务数据")).to_be_visible()
     axe.check()
     page.get_by_role("link", name="超期办件").click()
     axe.check()
@@ -105,11 +106,11 @@ def test_the_city_admin_reads_the_figures_the_overdue_report_and_edits_the_guide
     axe.check()
     page.get_by_label("办理时限（工作日）").fill("0")
     page.get_by_role("button", name="发布修改").click()
-    assert page.get_by_role("alert").filter(has_text="办理时限").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="办理时限")).to_be_visible()
     axe.check()
     page.get_by_label("办理时限（工作日）").fill("12")
     page.get_by_role("button", name="发布修改").click()
-    assert page.get_by_role("status").filter(has_text="已发布").is_visible()
+    expect(page.get_by_role("status").filter(has_text="已发布")).to_be_visible()
     assert page.get_by_label("办理时限（工作日）").input_value() == "12"
     axe.check()
     axe.finish()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import redis
+from playwright.sync_api import expect
 from rq import Queue, SimpleWorker
 
 from backend.models import Application, Plan, PlanStop, StaffAccount
@@ -27,7 +28,7 @@ def shot(page: Any, name: str) -> None:
 
 def confirmed(page: Any, text: str) -> None:
     """The page after a change says what was done."""
-    assert page.get_by_role("status").filter(has_text=text).is_visible()
+    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
 
 
 def test_a_clerk_sends_an_application_to_supplement_and_later_approves_it(
@@ -39,8 +40,8 @@ def test_a_clerk_sends_an_application_to_supplement_and_later_approves_it(
     reference = Application.get_by_id(app_id).reference
     sign_in_page(page, "ts-a")
     page.get_by_role("link", name=reference).first.click()
-    assert page.get_by_role("heading", name=re.compile("养老院入住申请")).is_visible()
-    assert page.get_by_role("img", name="居民身份证（第 1 份）").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("养老院入住申请"))).to_be_visible()
+    expect(page.get_by_role("img", name="居民身份证（第 1 份）")).to_be_visible()
     assert page.get_by_role("button", name="批准", exact=True).count() == 0  # not at 审批 yet
 
     page.get_by_text("退回补正", exact=True).first.click()  # opens the 补正 form
@@ -63,7 +64,7 @@ def test_a_clerk_sends_an_application_to_supplement_and_later_approves_it(
     confirmed(page, "已推进到审批环节")
     page.get_by_label("每月待遇（元）").fill("12.345")
     page.get_by_role("button", name="批准", exact=True).click()
-    assert page.get_by_role("alert").filter(has_text="金额应为元").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="金额应为元")).to_be_visible()
     shot(page, "approve-error")
     page.get_by_label("每月待遇（元）").fill("1200")
     page.get_by_label(re.compile("审批意见")).fill("符合集中供养条件，同意入住")
@@ -90,8 +91,8 @@ def test_a_clerk_plans_a_day_watches_it_move_a_visit_and_replans(
     page.get_by_role("button", name="查看").click()
     page.get_by_role("button", name=re.compile("^排线")).click()
     progress = page.get_by_role("status").filter(has_text="第 1 版")
-    assert progress.filter(has_text="排队中").is_visible()
-    assert page.get_by_role("progressbar", name="排线进度").is_visible()
+    expect(progress.filter(has_text="排队中")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="排线进度")).to_be_visible()
     shot(page, "plan-progress")
     _work_off(redis_planner)  # the planning worker takes the job; the page notices by itself
     page.wait_for_selector("#map .stop-number", timeout=30_000)
@@ -114,15 +115,17 @@ def test_a_clerk_plans_a_day_watches_it_move_a_visit_and_replans(
     page.wait_for_selector("#map .stop-number", timeout=30_000)
     route = page.locator("section.route").filter(
         has=page.get_by_role("heading", name=re.compile(other_name)))
-    assert route.get_by_role("cell", name=f"{name} 已锁定").is_visible()
+    expect(route.get_by_role("cell", name=f"{name} 已锁定")).to_be_visible()
     assert Plan.get(Plan.township == township_day.township_id, Plan.version == 2).locks == {
         stop.visit_key: other}
 
     route.get_by_role("link", name="打印路线单").click()
-    assert page.get_by_role("heading", name="探访路线单").is_visible()
+    page.wait_for_url("**/sheet")
+    page.wait_for_load_state("load")  # its print stylesheet too, which hides the button
+    expect(page.get_by_role("heading", name="探访路线单")).to_be_visible()
     page.emulate_media(media="print")
-    assert page.get_by_role("button", name="打印").is_hidden()
-    assert page.get_by_role("cell", name=name, exact=True).is_visible()
+    expect(page.get_by_role("button", name="打印")).to_be_hidden()
+    expect(page.get_by_role("cell", name=name, exact=True)).to_be_visible()
     shot(page, "route-sheet")
 
 
@@ -137,10 +140,10 @@ def test_a_clerk_finds_a_client_reads_the_file_and_reveals_a_phone_for_a_purpose
     page.get_by_role("textbox", name="姓名").fill("a1")
     page.get_by_role("button", name="查找", exact=True).click()
     page.get_by_role("link", name="对象a1").click()
-    assert page.get_by_role("heading", name="对象a1的档案").is_visible()
+    expect(page.get_by_role("heading", name="对象a1的档案")).to_be_visible()
     page.get_by_label("查看内容").select_option(label="电话")
     page.get_by_role("button", name="查看明文").click()
-    assert page.get_by_role("alert").filter(has_text="请写明查看目的").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="请写明查看目的")).to_be_visible()
     page.get_by_label("查看目的").fill("电话联系服务对象")
     page.get_by_role("button", name="查看明文").click()
-    assert page.get_by_role("status").filter(has_text="13800000001").is_visible()
+    expect(page.get_by_role("status").filter(has_text="13800000001")).to_be_visible()

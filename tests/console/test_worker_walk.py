@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from backend.models import CareVisit, Visit, VisitPhoto
 from backend.services.care_plans import local_today
@@ -56,16 +57,16 @@ def test_a_social_worker_checks_in_records_a_visit_with_a_photo_and_checks_out(
         phone: Any, round_of_today: list[CareVisit]) -> None:
     axe = AxeWatch(phone)
     sign_in_checked(phone, axe, "sw-a1", PASSWORD)
-    assert phone.get_by_role("heading", name="今日探访").is_visible()
+    expect(phone.get_by_role("heading", name="今日探访")).to_be_visible()
     first = phone.get_by_role("listitem").filter(has_text="对象a1")
     assert first.get_by_role("link", name="导航到对象a1家").get_attribute("href").startswith(
         "https://uri.amap.com/navigation")
-    assert first.get_by_text("138****0001").is_visible()
+    expect(first.get_by_text("138****0001")).to_be_visible()
     axe.check()
 
     first.get_by_role("button", name="签到：对象a1").click()
     phone.wait_for_url("**/console/worker/visits/*")
-    assert phone.get_by_role("status").filter(has_text="已签到：对象a1").is_visible()
+    expect(phone.get_by_role("status").filter(has_text="已签到：对象a1")).to_be_visible()
     assert phone.get_by_text("距住址约 5").first.is_visible()  # about 50 metres away
     axe.check()
 
@@ -77,9 +78,9 @@ def test_a_social_worker_checks_in_records_a_visit_with_a_photo_and_checks_out(
         {"name": "door.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
     phone.get_by_role("button", name="签退并保存").click()
     phone.wait_for_url("**/console/worker")
-    assert phone.get_by_role("status").filter(has_text="已签退：对象a1").is_visible()
+    expect(phone.get_by_role("status").filter(has_text="已签退：对象a1")).to_be_visible()
     first = phone.get_by_role("listitem").filter(has_text="对象a1")
-    assert first.get_by_text("已完成").is_visible()
+    expect(first.get_by_text("已完成")).to_be_visible()
     axe.check()
 
     second = phone.get_by_role("listitem").filter(has_text="对象a2")
@@ -91,7 +92,7 @@ def test_a_social_worker_checks_in_records_a_visit_with_a_photo_and_checks_out(
     phone.get_by_label("说明（选“其他”时必填）").fill("邻居说去县城看病了")
     phone.get_by_role("button", name="登记未遇").click()
     phone.wait_for_url("**/console/worker")
-    assert phone.get_by_role("status").filter(has_text="已登记未遇：对象a2").is_visible()
+    expect(phone.get_by_role("status").filter(has_text="已登记未遇：对象a2")).to_be_visible()
     axe.check()
     SCREENSHOTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(SCREENSHOTS / "worker_day_after_visits.png"), full_page=True)
@@ -114,7 +115,7 @@ def test_without_location_permission_the_check_in_says_position_unknown(
     sign_in_page(tab, "sw-a1")
     tab.get_by_role("button", name="签到：对象a1").click()
     tab.wait_for_url("**/console/worker/visits/*", timeout=20_000)
-    assert tab.get_by_role("status").filter(has_text="位置未知").is_visible()
+    expect(tab.get_by_role("status").filter(has_text="位置未知")).to_be_visible()
     SCREENSHOTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(SCREENSHOTS / "worker_check_in_without_position.png"),
                    full_page=True)
