@@ -21,6 +21,7 @@ import itertools
 import threading
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import peewee as pw
@@ -29,11 +30,23 @@ from backend import runtime
 from backend.db import db, is_postgres
 
 M = TypeVar("M", bound=pw.Model)
-# The query (for its row reader), its SQL, its parameters, where the placeholders are.
-_Compiled = tuple[Any, str, list[Any], tuple[int, ...]]
 _names = itertools.count(1)
 # The statements each PostgreSQL connection has prepared (they live as long as its session).
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class _Compiled:
+    """A statement compiled for one kind of database."""
+
+    query: Any  # for its row reader
+    sql: str
+    params: list[Any]
+    slots: tuple[int, ...]  # where the placeholders' values go in params
+    # The SQL with $1, $2… for PREPARE; None when a literal % makes it unsafe to number them.
+    numbered: str | None
+    # The row reader's column layout, worked out on the first run.
+    layout: dict[str, Any] | None = None
 
 
 class CompiledSelect(Generic[M]):
@@ -50,11 +63,9 @@ class CompiledSelect(Generic[M]):
         self._compiled: dict[tuple[type, str], _Compiled] = {}
         self._lock = threading.Lock()
         self._name = f"compiled_select_{next(_names)}"
-        self._layouts: dict[tuple[type, str], dict[str, Any]] = {}
 
     def _entry(self) -> _Compiled:
-        database = db.obj
-        key = (type(database), database.param)
+        key = (type(db.obj), db.obj.param)
         entry = self._compiled.get(key)
         if entry is None:
             with self._lock:
@@ -67,52 +78,51 @@ class CompiledSelect(Generic[M]):
                         raise ValueError(f"placeholder {placeholder!r} appears {len(found)} "
                                          f"times in the compiled parameters, not once")
                     slots.append(found[0])
-                entry = self._compiled[key] = (query, sql, list(params), tuple(slots))
+                parts = sql.split("%s")
+                numbered = (parts[0] + "".join(f"${n}{part}"
+                                               for n, part in enumerate(parts[1:], start=1))
+                            if sql.count("%") == len(parts) - 1 else None)
+                entry = self._compiled[key] = _Compiled(query, sql, list(params), tuple(slots),
+                                                        numbered)
         return entry
 
     def rows(self, *values: Any) -> list[M]:
         """The rows for these values, in the placeholders' order."""
-        query, sql, params, slots = self._entry()
-        bound = list(params)
-        for slot, value in zip(slots, values, strict=True):
+        entry = self._entry()
+        bound = list(entry.params)
+        for slot, value in zip(entry.slots, values, strict=True):
             bound[slot] = value
-        if (is_postgres() and runtime.settings().db_prepared_statements
-                and sql.count("%") == sql.count("%s")):
-            cursor = self._execute_prepared(sql, bound)
+        if entry.numbered and is_postgres() and runtime.settings().db_prepared_statements:
+            cursor = self._execute_prepared(entry.numbered, bound)
         else:
-            cursor = db.execute_sql(sql, bound)
+            cursor = db.execute_sql(entry.sql, bound)
         # The query's own reader (private in peewee, stable since 3.0) builds joined models.
-        reader = query._get_cursor_wrapper(cursor)
-        self._reuse_layout(reader)
+        reader = entry.query._get_cursor_wrapper(cursor)
+        self._reuse_layout(entry, reader)
         return list(reader)
 
-    def _reuse_layout(self, reader: Any) -> None:
+    @staticmethod
+    def _reuse_layout(entry: _Compiled, reader: Any) -> None:
         """Give the reader the column layout worked out on the first run.
 
         peewee's reader works out from the cursor which column belongs to which model of the
         join on every execution (a fifth of an authenticated request's CPU for the session
         lookup); the statement's columns never change, so that is done once per database kind.
         """
-        key = (type(db.obj), db.obj.param)
-        layout = self._layouts.get(key)
-        if layout is None:
+        if entry.layout is None:
             before = set(vars(reader))
             reader.initialize()
-            self._layouts[key] = {name: value for name, value in vars(reader).items()
-                                  if name not in before}
+            entry.layout = {name: value for name, value in vars(reader).items()
+                            if name not in before}
         else:
-            vars(reader).update(layout)
+            vars(reader).update(entry.layout)
         reader.initialized = True
 
-    def _execute_prepared(self, sql: str, bound: list[Any]) -> Any:
+    def _execute_prepared(self, numbered: str, bound: list[Any]) -> Any:
         """Run the statement prepared on this connection, preparing it the first time."""
-        connection = db.connection()
-        prepared = _prepared.setdefault(connection, set())
+        prepared = _prepared.setdefault(db.connection(), set())
         if self._name not in prepared:
-            numbered = iter(range(1, len(bound) + 1))
-            text = "".join(part + (f"${next(numbered)}" if n < sql.count("%s") else "")
-                           for n, part in enumerate(sql.split("%s")))
-            db.execute_sql(f"PREPARE {self._name} AS {text}")
+            db.execute_sql(f"PREPARE {self._name} AS {numbered}")
             prepared.add(self._name)
         arguments = ", ".join(["%s"] * len(bound))
         return db.execute_sql(f"EXECUTE {self._name}({arguments})", bound)
