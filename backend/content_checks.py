@@ -211,10 +211,14 @@ def media_file(token: str) -> tuple[Path, str]:
     return storage.path_of(item.storage_name), item.content_type
 
 
+# Said of a withdrawn image when WeChat gave no note.
+WITHDRAWN = "该图片已撤下"
+
+
 def withdrawn_reason(subject: str, subject_id: int) -> str | None:
     """Why an image was withdrawn, for its owner and staff; None while it is served."""
     check = withdrawn(subject, subject_id)
-    return (check.note or "该图片已撤下") if check is not None else None
+    return (check.note or WITHDRAWN) if check is not None else None
 
 
 # Where `note_withdrawn` leaves each item's answer on the item, so a page asks once.
@@ -230,7 +234,7 @@ def note_withdrawn(subject: str, items: Iterable[Any]) -> None:
             .where(ContentCheck.subject == subject,
                    ContentCheck.subject_id.in_([item.id for item in items]),
                    ContentCheck.withdrawn_at.is_null(False)))
-    reasons = {row.subject_id: row.note or "该图片已撤下" for row in rows}
+    reasons = {row.subject_id: row.note or WITHDRAWN for row in rows}
     for item in items:
         setattr(item, _WITHDRAWN_NOTED, reasons.get(item.id))
 
@@ -247,7 +251,7 @@ def refuse_withdrawn(subject: str, subject_id: int) -> None:
     """Refuse to serve an image WeChat found risky, saying why (404 for everyone)."""
     check = withdrawn(subject, subject_id)
     if check is not None:
-        raise NotFound(check.note or "该图片已撤下", code="media_withdrawn")
+        raise NotFound(check.note or WITHDRAWN, code="media_withdrawn")
 
 
 def mark_unchecked(check: ContentCheck, note: str) -> None:

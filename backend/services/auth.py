@@ -208,18 +208,6 @@ def authenticate(access_token: str) -> Actor:
     return actor
 
 
-def _session_query(session_id: Any) -> pw.ModelSelect[AuthSession]:
-    """The session joined with its staff account or resident (the one it names)."""
-    staff_of = (AuthSession.subject_kind == "staff") & (StaffAccount.id == AuthSession.subject_id)
-    resident_of = (AuthSession.subject_kind == "resident") & (
-        Resident.id == AuthSession.subject_id)
-    return (AuthSession.select(AuthSession, StaffAccount, Resident)
-            .join(StaffAccount, pw.JOIN.LEFT_OUTER, on=staff_of, attr="staff_account")
-            .switch(AuthSession)
-            .join(Resident, pw.JOIN.LEFT_OUTER, on=resident_of, attr="resident_account")
-            .where(AuthSession.id == session_id))
-
-
 def _session_of_kind(kind: str) -> Callable[[Any], pw.ModelSelect[AuthSession]]:
     """The session joined with its account of one kind (the kind its token names)."""
     account = StaffAccount if kind == "staff" else Resident
@@ -233,21 +221,20 @@ def _session_of_kind(kind: str) -> Callable[[Any], pw.ModelSelect[AuthSession]]:
     return build
 
 
-# Session ids are positive, so -1 stands for the id while the SQL is compiled. A token names
-# its session's kind, so its lookup joins one account table, not both (tokens issued before
-# they named it take the lookup joining both).
-_SESSION_WITH_ACCOUNT: CompiledSelect[AuthSession] = CompiledSelect(_session_query, [-1])
+# Session ids are positive, so -1 stands for the id while the SQL is compiled.
 _SESSION_OF_KIND: dict[str, CompiledSelect[AuthSession]] = {
     kind: CompiledSelect(_session_of_kind(kind), [-1]) for kind in ("staff", "resident")}
 
 
 def _session_with_account(session_id: Any, kind: Any = None) -> AuthSession | None:
     """The session with its staff account or resident, in one query: every authenticated
-    request starts here, so it costs one round trip to the database, not two."""
+    request starts here, so it costs one round trip to the database, not two. (A token issued
+    before tokens named their kind reads the session, then its account.)"""
     if not isinstance(session_id, int) or isinstance(session_id, bool) or session_id <= 0:
         return None
     lookup = _SESSION_OF_KIND.get(kind) if isinstance(kind, str) else None
-    session = (lookup or _SESSION_WITH_ACCOUNT).first(session_id)
+    session = (lookup.first(session_id) if lookup is not None
+               else AuthSession.get_or_none(AuthSession.id == session_id))
     if session is not None:
         _accounts.set((runtime.request_id(), session.id, _account_of(session)))
     return session
