@@ -13,6 +13,7 @@ import time
 
 from redis import Redis
 from rq import SimpleWorker, Worker
+from rq.worker.base import BaseWorker
 
 from backend import logs, runtime
 from backend.config import ConfigurationError, load_settings
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     if not args.no_cron and not args.burst:
         build_scheduler(services.redis).run_in_thread(stop)
-    worker_class = SimpleWorker if args.simple else Worker
+    worker_class = InProcessWorker if args.simple else ForkingWorker
     try:
         work_until_told_to_stop(worker_class, args.queues.split(","), services.redis,
                                 burst=args.burst)
@@ -64,7 +65,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def work_until_told_to_stop(worker_class: type[Worker] | type[SimpleWorker], queues: list[str],
+class PromptUnsubscribe(BaseWorker):
+    """A worker whose warm shutdown does not wait out its command listener's minute-long poll."""
+
+    PUBSUB_STOP_WAIT_S = 1.0
+
+    def unsubscribe(self) -> None:
+        """Stop listening for RQ's commands, giving the listener thread a second to finish.
+
+        RQ wakes its pubsub thread with the reply to UNSUBSCRIBE. When Redis came back the thread
+        may not have subscribed again yet; it then waits for a subscription for its whole 60 s
+        poll (rq#1613), and redis-py 8's ``stop()`` joins it without a bound, so SIGTERM took up
+        to a minute. The thread is a daemon: left behind, it ends with the process.
+        """
+        if self.pubsub_thread is None or self.pubsub is None:
+            return
+        self.pubsub.unsubscribe()
+        self.pubsub_thread.stop(timeout=self.PUBSUB_STOP_WAIT_S)
+        self.pubsub.close()
+
+
+class ForkingWorker(PromptUnsubscribe, Worker):
+    """RQ's worker (a forked work horse per job) that stops promptly when told."""
+
+
+class InProcessWorker(PromptUnsubscribe, SimpleWorker):
+    """RQ's in-process worker that stops promptly when told."""
+
+
+WorkerClass = type[ForkingWorker] | type[InProcessWorker]
+
+
+def work_until_told_to_stop(worker_class: WorkerClass, queues: list[str],
                             redis: Redis, *,
                             burst: bool) -> None:
     """Run RQ workers until a signal or an empty burst ends one; outlive Redis going away.
@@ -88,8 +120,8 @@ def work_until_told_to_stop(worker_class: type[Worker] | type[SimpleWorker], que
         _log.info("Redis answers again; starting a fresh worker")
 
 
-def make_worker(worker_class: type[Worker] | type[SimpleWorker], queues: list[str],
-                redis: Redis) -> Worker | SimpleWorker:
+def make_worker(worker_class: WorkerClass, queues: list[str],
+                redis: Redis) -> ForkingWorker | InProcessWorker:
     """An RQ worker that reports every way a job can die to the job's failure callback.
 
     Its time limit raises a ``TimeoutError`` the domain recognises, and a killed work horse runs

@@ -18,6 +18,7 @@ from redis import Redis
 
 from backend.models import OutboxEvent, SubscriptionCredit
 from notifications import context, relay
+from notifications.worker import ForkingWorker, InProcessWorker, PromptUnsubscribe
 from tests.conftest import require_service
 
 from .test_worker_process import _worker_env
@@ -99,12 +100,12 @@ def test_a_worker_delivers_again_after_its_redis_was_killed_and_restarted(
 ) -> None:
     grant(count=2)
     wire(redis_url=own_redis.url)
-    stderr = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "notifications", "worker", "--simple"],
-        cwd=Path(__file__).resolve().parents[2],
-        env=_worker_env(own_redis.url, fake_wechat.base_url, tmp_path),  # type: ignore[attr-defined]
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=stderr)
+    with (tmp_path / "worker.log").open("w") as stderr:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "notifications", "worker", "--simple"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=_worker_env(own_redis.url, fake_wechat.base_url, tmp_path),  # type: ignore[attr-defined]
+            start_new_session=True, stdout=subprocess.DEVNULL, stderr=stderr)
     def handled(event_id: int) -> Callable[[], bool]:
         return lambda: OutboxEvent.get_by_id(event_id).status == "done"
 
@@ -123,7 +124,32 @@ def test_a_worker_delivers_again_after_its_redis_was_killed_and_restarted(
         assert _wait_for(handled(second), 60), "the same worker never handled the second"
         assert worker.poll() is None
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
+        _stop(worker)
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, a warm shutdown's time, then SIGKILL so nothing outlives the test."""
+    if worker.poll() is not None:
+        return
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
         worker.wait(timeout=20)
-        stderr.close()
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        pytest.fail("the worker did not stop within 20 s of SIGTERM")
+
+
+@pytest.mark.parametrize("worker_class", [InProcessWorker, ForkingWorker])
+def test_a_warm_shutdown_does_not_wait_for_the_command_listener_to_subscribe_again(
+    worker_class: type[PromptUnsubscribe], own_redis: OwnRedis,
+) -> None:
+    # The state a restarted Redis leaves behind: RQ's command listener runs but holds no
+    # subscription, so nothing RQ sends on shutdown wakes its minute-long wait.
+    worker = worker_class(["default"], connection=Redis.from_url(own_redis.url))
+    worker.pubsub = worker.connection.pubsub()
+    worker.pubsub_thread = worker.pubsub.run_in_thread(  # type: ignore[assignment]
+        sleep_time=60, daemon=True)
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert time.monotonic() - started < 5
