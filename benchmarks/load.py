@@ -180,10 +180,49 @@ def worktree(revision: str) -> Iterator[Path]:
                        check=False, capture_output=True)
 
 
+@dataclass(frozen=True)
+class Served:
+    """A server the benchmark started: where it listens and its process group's leader."""
+
+    base: str
+    pid: int
+
+
+CPU_PARTS = ("app", "PostgreSQL", "WeChat fake", "Redis")
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system) so far of each named process with its children, and of every
+    PostgreSQL server process (its backends are the postmaster's, not ours)."""
+    import psutil
+
+    def tree(pid: int) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def total(processes: list[psutil.Process]) -> float:
+        seconds = 0.0
+        for proc in processes:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            seconds += times.user + times.system
+        return seconds
+
+    parts = {name: total(tree(pid)) for name, pid in pids.items()}
+    parts["PostgreSQL"] = total([proc for proc in psutil.process_iter(["name"])
+                                 if proc.info["name"] == "postgres"])
+    return parts
+
+
 @contextmanager
 def gunicorn(root: Path, module: str, env: dict[str, str], work: Path,
-             label: str) -> Iterator[str]:
-    """Serve ``module:app`` from a checkout with its gunicorn.conf.py; answer the base URL."""
+             label: str) -> Iterator[Served]:
+    """Serve ``module:app`` from a checkout with its gunicorn.conf.py; answer where and who."""
     port = free_port()
     served = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}",
               "PYTHONPATH": f"{root}{os.pathsep}{work}"}
@@ -193,7 +232,7 @@ def gunicorn(root: Path, module: str, env: dict[str, str], work: Path,
     with process(args, log=log, cwd=root, env=served) as proc:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + ("/healthz" if module != "hello_app" else "/"), proc, log)
-        yield base
+        yield Served(base, proc.pid)
 
 
 def seed(url: str, instance: Path, keep: bool) -> dict[str, Any]:
@@ -357,6 +396,17 @@ def table(rows: list[tuple[str, str, Result, float]], hello: Result) -> str:
     return "\n".join(lines)
 
 
+def cpu_table(rows: list[tuple[str, str, dict[str, float]]]) -> str:
+    """The Markdown table of where each request's CPU went."""
+    lines = ["| request | revision | " + " | ".join(CPU_PARTS) + " | total |",
+             "|---|---|" + "---|" * (len(CPU_PARTS) + 1)]
+    for name, revision, parts in rows:
+        lines.append(f"| {name} | {revision} | "
+                     + " | ".join(f"{parts[part]:.2f}" for part in CPU_PARTS)
+                     + f" | {sum(parts.values()):.2f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Command line entry."""
     parser = argparse.ArgumentParser(description=__doc__,
@@ -385,7 +435,7 @@ def main() -> None:
         print(f"Seeded in {time.perf_counter() - started:.0f} s.", file=sys.stderr)
 
         redis_port = free_port()
-        stack.enter_context(process(
+        redis_server = stack.enter_context(process(
             ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no"], log=work / "redis.log"))
         # Residents' texts go to WeChat's msg_sec_check while the request waits (as in
@@ -416,23 +466,32 @@ def main() -> None:
                                            args.wrk_threads))
         chosen = [s for s in scenarios(data) if not args.only or any(
             word in s.name for word in args.only.split(","))]
-        revisions = [name for name in ("before", "after") if name in servers]
+        revisions: list[str] = [name for name in ("before", "after") if name in servers]
         hellos: list[Result] = []
         runs: dict[tuple[str, str], list[Result]] = {}
         ratios: dict[tuple[str, str], list[float]] = {}
+        cpu: dict[tuple[str, str], list[dict[str, float]]] = {}
         first_booking = next_booking_id(args.database_url)
         measure = {"connections": args.connections, "seconds": args.seconds,
                    "threads": args.wrk_threads}
         for _ in range(args.rounds):
-            hello = run_wrk(servers["hello"], hello_script, **measure)
+            hello = run_wrk(servers["hello"].base, hello_script, **measure)
             hellos.append(hello)
             for scenario in chosen:
                 script = work / "scenario.lua"
                 script.write_text(lua_script(scenario, args.wrk_threads))
                 for revision in revisions:
-                    result = run_wrk(servers[revision], script, **measure)
+                    watched = {"app": servers[revision].pid, "WeChat fake": wechat.pid,
+                               "Redis": redis_server.pid}
+                    cpu_before = cpu_seconds(watched)
+                    result = run_wrk(servers[revision].base, script, **measure)
+                    cpu_after = cpu_seconds(watched)
                     release_bookings(args.database_url, first_booking)
                     runs.setdefault((scenario.name, revision), []).append(result)
+                    served = max(1.0, result.rps * args.seconds)
+                    cpu.setdefault((scenario.name, revision), []).append(
+                        {part: (cpu_after[part] - cpu_before[part]) * 1000 / served
+                         for part in CPU_PARTS})
                     ratios.setdefault((scenario.name, revision), []).append(
                         result.rps / hello.rps)
         rows = [(s.name, revision, median(runs[s.name, revision]),
@@ -442,6 +501,12 @@ def main() -> None:
           f"gunicorn {args.workers} workers × {args.threads} thread(s), PostgreSQL; medians "
           f"over rounds, ratio = median of each round's req/s over that round's hello-world.\n")
     print(table(rows, median(hellos)))
+    print("\nCPU a request, ms (medians over rounds; PostgreSQL counts every server process, so "
+          "run it on an otherwise idle machine):\n")
+    print(cpu_table([(s.name, revision, {part: statistics.median(run[part] for run in
+                                                                  cpu[s.name, revision])
+                                         for part in CPU_PARTS})
+                     for s in chosen for revision in revisions]))
 
 
 if __name__ == "__main__":
