@@ -44,21 +44,32 @@ def plan_next_day(township_id: int | None = None, day: date | str | None = None)
 
 def plan_coming_week(township_id: int | None = None, today: date | None = None) -> int:
     """Nightly: place the coming days' visits (the rest of tomorrow's week and the week after
-    today's) again where something changed, keeping what did not; answer the weeks re-placed."""
+    today's) again where something changed, keeping what did not, then route tomorrow unless
+    that placement already queued it; answer the weeks re-placed.
+
+    Tomorrow is routed here rather than by a second nightly job: that one ran after this and
+    planned tomorrow again whenever the placement had changed it, the same data twice.
+    """
     today = today or care_plans.local_today()
+    tomorrow = today + timedelta(days=1)
     weeks = sorted({planning.iso_week(today + timedelta(days=n)) for n in (1, 7)})
     with unit_of_work(actor=SYSTEM):
         ids = ([township_id] if township_id is not None else
                [t.id for t in Township.select(Township.id).order_by(Township.id)])
     placed = 0
     for township in ids:
+        routed = False
         for week in weeks:
             try:
                 with unit_of_work(actor=SYSTEM):  # one township's week at a time
-                    placed += planning.replan_week_if_changed(township, week,
-                                                              actor=SYSTEM) is not None
+                    week_plan = planning.replan_week_if_changed(township, week, actor=SYSTEM)
             except (Conflict, ValidationFailed) as exc:
                 _log.info("week %s of township %s not placed: %s", week, township, exc.code)
+                continue
+            placed += week_plan is not None
+            routed |= week_plan is not None and tomorrow.isoformat() in week_plan.day_plans
+        if not routed:
+            plan_next_day(township, tomorrow)
     return placed
 
 

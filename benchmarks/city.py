@@ -15,7 +15,7 @@ processes write at once) and an empty Redis database; it starts the workers itse
 (`python -m notifications worker --queues planning --no-cron --burst`).
 
 In the RQ mode each township's week of the day is placed first, as the nightly
-``plan-coming-week`` job does before ``plan-next-day`` (one RQ job per township, on the same
+``plan-coming-week`` job does before it routes tomorrow (one RQ job per township, on the same
 workers; the nightly job also places the week after), so the day's plan routes the visits the
 week put on that day; the day plans the week queued for its other days are failed and their
 jobs dropped (only the day is timed). Townships whose week is already placed keep it.

@@ -113,13 +113,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
                 interval=300, queue=NOTIFICATIONS_QUEUE),
     PeriodicJob("visit-reminders", emit_visit_reminders, "上门前一天提醒居民",
                 cron="0 10 * * *", queue=NOTIFICATIONS_QUEUE),
-    # Before the next day's routes (12:00 UTC), so they follow the week's placement.
+    # The week's placement first, then tomorrow's routes from it, in one job per township.
     PeriodicJob("plan-coming-week", tasks.plan_coming_week, "每晚为各乡镇安排未来一周的探访日期"
-                "（只为有变化的探访重新安排）", cron="30 11 * * *", queue=PLANNING_QUEUE,
-                per_township=True),
-    PeriodicJob("plan-next-day", tasks.plan_next_day, "每晚为各乡镇排出次日探访路线",
-                cron="0 12 * * *", queue=PLANNING_QUEUE, per_township=True,
-                kwargs={"day_offset": 1}),
+                "（只为有变化的探访重新安排），并排出次日探访路线", cron="0 12 * * *",
+                queue=PLANNING_QUEUE, per_township=True),
     PeriodicJob("care-visits-due", tasks.generate_due_care_visits, "生成到期的关爱探访",
                 cron="0 17 * * *"),
     PeriodicJob("re-reviews-due", tasks.open_due_re_reviews, "开启到期的定期复核",

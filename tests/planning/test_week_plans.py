@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from backend import tasks
-from backend.models import WeekPlan, WorkerDayOff
+from backend.models import Plan, WeekPlan, WorkerDayOff
 from backend.permissions import SYSTEM
 from backend.services import visits
 from backend.services.care_plans import local_today
@@ -153,6 +153,21 @@ def test_the_week_is_refused_when_malformed_past_or_out_of_scope(api: Api, week:
     unread = api.get(f"/api/v1/plans/week?township_id={week.township_id}&week={week.week}",
                      "ts-a")
     assert (unread.status_code, unread.json["code"]) == (404, "week_plan_not_found")
+
+
+def test_the_nightly_job_routes_tomorrow_once_whether_or_not_its_placement_changed(
+    week: Week
+) -> None:
+    def versions_of_monday() -> list[int]:
+        return [p.version for p in Plan.select().where(
+            (Plan.township == week.township_id) & (Plan.day == week.monday))]
+
+    sunday = week.monday - timedelta(days=1)
+    tasks.plan_coming_week(week.township_id, today=sunday)  # placed: Monday routed by it
+    assert versions_of_monday() == [1]
+    assert WeekPlan.get(WeekPlan.week == week.week).day_plans[week.monday.isoformat()]
+    tasks.plan_coming_week(week.township_id, today=sunday)  # nothing changed: routed anyway
+    assert sorted(versions_of_monday()) == [1, 2]
 
 
 def test_the_nightly_job_plans_the_coming_week_and_again_only_when_something_changed(
