@@ -23,6 +23,7 @@ from backend.db import db
 from backend.demo_intake import seed_window_intake
 from backend.demo_profiles import seed_demo_profiles
 from backend.demo_resident_paths import seed_resident_paths
+from backend.demo_training import seed_demo_training
 from backend.models import (
     ALL_MODELS,
     City,
@@ -204,6 +205,8 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
         _seed_visit_history(rng, today)
         care_plans.generate_due_care_visits(today, actor=SYSTEM)
         if casework:
+            # Its own generator: the draws after it stay what they were before it was added.
+            seed_demo_training(fixture, today=today, rng=random.Random(20261206))
             _seed_casework(people, today)
             seed_window_intake(people, DEMO_RESIDENT_OPENIDS[0])
             seed_resident_paths(people.name, people.id_number)

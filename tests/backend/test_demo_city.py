@@ -21,7 +21,10 @@ from backend.models import (
     Township,
     Village,
 )
+from backend.models.base import local_today
 from backend.models.clients import CLIENT_CATEGORIES
+from backend.permissions import SYSTEM
+from backend.services import supervision, training
 
 
 def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
@@ -92,3 +95,24 @@ def test_the_demo_shows_a_running_notice_and_the_residents_grievances(
     assert Grievance.select().count() == 2
     assert Counter(g.status for g in Grievance.select()) == {"open": 1, "resolved": 1}
     assert all(g.owner_id for g in Grievance.select())
+
+
+def test_the_demo_staff_have_a_year_of_training_and_an_assessment_read_per_person(
+    app: Flask, clean_db: None
+) -> None:
+    fixture = demo.load_fixture()
+    fixture["townships"][4]["deviations"] = ["training_short"]  # 新村镇 falls short
+    demo.seed_demo_city(fixture=fixture, clients_per_township=3)
+    db.connect(reuse_if_open=True)
+    today = local_today()
+    short_code = fixture["townships"][4]["code"]
+    for person in training.summary(today.year, actor=SYSTEM):
+        short = person.person.area_code.startswith(short_code)
+        assert (person.days < 7) == short, person.person.username
+        assert person.grade is not None
+    # The city's figures read the records, person by person.
+    report = supervision.get_compliance(f"{today:%Y-%m}", actor=SYSTEM)
+    failing = {t["township_code"]: t["failed_standards"] for t in report["townships"]}
+    assert "training_days" in failing[short_code]
+    assert not any("training_days" in failed for code, failed in failing.items()
+                   if code != short_code)
