@@ -20,6 +20,7 @@ from backend.commands.applications import AdvanceApplication, FileApplication, P
 from backend.commands.bookings import ApproveBooking, PreferredDate, RequestBooking
 from backend.commands.clients import CategoryEntry, RegisterClient
 from backend.db import db
+from backend.demo_decisions import seed_decided_cases
 from backend.demo_intake import seed_window_intake
 from backend.demo_profiles import seed_demo_profiles
 from backend.demo_resident_paths import seed_resident_paths
@@ -211,6 +212,7 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
             seed_window_intake(people, DEMO_RESIDENT_OPENIDS[0])
             seed_resident_paths(people.name, people.id_number)
             _seed_interrupted_send()
+            seed_decided_cases(people.name, people.id_number, today)
     summary.logins = demo_logins()
     return summary
 

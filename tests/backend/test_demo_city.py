@@ -10,6 +10,7 @@ from backend import demo, standards
 from backend.db import db
 from backend.models import (
     Application,
+    BenefitPayment,
     Booking,
     CareVisit,
     City,
@@ -24,7 +25,7 @@ from backend.models import (
 from backend.models.base import local_today
 from backend.models.clients import CLIENT_CATEGORIES
 from backend.permissions import SYSTEM
-from backend.services import supervision, training
+from backend.services import benefit_payments, supervision, training
 
 
 def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
@@ -50,10 +51,11 @@ def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
         assert staff["coordinator"] == len(t["villages"]) == township.villages.count()
     categories = {c.category for c in ClientCategory.select()}
     assert categories == set(CLIENT_CATEGORIES)
-    assert Client.select().count() == 12 * demo.CLIENTS_PER_TOWNSHIP
+    decided = 12 * 2  # each township's two approved households (below) became clients
+    assert Client.select().count() == 12 * demo.CLIENTS_PER_TOWNSHIP + decided
     # A few homes every township visits in twos, besides the left-behind children.
     flags = Counter(c.two_worker_flag for c in Client.select())
-    assert flags == {None: 12 * 45, "safety_risk": 12 * 3, "psychological_crisis": 12 * 2}
+    assert flags == {None: 12 * 45 + decided, "safety_risk": 12 * 3, "psychological_crisis": 12 * 2}
     assert all(34.0 < v.lat < 34.8 and 113.3 < v.lng < 114.2 for v in Village.select())
     due = CareVisit.select().where(CareVisit.status == "due")
     assert 0 < due.where(CareVisit.is_overdue == True).count() < due.count() / 2  # noqa: E712
@@ -68,6 +70,13 @@ def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
     receipts = OutboxEvent.select().where(OutboxEvent.topic == "application.receipt_issued")
     assert receipts.count() == 1  # the first demo resident's client: the receipt in their inbox
     assert Counter(b.status for b in Booking.select()) == {"pending": 12, "approved": 12}
+    # And two households per township approved this month, on this month's payroll.
+    approved = Application.select().where(Application.status == "approved")
+    assert Counter(a.service_code for a in approved) == {"subsistence_allowance": 12,
+                                                         "extreme_poverty_support": 12}
+    this_month = BenefitPayment.select().where(
+        BenefitPayment.month == benefit_payments.month_start(local_today()))
+    assert Counter(p.status for p in this_month) == {"scheduled": 24}
 
 
 def test_seeding_twice_changes_nothing(app: Flask, clean_db: None) -> None:
