@@ -11,7 +11,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEETS = ("排名", "达标明细", "全市汇总", "未按期完成", "较上期变化", "服务指标", "超期责任人")
+SHEETS = ("排名", "达标明细", "全市汇总", "未按期完成", "较上期变化", "服务指标", "超期责任人",
+          "救助金发放")
 _BOLD = Font(bold=True)
 _FAIL = PatternFill("solid", fgColor="F8D7DA")
 
@@ -46,11 +47,12 @@ def _yes(value: bool) -> str:
 
 
 def report_workbook(data: dict[str, Any]) -> bytes:
-    """The workbook's bytes: ranking, details, city-wide summary, late units, changes, figures."""
+    """The workbook's bytes: ranking, details, city-wide summary, late units, changes, figures,
+    late holders and the period's benefit payments."""
     book = Workbook()
     book.remove(book.active)
-    ranking, details, summary, late, changes, figures, holders = (book.create_sheet(n)
-                                                                  for n in SHEETS)
+    ranking, details, summary, late, changes, figures, holders, payments = (
+        book.create_sheet(n) for n in SHEETS)
     _table(ranking, ["名次", "乡镇代码", "乡镇（街道）", "达标率（%）", "达标项", "未达标项",
                      "未达标内容"],
            [[r["rank"], r["township_code"], r["township_name"], r["score"], r["passed"],
@@ -89,9 +91,27 @@ def report_workbook(data: dict[str, Any]) -> bytes:
            [[p["township_code"], p["township_name"], p["holder_name"], s["reference"],
              s["stage_label"], s["due_on"], s["days_late"]]
             for p in data.get("overdue_holders", {}).get("by_person", []) for s in p["steps"]])
+    _payments_table(payments, data.get("benefit_payments", []))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _payments_table(sheet: Worksheet, totals: list[dict[str, Any]]) -> None:
+    """The period's benefit payments per township and service, in yuan, with the city's total."""
+    def yuan(fen: int) -> float:
+        return round(fen / 100, 2)
+
+    rows = [[t["township_code"], t["township_name"], t["service_name"], t["payments"],
+             yuan(t["paid_fen"]), yuan(t["scheduled_fen"]), t["stopped"]] for t in totals]
+    rows.append(["", "全市合计", "", sum(t["payments"] for t in totals),
+                 yuan(sum(t["paid_fen"] for t in totals)),
+                 yuan(sum(t["scheduled_fen"] for t in totals)),
+                 sum(t["stopped"] for t in totals)])
+    _table(sheet, ["乡镇代码", "乡镇（街道）", "救助项目", "应发笔数", "已发放（元）",
+                   "待发放（元）", "停发笔数"], rows)
+    for cell in sheet[sheet.max_row]:
+        cell.font = _BOLD
 
 
 def _label(data: dict[str, Any], code: str) -> str:

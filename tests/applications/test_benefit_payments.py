@@ -166,3 +166,9 @@ def test_the_payment_totals_count_by_township_and_service(
     bulletin = api.get("/api/v1/supervision/reports/monthly", "city-admin",
                        query_string={"period": stopped}).json
     assert bulletin["benefit_payments"] == [{**totals[0], "payments": 0, "scheduled_fen": 0}]
+    circulated = api.get("/api/v1/supervision/reports/monthly", "city-admin",
+                         query_string={"period": before, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(circulated.data))["救助金发放"]
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
+        ("410184001", "测试A镇", "城乡最低生活保障", 1, 0, 600, 0),
+        (None, "全市合计", None, 1, 0, 600, 0)]
