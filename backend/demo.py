@@ -212,7 +212,8 @@ def seed_demo_city(*, reset: bool = False, clients_per_township: int = CLIENTS_P
             seed_window_intake(people, DEMO_RESIDENT_OPENIDS[0])
             seed_resident_paths(people.name, people.id_number)
             _seed_interrupted_send()
-            seed_decided_cases(people.name, people.id_number, today)
+            seed_decided_cases(people.name, people.id_number, today,
+                               family_openid=DEMO_RESIDENT_OPENIDS[1])
     summary.logins = demo_logins()
     return summary
 

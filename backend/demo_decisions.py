@@ -1,6 +1,8 @@
 """The demo city's decided cases: in each township a 低保 and a 特困 household approved this
 month through every stage of the workflow, so the payroll (救助金发放), the residents' payments
-and the supervision's figures have something to show from the first login.
+and the supervision's figures have something to show from the first login. The second demo
+resident is the first township's 低保 household's child, linked at the office, and reads its
+payments in the mini-program.
 
 Built through the same services as real requests. The public notice must have run its seven
 days before the approval, so the applications' calendar (``applications._shared.today``, the
@@ -20,7 +22,15 @@ from backend.commands.applications import (
     FileApplication,
     ProxyFiling,
 )
-from backend.models import Application, Role, StaffAccount, Township, Village
+from backend.models import (
+    Application,
+    ClientContact,
+    Resident,
+    Role,
+    StaffAccount,
+    Township,
+    Village,
+)
 from backend.permissions import Actor
 from backend.services import applications, auth
 from backend.services.applications import _shared
@@ -35,8 +45,8 @@ _COMMENTS = {"acceptance": "材料齐全，予以受理",
              NOTICE_STAGE: "公示期满无异议"}
 
 
-def seed_decided_cases(name: Callable[[str], str],
-                       id_number: Callable[[date, str], str], today: date) -> int:
+def seed_decided_cases(name: Callable[[str], str], id_number: Callable[[date, str], str],
+                       today: date, family_openid: str) -> int:
     """Approve a 低保 and a 特困 case in every township's second village; answer how many."""
     approved = 0
     for township in Township.select().order_by(Township.code):
@@ -57,8 +67,18 @@ def seed_decided_cases(name: Callable[[str], str],
                     actor=actors[Role.COORDINATOR])
                 _walk(filed.id, actors, benefit_fen, until=NOTICE_STAGE)
             _walk(filed.id, actors, benefit_fen, until=None)
+            if approved == 0:
+                _link_family(family_openid, Application.get_by_id(filed.id), actors)
             approved += 1
     return approved
+
+
+def _link_family(openid: str, application: Application, actors: dict[str, Actor]) -> None:
+    """Link a demo resident as the household's child, as the office would with the ID seen."""
+    resident = Resident.get_or_none(Resident.openid == openid)
+    if resident is not None:
+        ClientContact.create(resident=resident, client=application.client_id, relation="child",
+                             method="in_person", verified_by=actors[Role.TOWNSHIP_STAFF].id)
 
 
 def _stage_actors(township: Township, village: Village) -> dict[str, Actor]:

@@ -18,6 +18,7 @@ from backend.models import (
     ClientCategory,
     Grievance,
     OutboxEvent,
+    Resident,
     StaffAccount,
     Township,
     Village,
@@ -25,7 +26,7 @@ from backend.models import (
 from backend.models.base import local_today
 from backend.models.clients import CLIENT_CATEGORIES
 from backend.permissions import SYSTEM
-from backend.services import benefit_payments, supervision, training
+from backend.services import auth, benefit_payments, supervision, training
 
 
 def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
@@ -77,6 +78,9 @@ def test_the_demo_city_follows_the_policy_except_where_the_fixture_says(
     this_month = BenefitPayment.select().where(
         BenefitPayment.month == benefit_payments.month_start(local_today()))
     assert Counter(p.status for p in this_month) == {"scheduled": 24}
+    family = auth.actor_for("resident", Resident.get(Resident.openid == "demo-resident-2").id)
+    assert [p.service_code for p in benefit_payments.visible_payments(actor=family)][:1] == [
+        "subsistence_allowance"]  # the second demo resident's parent's, in the mini-program
 
 
 def test_seeding_twice_changes_nothing(app: Flask, clean_db: None) -> None:
