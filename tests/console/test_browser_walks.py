@@ -23,6 +23,15 @@ def test_a_clerk_signs_in_and_sees_todays_desk_and_the_queue(page: Any) -> None:
     expect(page.get_by_role("heading", name="待办件")).to_be_visible()
 
 
+def test_a_signed_in_page_loads_without_a_browser_error(page: Any) -> None:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    sign_in_page(page, "ts-a")
+    page.wait_for_timeout(500)  # the tab's icon is fetched after the load event
+    assert errors == []
+
+
 def test_a_wrong_password_is_shown_beside_the_field(page: Any) -> None:
     page.goto("/console/login")
     page.get_by_label("用户名").fill("ts-a")
