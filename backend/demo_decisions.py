@@ -22,6 +22,7 @@ from backend.commands.applications import (
     FileApplication,
     ProxyFiling,
 )
+from backend.demo_resident_paths import head_of_office
 from backend.models import (
     Application,
     ClientContact,
@@ -84,16 +85,12 @@ def _link_family(openid: str, application: Application, actors: dict[str, Actor]
 def _stage_actors(township: Township, village: Village) -> dict[str, Actor]:
     """Who holds each role's stages for a village: its coordinator, the township's head of
     office, the city admin."""
-    def actor(**where: object) -> Actor:
-        query = StaffAccount.select()
-        for field, value in where.items():
-            query = query.where(getattr(StaffAccount, field) == value)
-        return auth.actor_for("staff", query.get().id)
-
-    return {Role.COORDINATOR: actor(role=Role.COORDINATOR, village=village),
-            Role.TOWNSHIP_STAFF: actor(role=Role.TOWNSHIP_STAFF, township=township,
-                                       is_head=True),
-            Role.CITY_ADMIN: actor(role=Role.CITY_ADMIN)}
+    coordinator = StaffAccount.get(StaffAccount.role == Role.COORDINATOR,
+                                   StaffAccount.village == village)
+    city_admin = StaffAccount.get(StaffAccount.role == Role.CITY_ADMIN)
+    return {Role.COORDINATOR: auth.actor_for("staff", coordinator.id),
+            Role.TOWNSHIP_STAFF: auth.actor_for("staff", head_of_office(township).id),
+            Role.CITY_ADMIN: auth.actor_for("staff", city_admin.id)}
 
 
 def _walk(application_id: int, actors: dict[str, Actor], benefit_fen: int, *,
@@ -103,9 +100,10 @@ def _walk(application_id: int, actors: dict[str, Actor], benefit_fen: int, *,
         application = Application.get_by_id(application_id)
         if application.stage == until:
             return
-        stage = _shared.workflow_of(application).get(application.stage or "")
+        workflow = _shared.workflow_of(application)
+        stage = workflow.get(application.stage or "")
         actor = actors[stage.actor_role]
-        if _shared.workflow_of(application).after(stage.stage) is None:
+        if workflow.after(stage.stage) is None:
             applications.approve_application(application_id, ApproveApplication(
                 comment="经审批，同意纳入", benefit_fen=benefit_fen), actor=actor)
             return

@@ -37,7 +37,8 @@ def seed_resident_paths(name: Callable[[str], str],
     _grievances()
 
 
-def _office(township: Township) -> StaffAccount:
+def head_of_office(township: Township) -> StaffAccount:
+    """The township office's head: who the demo's office moves are made by."""
     return StaffAccount.get(StaffAccount.role == "township_staff",
                             StaffAccount.township == township,
                             StaffAccount.is_head == True)  # noqa: E712
@@ -49,7 +50,7 @@ def _running_notice(township: Township, name: Callable[[str], str],
     village = township.villages.order_by(Village.code).first()
     coordinator = auth.actor_for("staff", StaffAccount.get(
         StaffAccount.role == "coordinator", StaffAccount.village == village).id)
-    office = auth.actor_for("staff", _office(township).id)
+    office = auth.actor_for("staff", head_of_office(township).id)
     applicant = name("female")
     members = (HouseholdMember(name=name("male"), relation="配偶",
                                id_number=id_number(date(1960, 8, 2), "male")),
@@ -84,4 +85,4 @@ def _grievances() -> None:
         if n == 1:
             township = Village.get_by_id(client.village_id).township
             grievances.resolve_grievance(filed.id, ResolveGrievance(resolution=_ANSWER),
-                                         actor=auth.actor_for("staff", _office(township).id))
+                                         actor=auth.actor_for("staff", head_of_office(township).id))
