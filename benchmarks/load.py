@@ -9,7 +9,8 @@ a temporary git worktree on the same database (seeded and migrated by this check
 must not need migrations this checkout lacks: name a commit, not a branch that moves); then
 drives each with ``wrk`` (64 connections, a Lua script that rotates the bearer tokens and the
 POST bodies) and prints a Markdown table of requests/s, p50 and p99 and the ratio to the
-hello-world measured in the same round.
+hello-world measured in the same round, then one of the CPU time a request cost the app, the
+PostgreSQL server, the fake WeChat and Redis (psutil, from requirements-bench.txt).
 
 Every process it starts (gunicorn, a private redis-server for the outbox's queue, the
 worktree) is stopped on exit; ports are chosen free. Rate limits are switched off in the
