@@ -66,6 +66,25 @@ def search_routes(
     return None if solution is None else built.routes(solution)
 
 
+def polish_routes(
+    problem: Problem, routes: list[list[int]], time_limit: float
+) -> list[list[int]] | None:
+    """OR-Tools' guided local search started from the given routes (visit indices per worker):
+    its moves relocate, exchange and reverse chains of visits within and across routes, which
+    ruin and recreate, inserting one visit at a time, reaches only by chance."""
+    built = build(problem)
+    indices = [[built.manager.NodeToIndex(v) for v in route] for route in routes]
+    initial = built.routing.ReadAssignmentFromRoutes(indices, True)
+    if initial is None:
+        return None
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+    params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+    solution = built.routing.SolveFromAssignmentWithParameters(initial, params)
+    return None if solution is None else built.routes(solution)
+
+
 _HEAVY_OPERATORS = (
     "use_relocate_expensive_chain",
     "use_global_cheapest_insertion_path_lns",

@@ -103,6 +103,11 @@ class BudgetParams:
     startup: float = 0.03
     # Seconds before the time limit's usable end at which the exchange pass stops.
     exchange_reserve: float = 0.03
+    # Share of the time limit for OR-Tools' guided local search from the chosen plan, after
+    # the processes (days without visits for two or pinned stops; 0: none), when it comes to
+    # `min_polish_seconds` at least: below that it mends next to nothing and costs the runs.
+    polish_share: float = 0.0
+    min_polish_seconds: float = 0.1
     # A round with visits for two costs this many rounds without (two places tried at once
     # for each, and their halves re-timed): 1.6-3.0 on township days of 30-40 visits with
     # two pairs, so their rounds end on the count, as others do, on an idle machine.
@@ -231,7 +236,8 @@ DAY = SolveParams(
     ),
     # Small days and days of 30-40 visits gain from a second start; 20 visits need every round.
     budget=BudgetParams(
-        restart_nodes=((0, 20), (30, 50)), recreate_share=0.7, round_microseconds_per_visit=4.2
+        restart_nodes=((0, 20), (30, 50)), recreate_share=0.7, round_microseconds_per_visit=4.2,
+        polish_share=0.05,
     ),
     recreate=RecreateParams(regret_share=0.0, rest_share=0.3),
     # Which visits are served decides most of a day's cost: a descent on that after each run

@@ -15,11 +15,12 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from scheduler import model
 from scheduler.assemble import assemble
 from scheduler.params import SolveParams, preset_for
 from scheduler.plan import Plan
 from scheduler.problem import Problem
-from scheduler.search.chain import Found, Run, search_chain, split
+from scheduler.search.chain import Found, Run, polishes, search_chain, split
 from scheduler.search.context import Context
 from scheduler.search.exchange import exchange_dropped
 
@@ -64,7 +65,9 @@ def solve(
     # The processes stop by one wall-clock moment (forking, or spawning beside threads, comes
     # out of their time, not on top of it), leaving room to time and validate their plans
     # and for the exchange pass, which its own deadline cuts.
-    finish = time.time() + time_limit * budget.usable - budget.search_reserve
+    polish = polishes(problem, params, time_limit)
+    usable = budget.usable - (budget.polish_share if polish else 0.0)
+    finish = time.time() + time_limit * usable - budget.search_reserve
     chains = split(
         problem, params, time_limit=time_limit, seed=seed, processes=processes, max_moves=max_moves
     )
@@ -80,10 +83,30 @@ def solve(
     if not plans:
         raise NoPlanError("no plan keeps every pinned stop in place")
     best = min(plans, key=_rank)  # min() keeps the first of equals: deterministic
+    if polish:
+        until = began + budget.usable * time_limit - budget.search_reserve
+        best = polish_plan(problem, best, until)
     deadline = began + budget.usable * time_limit - budget.exchange_reserve
     best = exchange_dropped(ctx, best, deadline)
     best.solve_seconds = time.perf_counter() - began
     return best
+
+
+def polish_plan(problem: Problem, plan: Plan, until: float) -> Plan:
+    """The plan after OR-Tools' guided local search from it (until the `perf_counter` moment
+    `until`), when that is better by our own cost; otherwise the plan itself."""
+    seconds = until - time.perf_counter()
+    if seconds <= 0.01:
+        return plan
+    index = {v.id: i for i, v in enumerate(problem.visits)}
+    by_worker = {route.worker_id: route for route in plan.routes}
+    routes = [[index[s.visit_id] for s in by_worker[w.id].stops] if w.id in by_worker else []
+              for w in problem.workers]
+    found = model.polish_routes(problem, routes, seconds)
+    if found is None:
+        return plan
+    polished = assemble(problem, [[problem.visits[i].id for i in r] for r in found])
+    return polished if _rank(polished) < _rank(plan) else plan
 
 
 def _search(ctx: Context, chains: list[list[Run]], finish: float) -> list[Found | None]:

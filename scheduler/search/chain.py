@@ -40,6 +40,17 @@ class Run:
     ejections: int = 0
 
 
+def polishes(problem: Problem, params: SolveParams, time_limit: float) -> bool:
+    """Whether the chosen plan is polished by OR-Tools (`model.polish_routes`) after the runs:
+    a day without visits for two or pinned stops, with the time for it."""
+    budget = params.budget
+    return (budget.polish_share > 0
+            and budget.polish_share * time_limit >= budget.min_polish_seconds
+            and not problem.has_pairs
+            and not any(v.pinned_worker or v.pinned_position is not None
+                        for v in problem.visits))
+
+
 def split(
     problem: Problem,
     params: SolveParams,
@@ -56,7 +67,9 @@ def split(
     if len(problem.visits) > portfolio.iterated_max_visits or problem.has_pairs:
         configs = tuple(c for c in configs if not c.iterated) or configs
     restart = any(low <= nodes <= high for low, high in budget.restart_nodes)
-    whole = max(0.05, time_limit * budget.usable - budget.search_reserve - budget.startup)
+    usable = budget.usable - (budget.polish_share if polishes(problem, params, time_limit)
+                              else 0.0)
+    whole = max(0.05, time_limit * usable - budget.search_reserve - budget.startup)
     # No second run where halving the share would cost both runs their ruin and recreate.
     halving_drops_recreate = whole / 2 < budget.min_recreate_share <= whole
     rounds = 2 if restart and not halving_drops_recreate else 1

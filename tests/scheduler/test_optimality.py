@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import time
 
-from scheduler import Plan, Problem, solve
+from scheduler import Plan, Problem, solve, solver
 from scheduler.assemble import assemble
 from scheduler.validate import violations
 
@@ -27,3 +28,14 @@ def test_the_solver_matches_brute_force_on_a_two_worker_day(two_worker_day: Prob
     plan = solve(two_worker_day, time_limit=1.0)
     assert plan.is_feasible()
     assert plan.cost() == best
+
+
+def test_the_polish_takes_the_worst_plan_of_a_small_day_to_its_optimum(
+    two_worker_day: Problem,
+) -> None:
+    feasible = [p for p in every_plan(two_worker_day) if not violations(two_worker_day, p)]
+    best = min(p.cost() for p in feasible)
+    worst = max(feasible, key=Plan.cost)
+    polished = solver.polish_plan(two_worker_day, worst, time.perf_counter() + 0.5)
+    assert polished.is_feasible()
+    assert polished.cost() == best < worst.cost()
