@@ -45,7 +45,8 @@ def solve(
         time_limit: wall-clock seconds for the whole solve (a hard cap).
         seed: selects which search configurations of the portfolio run; with the same seed the
             same input gives the same plan as long as the move budget, not the clock, ends the
-            search.
+            search. (The polish of a day, `BudgetParams.polish_share`, is ended by the clock:
+            solves it runs in may differ run to run where it finds something.)
         processes: how many configurations run side by side (default: up to 2, one per core).
         max_moves: solutions each configuration may go through before it stops; by default
             `PortfolioParams.solutions_per_second_node` per node and second of its share of
