@@ -20,7 +20,7 @@ from scheduler.assemble import assemble
 from scheduler.params import SolveParams, preset_for
 from scheduler.plan import Plan
 from scheduler.problem import Problem
-from scheduler.search.chain import Found, Run, polishes, search_chain, split
+from scheduler.search.chain import Found, Run, polishes, search_chain, search_share, split
 from scheduler.search.context import Context
 from scheduler.search.exchange import exchange_dropped
 
@@ -66,9 +66,8 @@ def solve(
     # The processes stop by one wall-clock moment (forking, or spawning beside threads, comes
     # out of their time, not on top of it), leaving room to time and validate their plans
     # and for the exchange pass, which its own deadline cuts.
-    polish = polishes(problem, params, time_limit)
-    usable = budget.usable - (budget.polish_share if polish else 0.0)
-    finish = time.time() + time_limit * usable - budget.search_reserve
+    finish = time.time() + time_limit * search_share(problem, params, time_limit) - (
+        budget.search_reserve)
     chains = split(
         problem, params, time_limit=time_limit, seed=seed, processes=processes, max_moves=max_moves
     )
@@ -84,7 +83,7 @@ def solve(
     if not plans:
         raise NoPlanError("no plan keeps every pinned stop in place")
     best = min(plans, key=_rank)  # min() keeps the first of equals: deterministic
-    if polish:
+    if polishes(problem, params, time_limit):
         until = began + budget.usable * time_limit - budget.search_reserve
         best = polish_plan(problem, best, until)
     deadline = began + budget.usable * time_limit - budget.exchange_reserve

@@ -51,6 +51,13 @@ def polishes(problem: Problem, params: SolveParams, time_limit: float) -> bool:
                         for v in problem.visits))
 
 
+def search_share(problem: Problem, params: SolveParams, time_limit: float) -> float:
+    """The share of the time limit the runs may use: `usable`, less the polish's when it runs."""
+    budget = params.budget
+    polish = budget.polish_share if polishes(problem, params, time_limit) else 0.0
+    return budget.usable - polish
+
+
 def split(
     problem: Problem,
     params: SolveParams,
@@ -67,8 +74,7 @@ def split(
     if len(problem.visits) > portfolio.iterated_max_visits or problem.has_pairs:
         configs = tuple(c for c in configs if not c.iterated) or configs
     restart = any(low <= nodes <= high for low, high in budget.restart_nodes)
-    usable = budget.usable - (budget.polish_share if polishes(problem, params, time_limit)
-                              else 0.0)
+    usable = search_share(problem, params, time_limit)
     whole = max(0.05, time_limit * usable - budget.search_reserve - budget.startup)
     # No second run where halving the share would cost both runs their ruin and recreate.
     halving_drops_recreate = whole / 2 < budget.min_recreate_share <= whole
