@@ -64,8 +64,8 @@ def solve(
     params = params or preset_for(problem)
     budget = params.budget
     # The processes stop by one wall-clock moment (forking, or spawning beside threads, comes
-    # out of their time, not on top of it), leaving room to time and validate their plans
-    # and for the exchange pass, which its own deadline cuts.
+    # out of their time, not on top of it), leaving room to time and validate their plans,
+    # for a day's polish and for the exchange pass, which their own deadlines cut.
     finish = time.time() + time_limit * search_share(problem, params, time_limit) - (
         budget.search_reserve)
     chains = split(
