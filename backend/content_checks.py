@@ -249,9 +249,9 @@ def withdrawn_reason_of(subject: str, item: Any) -> str | None:
 
 def refuse_withdrawn(subject: str, subject_id: int) -> None:
     """Refuse to serve an image WeChat found risky, saying why (404 for everyone)."""
-    check = withdrawn(subject, subject_id)
-    if check is not None:
-        raise NotFound(check.note or WITHDRAWN, code="media_withdrawn")
+    reason = withdrawn_reason(subject, subject_id)
+    if reason is not None:
+        raise NotFound(reason, code="media_withdrawn")
 
 
 def mark_unchecked(check: ContentCheck, note: str) -> None:

@@ -3,6 +3,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from backend.reports import xlsx
 from miniprogram_api.extensions import Int, Schema
 
 _NUMBER = "数值（人数、面积、金额（分）、百分比等，单位见 unit）"
@@ -176,7 +177,9 @@ class ReportQueryArgsSchema(Schema):
     period = fields.String(validate=PERIOD,
                            metadata={"description": "周期：月报 2026-11，周报 2026-W48；缺省为本期"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx", "png"]),
-                           metadata={"description": "json 数据 / xlsx 可下发的表格（排名、达标明细、全市汇总、未按期完成、较上期变化、服务指标、超期责任人、救助金发放各一张工作表）/ png 图表"})
+                           metadata={"description": "json 数据 / xlsx 可下发的表格（"
+                                                    + "、".join(xlsx.SHEETS)
+                                                    + "各一张工作表）/ png 图表"})
     chart = fields.String(load_default="ranking", validate=validate.OneOf(["ranking", "standards"]),
                           metadata={"description": "png 图表：ranking 乡镇排名 / standards 各项达标率"})
 
