@@ -20,9 +20,18 @@ from scheduler.assemble import assemble
 from scheduler.params import SolveParams, preset_for
 from scheduler.plan import Plan
 from scheduler.problem import Problem
-from scheduler.search.chain import Found, Run, polishes, search_chain, search_share, split
+from scheduler.search.chain import (
+    Run,
+    Searched,
+    polishes,
+    recombines,
+    search_chain,
+    search_share,
+    split,
+)
 from scheduler.search.context import Context
 from scheduler.search.exchange import exchange_dropped
+from scheduler.search.pool import recombine
 
 
 class NoPlanError(RuntimeError):
@@ -65,15 +74,17 @@ def solve(
     budget = params.budget
     # The processes stop by one wall-clock moment (forking, or spawning beside threads, comes
     # out of their time, not on top of it), leaving room to time and validate their plans,
-    # for a day's polish and for the exchange pass, which their own deadlines cut.
-    finish = time.time() + time_limit * search_share(problem, params, time_limit) - (
-        budget.search_reserve)
+    # for a day's recombination and polish and for the exchange pass, which their own
+    # deadlines cut.
+    share = search_share(problem, params, time_limit)
+    finish = time.time() + time_limit * share - budget.search_reserve
     chains = split(
         problem, params, time_limit=time_limit, seed=seed, processes=processes, max_moves=max_moves
     )
     ctx = Context.of(problem, params)
-    found = _search(ctx, chains, finish)
-    plans = [assemble(problem, f.routes, f.sync) for f in found if f is not None]
+    searched = _search(ctx, chains, finish)
+    plans = [assemble(problem, f.routes, f.sync)
+             for s in searched for f in s.found if f is not None]
     if not plans and not any(
         v.pinned_worker or v.pinned_position is not None for v in problem.visits
     ):
@@ -83,6 +94,13 @@ def solve(
     if not plans:
         raise NoPlanError("no plan keeps every pinned stop in place")
     best = min(plans, key=_rank)  # min() keeps the first of equals: deterministic
+    if recombines(problem, params, time_limit):
+        # Its share from when it starts: the processes' return and their plans' validation
+        # take 30-80 ms past their finish, which would leave it little; the polish and the
+        # exchange pass after it have their own deadlines and take what is left.
+        until = min(time.perf_counter() + budget.recombine_share * time_limit,
+                    began + budget.usable * time_limit - budget.exchange_reserve)
+        best = recombine_plan(ctx, best, searched, until)
     if polishes(problem, params, time_limit):
         until = began + budget.usable * time_limit - budget.search_reserve
         best = polish_plan(problem, best, until)
@@ -109,13 +127,29 @@ def polish_plan(problem: Problem, plan: Plan, until: float) -> Plan:
     return polished if _rank(polished) < _rank(plan) else plan
 
 
-def _search(ctx: Context, chains: list[list[Run]], finish: float) -> list[Found | None]:
-    """Every process's routes, in process order: here when there is one, else in a pool."""
+def recombine_plan(ctx: Context, plan: Plan, searched: list[Searched], until: float) -> Plan:
+    """The plan recombined from the routes every process priced (`pool.recombine`, until the
+    `perf_counter` moment `until`), when that is better by our own cost; otherwise the plan."""
+    pool = searched[0].pool
+    for other in searched[1:]:
+        pool.merge(other.pool)
+    instance, problem = ctx.instance, ctx.instance.problem
+    by_worker = {route.worker_id: [s.visit_id for s in route.stops] for route in plan.routes}
+    routes = instance.to_indices([by_worker.get(w.id, []) for w in problem.workers])
+    found = recombine(ctx, pool, routes, until)
+    if found is None:
+        return plan
+    recombined = assemble(problem, instance.to_ids(found))
+    return recombined if _rank(recombined) < _rank(plan) else plan
+
+
+def _search(ctx: Context, chains: list[list[Run]], finish: float) -> list[Searched]:
+    """Every process's work, in process order: here when there is one, else in a pool."""
     if len(chains) == 1:
-        return search_chain(ctx, chains[0], finish)
+        return [search_chain(ctx, chains[0], finish)]
     jobs = [(ctx, chain, finish) for chain in chains]
     with ProcessPoolExecutor(len(jobs), mp_context=_context()) as pool:
-        return [r for chain in pool.map(search_chain, *zip(*jobs, strict=True)) for r in chain]
+        return list(pool.map(search_chain, *zip(*jobs, strict=True)))
 
 
 def _context() -> multiprocessing.context.BaseContext:

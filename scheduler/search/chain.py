@@ -24,6 +24,7 @@ from scheduler.search import ejection, pairs, recreate, refill, ruin
 from scheduler.search.context import Context
 from scheduler.search.cost import RouteBounds
 from scheduler.search.instance import Routes
+from scheduler.search.pool import RoutePool
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,25 @@ def polishes(problem: Problem, params: SolveParams, time_limit: float) -> bool:
                         for v in problem.visits))
 
 
+def recombines(problem: Problem, params: SolveParams, time_limit: float) -> bool:
+    """Whether the processes' routes are recombined (`pool.recombine`) after the runs: a day
+    of two workers or more, without visits for two or pinned stops, with the time for it."""
+    budget = params.budget
+    return (budget.recombine_share > 0
+            and budget.recombine_share * time_limit >= budget.min_recombine_seconds
+            and len(problem.workers) > 1
+            and not problem.has_pairs
+            and not any(v.pinned_worker or v.pinned_position is not None
+                        for v in problem.visits))
+
+
 def search_share(problem: Problem, params: SolveParams, time_limit: float) -> float:
-    """The share of the time limit the runs may use: `usable`, less the polish's when it runs."""
+    """The share of the time limit the runs may use: `usable`, less the polish's and the
+    recombination's when they run."""
     budget = params.budget
     polish = budget.polish_share if polishes(problem, params, time_limit) else 0.0
-    return budget.usable - polish
+    recombine = budget.recombine_share if recombines(problem, params, time_limit) else 0.0
+    return budget.usable - polish - recombine
 
 
 def split(
@@ -126,7 +141,14 @@ class Found(NamedTuple):
     sync: dict[str, int]
 
 
-def search_chain(ctx: Context, runs: list[Run], finish: float) -> list[Found | None]:
+class Searched(NamedTuple):
+    """A process's work: each run's routes, and every route it priced (`pool.recombine`)."""
+
+    found: list[Found | None]
+    pool: RoutePool
+
+
+def search_chain(ctx: Context, runs: list[Run], finish: float) -> Searched:
     """Run configurations one after the other (restarts), each with its own budget, all
     done by `finish` (a `time.time()`: the one clock every process reads alike)."""
     # The rounds make lists and tuples by the million and no cycles: the collector's passes
@@ -134,7 +156,7 @@ def search_chain(ctx: Context, runs: list[Run], finish: float) -> list[Found | N
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _search_chain(ctx, runs, finish)
+        return Searched(_search_chain(ctx, runs, finish), ctx.day.pool)
     finally:
         if collecting:
             gc.enable()

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from scheduler.rules import COST_SCALE
 from scheduler.search.instance import Instance
+from scheduler.search.pool import Pooled, RoutePool
 from scheduler.search.timing import Timer
 
 
@@ -54,6 +55,8 @@ class DayCost:
         self.mandatory_penalties = instance.mandatory_penalties
         self._bounds: dict[tuple[int, ...], RouteBounds] = {}
         self._sums: dict[tuple[int, ...], tuple[float, int, int, int]] = {}
+        # Every route priced, for `pool.recombine`: routes the search built are feasible.
+        self.pool = RoutePool(len(self.workers))
 
     def cost(self, routes: list[list[int]]) -> float:
         """Travel, wishes, balance, fixed costs and drop penalties of these routes."""
@@ -84,15 +87,18 @@ class DayCost:
             worker = self.workers[k]
             durations, arc, wish = self.durations, self.arc, self.wish[k]
             instance = self.instance
-            locations, service, penalty, mandatory = (
+            locations, service, penalty, mandatory, base = (
                 instance.location,
                 instance.service,
                 instance.penalty,
                 instance.mandatory,
+                instance.base,
             )
             before = worker.start_location
             cost, work, served, required = COST_SCALE * worker.fixed_cost, 0, 0, 0
+            mask = 0
             for i in order:
+                mask |= 1 << base[i]
                 here = locations[i]
                 cost += arc[before][here] + wish[i]
                 work += durations[before][here] + service[i]
@@ -105,6 +111,7 @@ class DayCost:
             if len(self._sums) >= BOUNDS_MEMORY:
                 self._sums.clear()
             found = self._sums[key] = (cost, work, served, required)
+            self.pool.add(k, mask, Pooled(cost - served, work, tuple(order)))
         return found
 
     def bounds(

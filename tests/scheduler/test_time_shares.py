@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from scheduler import Priority, Problem, solve, solver
+from scheduler.search.chain import Searched
+from scheduler.search.context import Context
+from scheduler.search.pool import RoutePool
 from tests.scheduler.conftest import MakeProblem, visit, worker
 
 
@@ -12,9 +15,9 @@ def runs_per_process(monkeypatch: pytest.MonkeyPatch, problem: Problem, limit: f
     """Solve with the searches replaced by a recorder: how many runs each process was given."""
     chains: list[int] = []
 
-    def record(ctx: object, chain: list[object], finish: float) -> list[None]:
+    def record(ctx: Context, chain: list[object], finish: float) -> Searched:
         chains.append(len(chain))
-        return [None] * len(chain)
+        return Searched([None] * len(chain), RoutePool(len(ctx.instance.workers)))
 
     monkeypatch.setattr(solver, "search_chain", record)
     solve(problem, time_limit=limit, seed=0, processes=1)
