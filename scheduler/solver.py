@@ -1,5 +1,6 @@
 """The pipeline: problem → parameters → search processes (OR-Tools, then our steps) →
-assembled plans → the best one, exchanged and validated.
+assembled plans → the best one, recombined with the routes every process priced, polished by
+OR-Tools (days, at the planning job's budgets), exchanged and validated.
 
 Two cores are the norm, so the search runs a portfolio of configurations, one per process,
 and keeps the best plan by our own cost (ties go to the earlier configuration): starts matter
@@ -54,8 +55,9 @@ def solve(
         time_limit: wall-clock seconds for the whole solve (a hard cap).
         seed: selects which search configurations of the portfolio run; with the same seed the
             same input gives the same plan as long as the move budget, not the clock, ends the
-            search. (The polish of a day, `BudgetParams.polish_share`, is ended by the clock:
-            solves it runs in may differ run to run where it finds something.)
+            search. (A day's recombination and polish, `BudgetParams.recombine_share` and
+            `polish_share`, are ended by the clock: solves they run in may differ run to run
+            where they find something.)
         processes: how many configurations run side by side (default: up to 2, one per core).
         max_moves: solutions each configuration may go through before it stops; by default
             `PortfolioParams.solutions_per_second_node` per node and second of its share of
@@ -82,6 +84,9 @@ def solve(
         problem, params, time_limit=time_limit, seed=seed, processes=processes, max_moves=max_moves
     )
     ctx = Context.of(problem, params)
+    recombining = recombines(problem, params, time_limit)
+    if recombining:
+        ctx.day.pooling()  # in every process: they fork (or unpickle) this context
     searched = _search(ctx, chains, finish)
     plans = [assemble(problem, f.routes, f.sync)
              for s in searched for f in s.found if f is not None]
@@ -94,7 +99,7 @@ def solve(
     if not plans:
         raise NoPlanError("no plan keeps every pinned stop in place")
     best = min(plans, key=_rank)  # min() keeps the first of equals: deterministic
-    if recombines(problem, params, time_limit):
+    if recombining:
         # Its share from when it starts: the processes' return and their plans' validation
         # take 30-80 ms past their finish, which would leave it little; the polish and the
         # exchange pass after it have their own deadlines and take what is left.
@@ -130,9 +135,12 @@ def polish_plan(problem: Problem, plan: Plan, until: float) -> Plan:
 def recombine_plan(ctx: Context, plan: Plan, searched: list[Searched], until: float) -> Plan:
     """The plan recombined from the routes every process priced (`pool.recombine`, until the
     `perf_counter` moment `until`), when that is better by our own cost; otherwise the plan."""
-    pool = searched[0].pool
-    for other in searched[1:]:
-        pool.merge(other.pool)
+    pools = [s.pool for s in searched if s.pool is not None]
+    if not pools:
+        return plan
+    pool = pools[0]
+    for other in pools[1:]:
+        pool.merge(other)
     instance, problem = ctx.instance, ctx.instance.problem
     by_worker = {route.worker_id: [s.visit_id for s in route.stops] for route in plan.routes}
     routes = instance.to_indices([by_worker.get(w.id, []) for w in problem.workers])

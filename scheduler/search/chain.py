@@ -142,10 +142,11 @@ class Found(NamedTuple):
 
 
 class Searched(NamedTuple):
-    """A process's work: each run's routes, and every route it priced (`pool.recombine`)."""
+    """A process's work: each run's routes, and every route it priced when the solve
+    recombines (`pool.recombine`)."""
 
     found: list[Found | None]
-    pool: RoutePool
+    pool: RoutePool | None
 
 
 def search_chain(ctx: Context, runs: list[Run], finish: float) -> Searched:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from scheduler.rules import COST_SCALE
 from scheduler.search.instance import Instance
-from scheduler.search.pool import Pooled, RoutePool
+from scheduler.search.pool import Pooled, RoutePool, route_mask
 from scheduler.search.timing import Timer
 
 
@@ -55,8 +55,8 @@ class DayCost:
         self.mandatory_penalties = instance.mandatory_penalties
         self._bounds: dict[tuple[int, ...], RouteBounds] = {}
         self._sums: dict[tuple[int, ...], tuple[float, int, int, int]] = {}
-        # Every route priced, for `pool.recombine`: routes the search built are feasible.
-        self.pool = RoutePool(len(self.workers))
+        # Every route priced, for `pool.recombine`, when the solve recombines (`pooling`).
+        self.pool: RoutePool | None = None
 
     def cost(self, routes: list[list[int]]) -> float:
         """Travel, wishes, balance, fixed costs and drop penalties of these routes."""
@@ -70,6 +70,11 @@ class DayCost:
         if len(self.workers) > 1:
             total += COST_SCALE * self.weights.balance * busiest
         return total + self.all_penalties - served
+
+    def pooling(self) -> None:
+        """Remember every route priced from now on (`pool.recombine`): feasible routes, since
+        the search builds them by feasible insertions."""
+        self.pool = RoutePool(len(self.workers))
 
     def mandatory_left_out(self, routes: list[list[int]]) -> float:
         """Drop penalties of the mandatory visits these routes leave out."""
@@ -87,18 +92,15 @@ class DayCost:
             worker = self.workers[k]
             durations, arc, wish = self.durations, self.arc, self.wish[k]
             instance = self.instance
-            locations, service, penalty, mandatory, base = (
+            locations, service, penalty, mandatory = (
                 instance.location,
                 instance.service,
                 instance.penalty,
                 instance.mandatory,
-                instance.base,
             )
             before = worker.start_location
             cost, work, served, required = COST_SCALE * worker.fixed_cost, 0, 0, 0
-            mask = 0
             for i in order:
-                mask |= 1 << base[i]
                 here = locations[i]
                 cost += arc[before][here] + wish[i]
                 work += durations[before][here] + service[i]
@@ -111,7 +113,9 @@ class DayCost:
             if len(self._sums) >= BOUNDS_MEMORY:
                 self._sums.clear()
             found = self._sums[key] = (cost, work, served, required)
-            self.pool.add(k, mask, Pooled(cost - served, work, tuple(order)))
+            if self.pool is not None:
+                mask = route_mask(instance.base, order)
+                self.pool.add(k, mask, Pooled(cost - served, work, tuple(order)))
         return found
 
     def bounds(

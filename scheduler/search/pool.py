@@ -83,11 +83,17 @@ def recombine(ctx: Context, pool: RoutePool, routes: Routes, until: float) -> Ro
     start_cost = cost = day.cost(current)
     words = max(1, -(-instance.n // 64))
     balance = COST_SCALE * instance.weights.balance
+    # A pair's scan is exact for the others' routes it held: it is scanned again only when
+    # those have changed since (with two workers, once).
+    scanned: dict[tuple[int, int], list[list[int]]] = {}
     improved = True
     while improved and time.perf_counter() < until:
         improved = False
         for a, b in itertools.combinations(range(workers), 2):
             held = [k for k in range(workers) if k not in (a, b)]
+            if scanned.get((a, b)) == [current[k] for k in held]:
+                continue
+            scanned[a, b] = [current[k] for k in held]
             taken = route_mask(instance.base, [i for k in held for i in current[k]])
             floor = max((day.route_sums(k, current[k])[1] for k in held if current[k]),
                         default=0)
@@ -150,11 +156,16 @@ def _best_pair(
         if time.perf_counter() > until or bound[top] >= best:
             break
         rows = slice(top, top + _BLOCK)
-        clash = np.zeros((len(first.orders[rows]), len(second.orders)), dtype=bool)
+        # The other worker's routes are cheapest first too: past this one, none can win.
+        columns = slice(0, int(np.searchsorted(second.value, best - alone[rows].min())))
+        if columns.stop == 0:
+            continue
+        clash = np.zeros((len(first.orders[rows]), columns.stop), dtype=bool)
         for w in range(words):
-            clash |= (first.masks[rows, w][:, None] & second.masks[None, :, w]) != 0
-        work = np.maximum(np.maximum(first.work[rows][:, None], second.work[None, :]), floor)
-        total = first.value[rows][:, None] + second.value[None, :] + balance * work
+            clash |= (first.masks[rows, w][:, None] & second.masks[columns, w][None, :]) != 0
+        work = np.maximum(
+            np.maximum(first.work[rows][:, None], second.work[columns][None, :]), floor)
+        total = first.value[rows][:, None] + second.value[columns][None, :] + balance * work
         total[clash] = np.inf
         flat = int(np.argmin(total))
         row, column = divmod(flat, total.shape[1])

@@ -8,7 +8,7 @@ import time
 from scheduler import Plan, Problem, solve, solver
 from scheduler.assemble import assemble
 from scheduler.search.context import Context
-from scheduler.search.pool import recombine
+from scheduler.search.pool import RoutePool, recombine
 from scheduler.validate import violations
 
 
@@ -49,11 +49,12 @@ def test_recombining_the_routes_of_every_plan_of_a_small_day_gives_its_optimum(
     feasible = [p for p in every_plan(two_worker_day) if not violations(two_worker_day, p)]
     best = min(p.cost() for p in feasible)
     ctx = Context.of(two_worker_day)
+    ctx.day.pooling()
     for plan in feasible:  # pricing a plan pools its routes, as the search's rounds do
         ctx.day.cost(ctx.instance.to_indices(ids_of(two_worker_day, plan)))
     worst = max(feasible, key=Plan.cost)
     start = ctx.instance.to_indices(ids_of(two_worker_day, worst))
-    found = recombine(ctx, ctx.day.pool, start, time.perf_counter() + 5)
+    found = recombine(ctx, pool_of(ctx), start, time.perf_counter() + 5)
     assert found is not None
     recombined = assemble(two_worker_day, ctx.instance.to_ids(found))
     assert recombined.is_feasible()
@@ -64,13 +65,20 @@ def test_the_recombination_keeps_a_plan_no_pooled_routes_improve(two_worker_day:
     feasible = [p for p in every_plan(two_worker_day) if not violations(two_worker_day, p)]
     best = min(feasible, key=Plan.cost)
     ctx = Context.of(two_worker_day)
+    ctx.day.pooling()
     for plan in feasible:
         ctx.day.cost(ctx.instance.to_indices(ids_of(two_worker_day, plan)))
     start = ctx.instance.to_indices(ids_of(two_worker_day, best))
-    assert recombine(ctx, ctx.day.pool, start, time.perf_counter() + 5) is None
+    assert recombine(ctx, pool_of(ctx), start, time.perf_counter() + 5) is None
 
 
 def ids_of(problem: Problem, plan: Plan) -> list[list[str]]:
     """The plan's visit ids per worker, in the problem's worker order."""
     by_worker = {r.worker_id: [s.visit_id for s in r.stops] for r in plan.routes}
     return [by_worker.get(w.id, []) for w in problem.workers]
+
+
+def pool_of(ctx: Context) -> RoutePool:
+    """The routes the context's costs pooled."""
+    assert ctx.day.pool is not None
+    return ctx.day.pool

@@ -7,7 +7,6 @@ import pytest
 from scheduler import Priority, Problem, solve, solver
 from scheduler.search.chain import Searched
 from scheduler.search.context import Context
-from scheduler.search.pool import RoutePool
 from tests.scheduler.conftest import MakeProblem, visit, worker
 
 
@@ -17,7 +16,7 @@ def runs_per_process(monkeypatch: pytest.MonkeyPatch, problem: Problem, limit: f
 
     def record(ctx: Context, chain: list[object], finish: float) -> Searched:
         chains.append(len(chain))
-        return Searched([None] * len(chain), RoutePool(len(ctx.instance.workers)))
+        return Searched([None] * len(chain), None)
 
     monkeypatch.setattr(solver, "search_chain", record)
     solve(problem, time_limit=limit, seed=0, processes=1)
