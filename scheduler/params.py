@@ -112,9 +112,9 @@ class BudgetParams:
     # cheapest plan (`search.pool`), after the runs and before the polish (days of two or
     # more workers without visits for two or pinned stops; 0: none), when it comes to
     # `min_recombine_seconds` at least: at 1 s the runs' pools are small and it cost them
-    # more than it found.
+    # more than it found, and 5% cost 30-visit days more rounds than it mended.
     recombine_share: float = 0.0
-    min_recombine_seconds: float = 0.1
+    min_recombine_seconds: float = 0.04
     # A round with visits for two costs this many rounds without (two places tried at once
     # for each, and their halves re-timed): 1.6-3.0 on township days of 30-40 visits with
     # two pairs, so their rounds end on the count, as others do, on an idle machine.
@@ -244,7 +244,7 @@ DAY = SolveParams(
     # Small days and days of 30-40 visits gain from a second start; 20 visits need every round.
     budget=BudgetParams(
         restart_nodes=((0, 20), (30, 50)), recreate_share=0.7, round_microseconds_per_visit=4.2,
-        polish_share=0.05, recombine_share=0.05,
+        polish_share=0.05, recombine_share=0.02,
     ),
     recreate=RecreateParams(regret_share=0.0, rest_share=0.3),
     # Which visits are served decides most of a day's cost: a descent on that after each run
