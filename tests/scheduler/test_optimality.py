@@ -5,11 +5,12 @@ from __future__ import annotations
 import itertools
 import time
 
-from scheduler import Plan, Problem, solve, solver
+from scheduler import Plan, Priority, Problem, TimeWindow, solve, solver
 from scheduler.assemble import assemble
 from scheduler.search.context import Context
 from scheduler.search.pool import RoutePool, recombine
 from scheduler.validate import violations
+from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
 
 
 def every_plan(problem: Problem) -> list[Plan]:
@@ -82,3 +83,33 @@ def pool_of(ctx: Context) -> RoutePool:
     """The routes the context's costs pooled."""
     assert ctx.day.pool is not None
     return ctx.day.pool
+
+
+def test_recombining_three_workers_two_at_a_time_reaches_the_optimum_of_a_small_day(
+    make_problem: MakeProblem,
+) -> None:
+    # Short shifts: five visits do not all fit, so which worker serves what, and what is left
+    # out, decides the cost.
+    shift = TimeWindow(8 * HOUR, 10 * HOUR)
+    day = make_problem(
+        [worker(f"w{k}", shift=shift) for k in (1, 2, 3)],
+        [visit(f"v{i}", 1 + 2 * i, priority=(Priority.DUE, Priority.OPTIONAL)[i % 2])
+         for i in range(5)],
+    )
+    plans = []
+    for owners in itertools.product(range(4), repeat=5):
+        groups = [[f"v{i}" for i in range(5) if owners[i] == k] for k in (1, 2, 3)]
+        for orders in itertools.product(*(itertools.permutations(g) for g in groups)):
+            plans.append(assemble(day, [list(o) for o in orders]))
+    feasible = [p for p in plans if not violations(day, p)]
+    ctx = Context.of(day)
+    ctx.day.pooling()
+    for plan in feasible:
+        ctx.day.cost(ctx.instance.to_indices(ids_of(day, plan)))
+    worst = max(feasible, key=Plan.cost)
+    found = recombine(ctx, pool_of(ctx), ctx.instance.to_indices(ids_of(day, worst)),
+                      time.perf_counter() + 5)
+    assert found is not None
+    recombined = assemble(day, ctx.instance.to_ids(found))
+    assert recombined.is_feasible()
+    assert recombined.cost() == min(p.cost() for p in feasible) < worst.cost()
