@@ -119,6 +119,11 @@ class Plan:
         """The route of this worker."""
         return next(r for r in self.routes if r.worker_id == worker_id)
 
+    def visit_ids(self, worker_ids: list[str]) -> list[list[str]]:
+        """Each worker's visit ids in route order, workers in the order given (none: [])."""
+        by_worker = {r.worker_id: [s.visit_id for s in r.stops] for r in self.routes}
+        return [by_worker.get(w, []) for w in worker_ids]
+
 
 def _stop_name(stop: Stop) -> str:
     if stop.partner_worker_id is None:

@@ -122,9 +122,8 @@ def polish_plan(problem: Problem, plan: Plan, until: float) -> Plan:
     if seconds <= 0.01:
         return plan
     index = {v.id: i for i, v in enumerate(problem.visits)}
-    by_worker = {route.worker_id: route for route in plan.routes}
-    routes = [[index[s.visit_id] for s in by_worker[w.id].stops] if w.id in by_worker else []
-              for w in problem.workers]
+    ids = plan.visit_ids([w.id for w in problem.workers])
+    routes = [[index[v] for v in order] for order in ids]
     found = model.polish_routes(problem, routes, seconds)
     if found is None:
         return plan
@@ -142,9 +141,8 @@ def recombine_plan(ctx: Context, plan: Plan, searched: list[Searched], until: fl
     for other in pools[1:]:
         pool.merge(other)
     instance, problem = ctx.instance, ctx.instance.problem
-    by_worker = {route.worker_id: [s.visit_id for s in route.stops] for route in plan.routes}
-    routes = instance.to_indices([by_worker.get(w.id, []) for w in problem.workers])
-    found = recombine(ctx, pool, routes, until)
+    ids = plan.visit_ids([w.id for w in problem.workers])
+    found = recombine(ctx, pool, instance.to_indices(ids), until)
     if found is None:
         return plan
     recombined = assemble(problem, instance.to_ids(found))

@@ -47,9 +47,7 @@ def polishes(problem: Problem, params: SolveParams, time_limit: float) -> bool:
     budget = params.budget
     return (budget.polish_share > 0
             and budget.polish_share * time_limit >= budget.min_polish_seconds
-            and not problem.has_pairs
-            and not any(v.pinned_worker or v.pinned_position is not None
-                        for v in problem.visits))
+            and _routes_apart(problem))
 
 
 def recombines(problem: Problem, params: SolveParams, time_limit: float) -> bool:
@@ -59,9 +57,14 @@ def recombines(problem: Problem, params: SolveParams, time_limit: float) -> bool
     return (budget.recombine_share > 0
             and budget.recombine_share * time_limit >= budget.min_recombine_seconds
             and len(problem.workers) > 1
-            and not problem.has_pairs
-            and not any(v.pinned_worker or v.pinned_position is not None
-                        for v in problem.visits))
+            and _routes_apart(problem))
+
+
+def _routes_apart(problem: Problem) -> bool:
+    """No visit for two ties two routes' times and no pin holds a visit in place: each route
+    may change alone."""
+    return not problem.has_pairs and not any(
+        v.pinned_worker or v.pinned_position is not None for v in problem.visits)
 
 
 def search_share(problem: Problem, params: SolveParams, time_limit: float) -> float:

@@ -75,8 +75,7 @@ def test_the_recombination_keeps_a_plan_no_pooled_routes_improve(two_worker_day:
 
 def ids_of(problem: Problem, plan: Plan) -> list[list[str]]:
     """The plan's visit ids per worker, in the problem's worker order."""
-    by_worker = {r.worker_id: [s.visit_id for s in r.stops] for r in plan.routes}
-    return [by_worker.get(w.id, []) for w in problem.workers]
+    return plan.visit_ids([w.id for w in problem.workers])
 
 
 def pool_of(ctx: Context) -> RoutePool:
