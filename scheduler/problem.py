@@ -203,6 +203,11 @@ class Problem:
         return any(v.workers_needed > 1 for v in self.visits)
 
     @property
+    def has_pins(self) -> bool:
+        """True when some visit is pinned to a worker or to a position on its route."""
+        return any(v.pinned_worker or v.pinned_position is not None for v in self.visits)
+
+    @property
     def has_loads(self) -> bool:
         """True when any visit carries a load, i.e. capacity matters."""
         return any(v.load for v in self.visits)

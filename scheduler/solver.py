@@ -90,9 +90,7 @@ def solve(
     searched = _search(ctx, chains, finish)
     plans = [assemble(problem, f.routes, f.sync)
              for s in searched for f in s.found if f is not None]
-    if not plans and not any(
-        v.pinned_worker or v.pinned_position is not None for v in problem.visits
-    ):
+    if not plans and not problem.has_pins:
         # OR-Tools found no first solution inside its share (a tiny limit on a busy machine):
         # start from serving nothing and let the exchange pass below insert what fits.
         plans = [assemble(problem, [[] for _ in problem.workers])]

@@ -63,8 +63,7 @@ def recombines(problem: Problem, params: SolveParams, time_limit: float) -> bool
 def _routes_apart(problem: Problem) -> bool:
     """No visit for two ties two routes' times and no pin holds a visit in place: each route
     may change alone."""
-    return not problem.has_pairs and not any(
-        v.pinned_worker or v.pinned_position is not None for v in problem.visits)
+    return not problem.has_pairs and not problem.has_pins
 
 
 def search_share(problem: Problem, params: SolveParams, time_limit: float) -> float:
