@@ -14,19 +14,35 @@ from tests.scheduler.conftest import HOUR, MakeProblem, visit, worker
 
 
 def every_plan(problem: Problem) -> list[Plan]:
-    """Every assignment of visits to (drop, w1, w2) in every order, as timed plans."""
+    """Every assignment of visits to (drop, w1, w2, ...) in every order, as timed plans."""
     ids = [v.id for v in problem.visits]
+    workers = range(1, len(problem.workers) + 1)
     plans = []
-    for owners in itertools.product(range(3), repeat=len(ids)):
-        groups = [[vid for vid, o in zip(ids, owners, strict=True) if o == k] for k in (1, 2)]
-        for first in itertools.permutations(groups[0]):
-            for second in itertools.permutations(groups[1]):
-                plans.append(assemble(problem, [list(first), list(second)]))
+    for owners in itertools.product(range(len(workers) + 1), repeat=len(ids)):
+        groups = [[vid for vid, o in zip(ids, owners, strict=True) if o == k] for k in workers]
+        for orders in itertools.product(*(itertools.permutations(g) for g in groups)):
+            plans.append(assemble(problem, [list(order) for order in orders]))
     return plans
 
 
+def feasible_plans(problem: Problem) -> list[Plan]:
+    """Every plan of `every_plan` our validator accepts."""
+    return [p for p in every_plan(problem) if not violations(problem, p)]
+
+
+def pooled(problem: Problem, plans: list[Plan]) -> tuple[Context, RoutePool]:
+    """A search context whose route pool holds every route of these plans, priced as the
+    search's rounds price theirs."""
+    ctx = Context.of(problem)
+    ctx.day.pooling()
+    for plan in plans:
+        ctx.day.cost(ctx.instance.to_indices(ids_of(problem, plan)))
+    assert ctx.day.pool is not None
+    return ctx, ctx.day.pool
+
+
 def test_the_solver_matches_brute_force_on_a_two_worker_day(two_worker_day: Problem) -> None:
-    feasible = [p for p in every_plan(two_worker_day) if not violations(two_worker_day, p)]
+    feasible = feasible_plans(two_worker_day)
     best = min(p.cost() for p in feasible)
     plan = solve(two_worker_day, time_limit=1.0)
     assert plan.is_feasible()
@@ -36,7 +52,7 @@ def test_the_solver_matches_brute_force_on_a_two_worker_day(two_worker_day: Prob
 def test_the_polish_takes_the_worst_plan_of_a_small_day_to_its_optimum(
     two_worker_day: Problem,
 ) -> None:
-    feasible = [p for p in every_plan(two_worker_day) if not violations(two_worker_day, p)]
+    feasible = feasible_plans(two_worker_day)
     best = min(p.cost() for p in feasible)
     worst = max(feasible, key=Plan.cost)
     polished = solver.polish_plan(two_worker_day, worst, time.perf_counter() + 0.5)
@@ -47,30 +63,14 @@ def test_the_polish_takes_the_worst_plan_of_a_small_day_to_its_optimum(
 def test_recombining_the_routes_of_every_plan_of_a_small_day_gives_its_optimum(
     two_worker_day: Problem,
 ) -> None:
-    feasible = [p for p in every_plan(two_worker_day) if not violations(two_worker_day, p)]
-    best = min(p.cost() for p in feasible)
-    ctx = Context.of(two_worker_day)
-    ctx.day.pooling()
-    for plan in feasible:  # pricing a plan pools its routes, as the search's rounds do
-        ctx.day.cost(ctx.instance.to_indices(ids_of(two_worker_day, plan)))
-    worst = max(feasible, key=Plan.cost)
-    start = ctx.instance.to_indices(ids_of(two_worker_day, worst))
-    found = recombine(ctx, pool_of(ctx), start, time.perf_counter() + 5)
-    assert found is not None
-    recombined = assemble(two_worker_day, ctx.instance.to_ids(found))
-    assert recombined.is_feasible()
-    assert recombined.cost() == best < worst.cost()
+    assert_recombined_from_worst_to_optimum(two_worker_day)
 
 
 def test_the_recombination_keeps_a_plan_no_pooled_routes_improve(two_worker_day: Problem) -> None:
-    feasible = [p for p in every_plan(two_worker_day) if not violations(two_worker_day, p)]
-    best = min(feasible, key=Plan.cost)
-    ctx = Context.of(two_worker_day)
-    ctx.day.pooling()
-    for plan in feasible:
-        ctx.day.cost(ctx.instance.to_indices(ids_of(two_worker_day, plan)))
-    start = ctx.instance.to_indices(ids_of(two_worker_day, best))
-    assert recombine(ctx, pool_of(ctx), start, time.perf_counter() + 5) is None
+    feasible = feasible_plans(two_worker_day)
+    ctx, pool = pooled(two_worker_day, feasible)
+    start = ctx.instance.to_indices(ids_of(two_worker_day, min(feasible, key=Plan.cost)))
+    assert recombine(ctx, pool, start, time.perf_counter() + 5) is None
 
 
 def ids_of(problem: Problem, plan: Plan) -> list[list[str]]:
@@ -78,10 +78,18 @@ def ids_of(problem: Problem, plan: Plan) -> list[list[str]]:
     return plan.visit_ids([w.id for w in problem.workers])
 
 
-def pool_of(ctx: Context) -> RoutePool:
-    """The routes the context's costs pooled."""
-    assert ctx.day.pool is not None
-    return ctx.day.pool
+def assert_recombined_from_worst_to_optimum(problem: Problem) -> None:
+    """From the day's worst feasible plan, with every feasible route pooled, the recombination
+    reaches the enumerated optimum."""
+    feasible = feasible_plans(problem)
+    ctx, pool = pooled(problem, feasible)
+    worst = max(feasible, key=Plan.cost)
+    found = recombine(ctx, pool, ctx.instance.to_indices(ids_of(problem, worst)),
+                      time.perf_counter() + 5)
+    assert found is not None
+    recombined = assemble(problem, ctx.instance.to_ids(found))
+    assert recombined.is_feasible()
+    assert recombined.cost() == min(p.cost() for p in feasible) < worst.cost()
 
 
 def test_recombining_three_workers_two_at_a_time_reaches_the_optimum_of_a_small_day(
@@ -95,20 +103,4 @@ def test_recombining_three_workers_two_at_a_time_reaches_the_optimum_of_a_small_
         [visit(f"v{i}", 1 + 2 * i, priority=(Priority.DUE, Priority.OPTIONAL)[i % 2])
          for i in range(5)],
     )
-    plans = []
-    for owners in itertools.product(range(4), repeat=5):
-        groups = [[f"v{i}" for i in range(5) if owners[i] == k] for k in (1, 2, 3)]
-        for orders in itertools.product(*(itertools.permutations(g) for g in groups)):
-            plans.append(assemble(day, [list(o) for o in orders]))
-    feasible = [p for p in plans if not violations(day, p)]
-    ctx = Context.of(day)
-    ctx.day.pooling()
-    for plan in feasible:
-        ctx.day.cost(ctx.instance.to_indices(ids_of(day, plan)))
-    worst = max(feasible, key=Plan.cost)
-    found = recombine(ctx, pool_of(ctx), ctx.instance.to_indices(ids_of(day, worst)),
-                      time.perf_counter() + 5)
-    assert found is not None
-    recombined = assemble(day, ctx.instance.to_ids(found))
-    assert recombined.is_feasible()
-    assert recombined.cost() == min(p.cost() for p in feasible) < worst.cost()
+    assert_recombined_from_worst_to_optimum(day)
