@@ -171,6 +171,12 @@ class InlineRelay:
             return
         self._run(event_ids)
 
+    def wait(self) -> None:
+        """Return once every job handed to the background thread has finished (and its
+        connection closed): a test's teardown empties the tables those jobs write to."""
+        if self._background is not None:
+            self._background.submit(lambda: None).result()
+
     def _run(self, event_ids: list[int]) -> None:
         if self._background is not None:
             with scope():

@@ -28,6 +28,9 @@ def jobs_after_the_answer() -> Iterator[None]:
     runtime.configure(demo)
     notifications.install(demo)
     yield
+    background = relay.current_relay()
+    if isinstance(background, relay.InlineRelay):
+        background.wait()
     runtime.configure(before)
     notifications.install(before)
 
